@@ -1,0 +1,64 @@
+//! `forewarn`: predict infrastructure failures from metrics and logs before
+//! users feel them, and remediate them safely.
+//!
+//! One subcommand per file in [`cmd`]; each has an `Args` struct (clap
+//! derive) and a `run` function. Errors are reported once, here, with their
+//! whole chain of causes.
+//!
+//! Layout:
+//! - `cmd/schema.rs`: print the JSON Schemas of the event contracts.
+//! - `cmd/validate.rs`: check a pipeline file without touching Kafka.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Forewarn predicts infrastructure failures (memory leaks, disks filling,
+/// connection pools draining, latency creeping, error bursts) from service
+/// metrics and logs, early enough to act, and can remediate them safely.
+#[derive(Debug, Parser)]
+#[command(name = "forewarn", version, propagate_version = true)]
+struct Cli {
+    /// Log filter (tracing's env-filter syntax), e.g. `info` or `forewarn=debug`.
+    #[arg(long, global = true, env = "FOREWARN_LOG", default_value = "warn")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the JSON Schema of every event contract (or of one).
+    Schema(cmd::schema::Args),
+    /// Check a pipeline file and list every problem, without touching Kafka.
+    Validate(cmd::validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Schema(a) => cmd::schema::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

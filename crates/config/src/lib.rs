@@ -1,0 +1,36 @@
+//! The pipeline file: what to read, which windows and features to keep, which
+//! models and thresholds to apply, where to publish, and how each service is
+//! run (dependencies, limits, SLOs, recovery).
+//!
+//! Layout:
+//! - [`model`]: the typed configuration ([`PipelineConfig`] and its parts).
+//! - [`validate`]: whole-file validation that collects every problem with its
+//!   dotted path ([`Problem`]): YAML syntax, unknown keys and wrong types
+//!   (from the JSON Schema derived from the types), then semantic rules
+//!   (impossible windows, negative limits, dangling service references).
+//!
+//! ```
+//! let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pipelines/default.yaml")).unwrap();
+//! let pipeline = forewarn_config::load_str(&yaml).unwrap();
+//! assert!(pipeline.services.contains_key("gateway"));
+//! ```
+
+pub mod model;
+pub mod validate;
+
+use std::path::Path;
+
+pub use model::*;
+pub use validate::{Problem, Problems, load_str, problems};
+
+/// Read, parse and validate a pipeline file. Every problem is returned at
+/// once; a missing or unreadable file is one problem at path `(file)`.
+pub fn load(path: &Path) -> Result<PipelineConfig, Problems> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Problems(vec![Problem {
+            path: "(file)".into(),
+            message: format!("cannot read {}: {e}", path.display()),
+        }])
+    })?;
+    load_str(&text)
+}

@@ -1,0 +1,375 @@
+//! The typed pipeline configuration. Field docs here are the reference for
+//! `pipelines/*.yaml`; defaults come from the named `default_*` functions.
+//!
+//! Unknown keys are refused by validation (the derived JSON Schema sets
+//! `additionalProperties: false`), which collects all of them at once rather
+//! than stopping at the first as serde would.
+
+use std::collections::BTreeMap;
+
+use forewarn_core::HumanDuration;
+use forewarn_core::contracts::{IssueKind, RecommendedAction};
+use forewarn_features::FeatureSpec;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Format version of this file; must be 1.
+    pub version: u32,
+    /// Topics read.
+    pub sources: Sources,
+    /// Topics written.
+    #[serde(default)]
+    pub sinks: Sinks,
+    /// Windows, features and input rules.
+    pub features: FeatureSpec,
+    /// Models applied to the features.
+    #[serde(default)]
+    pub models: Models,
+    /// When a score becomes an event.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Per-service settings, keyed by service name; also the dependency graph.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceConfig>,
+}
+
+/// Wire format of a source topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Forewarn's JSON contracts (`forewarn schema`).
+    Json,
+    /// InfluxDB line protocol, as Telegraf's Kafka output writes it.
+    Influx,
+    /// The JSON of prometheus-kafka-adapter.
+    Prometheus,
+    /// Arrow IPC record batches (one message, many samples).
+    Arrow,
+}
+
+/// One topic to read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Kafka topic.
+    pub topic: String,
+    /// Wire format of its records.
+    #[serde(default = "default_format")]
+    pub format: Format,
+}
+
+fn default_format() -> Format {
+    Format::Json
+}
+
+/// The topics read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Sources {
+    /// Metric samples.
+    pub metrics: SourceConfig,
+    /// Log records; optional.
+    #[serde(default)]
+    pub logs: Option<SourceConfig>,
+}
+
+/// The topics written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Sinks {
+    /// Predicted-issue events, keyed by service.
+    #[serde(default = "default_predictions")]
+    pub predictions: String,
+    /// Optimization events, keyed by service.
+    #[serde(default = "default_optimizations")]
+    pub optimizations: String,
+    /// Records that could not be decoded, with their reason and origin.
+    #[serde(default = "default_dead_letter")]
+    pub dead_letter: String,
+    /// Remediation outcomes.
+    #[serde(default = "default_outcomes")]
+    pub outcomes: String,
+    /// Compacted topic of scorer state checkpoints.
+    #[serde(default = "default_checkpoints")]
+    pub checkpoints: String,
+}
+
+fn default_predictions() -> String {
+    "forewarn.predictions".into()
+}
+fn default_optimizations() -> String {
+    "forewarn.optimizations".into()
+}
+fn default_dead_letter() -> String {
+    "forewarn.dead-letter".into()
+}
+fn default_outcomes() -> String {
+    "forewarn.remediation-outcomes".into()
+}
+fn default_checkpoints() -> String {
+    "forewarn.checkpoints".into()
+}
+
+impl Default for Sinks {
+    fn default() -> Self {
+        Self {
+            predictions: default_predictions(),
+            optimizations: default_optimizations(),
+            dead_letter: default_dead_letter(),
+            outcomes: default_outcomes(),
+            checkpoints: default_checkpoints(),
+        }
+    }
+}
+
+/// Models applied to the features.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Models {
+    /// Time-to-exhaustion and degradation forecasts.
+    #[serde(default)]
+    pub trend: TrendConfig,
+    /// Trained anomaly models.
+    #[serde(default)]
+    pub anomaly: AnomalyConfig,
+}
+
+/// A capacity-like metric and the limit it runs into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CapacityRule {
+    /// The metric that grows, e.g. `memory_rss_bytes`.
+    pub metric: String,
+    /// A metric that carries the limit, e.g. `memory_limit_bytes`; when
+    /// absent, the service's `limits` entry named by `limit` is used.
+    #[serde(default)]
+    pub limit_metric: Option<String>,
+    /// Which `services.*.limits` field bounds the metric.
+    #[serde(default)]
+    pub limit: Option<LimitKind>,
+    /// The issue raised when the forecast crosses the limit.
+    pub issue: IssueKind,
+}
+
+/// Names of the per-service limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    /// `limits.memory_bytes`.
+    MemoryBytes,
+    /// `limits.disk_bytes`.
+    DiskBytes,
+    /// `limits.connections`.
+    Connections,
+    /// `limits.queue_depth`.
+    QueueDepth,
+}
+
+/// Trend models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct TrendConfig {
+    /// Whether trend models run.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// How far ahead to forecast.
+    #[serde(default = "default_horizon")]
+    pub horizon: HumanDuration,
+    /// History needed before a forecast is trusted.
+    #[serde(default = "default_min_history")]
+    pub min_history: HumanDuration,
+    /// Capacity-like metrics and their limits.
+    #[serde(default)]
+    pub capacity: Vec<CapacityRule>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_horizon() -> HumanDuration {
+    HumanDuration::from_secs(2 * 3600)
+}
+fn default_min_history() -> HumanDuration {
+    HumanDuration::from_secs(600)
+}
+
+impl Default for TrendConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            horizon: default_horizon(),
+            min_history: default_min_history(),
+            capacity: Vec::new(),
+        }
+    }
+}
+
+/// Trained anomaly models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AnomalyConfig {
+    /// Whether anomaly models run.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Model artifact directory (`models/<name>`); the newest version is used.
+    #[serde(default)]
+    pub artifact: Option<String>,
+}
+
+impl Default for AnomalyConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            artifact: None,
+        }
+    }
+}
+
+/// When a score becomes an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Probability at or above which an issue opens, in (0, 1].
+    #[serde(default = "default_probability")]
+    pub probability: f64,
+    /// An open issue resolves when its probability falls below
+    /// `probability − hysteresis`.
+    #[serde(default = "default_hysteresis")]
+    pub hysteresis: f64,
+    /// How long a score must stay above the threshold before an issue opens.
+    #[serde(default = "default_min_duration")]
+    pub min_duration: HumanDuration,
+    /// After an issue resolves, the same kind on the same target is not
+    /// re-opened for this long.
+    #[serde(default = "default_suppress")]
+    pub suppress_for: HumanDuration,
+    /// Per-kind overrides of `probability`.
+    #[serde(default)]
+    pub per_kind: BTreeMap<IssueKind, f64>,
+}
+
+fn default_probability() -> f64 {
+    0.7
+}
+fn default_hysteresis() -> f64 {
+    0.1
+}
+fn default_min_duration() -> HumanDuration {
+    HumanDuration::from_secs(60)
+}
+fn default_suppress() -> HumanDuration {
+    HumanDuration::from_secs(1800)
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            probability: default_probability(),
+            hysteresis: default_hysteresis(),
+            min_duration: default_min_duration(),
+            suppress_for: default_suppress(),
+            per_kind: BTreeMap::new(),
+        }
+    }
+}
+
+/// How a service is checked for health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct HealthCheck {
+    /// HTTP URL that answers 2xx when healthy.
+    pub url: String,
+    /// How often to check.
+    #[serde(default = "default_health_interval")]
+    pub interval: HumanDuration,
+    /// How long one check may take.
+    #[serde(default = "default_health_timeout")]
+    pub timeout: HumanDuration,
+}
+
+fn default_health_interval() -> HumanDuration {
+    HumanDuration::from_secs(10)
+}
+fn default_health_timeout() -> HumanDuration {
+    HumanDuration::from_secs(2)
+}
+
+/// Capacity limits of one instance of a service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Limits {
+    /// Memory limit in bytes (OOM kill above it).
+    #[serde(default)]
+    pub memory_bytes: Option<f64>,
+    /// Disk capacity in bytes.
+    #[serde(default)]
+    pub disk_bytes: Option<f64>,
+    /// Connection pool size.
+    #[serde(default)]
+    pub connections: Option<f64>,
+    /// Queue depth at which work is shed.
+    #[serde(default)]
+    pub queue_depth: Option<f64>,
+    /// CPU cores available.
+    #[serde(default)]
+    pub cpu_cores: Option<f64>,
+}
+
+impl Limits {
+    /// The limit of one kind, if set.
+    pub fn get(&self, kind: LimitKind) -> Option<f64> {
+        match kind {
+            LimitKind::MemoryBytes => self.memory_bytes,
+            LimitKind::DiskBytes => self.disk_bytes,
+            LimitKind::Connections => self.connections,
+            LimitKind::QueueDepth => self.queue_depth,
+        }
+    }
+}
+
+/// Service-level objectives that degradation forecasts aim at.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Slo {
+    /// p99 latency objective in milliseconds.
+    #[serde(default)]
+    pub latency_p99_ms: Option<f64>,
+    /// Error-rate objective, a fraction in [0, 1].
+    #[serde(default)]
+    pub error_rate: Option<f64>,
+}
+
+/// Settings of one service, in the spirit of a reliability config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Services this one calls; failures spread from them to it.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Whether failed calls of this service are retried with backoff.
+    #[serde(default)]
+    pub auto_retry: bool,
+    /// Request timeout this service's callers use.
+    #[serde(default)]
+    pub timeout: Option<HumanDuration>,
+    /// Health check used to verify recovery.
+    #[serde(default)]
+    pub health_check: Option<HealthCheck>,
+    /// First action when an issue is predicted.
+    #[serde(default = "default_recovery")]
+    pub recovery_strategy: RecommendedAction,
+    /// Capacity limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Objectives.
+    #[serde(default)]
+    pub slo: Slo,
+}
+
+fn default_recovery() -> RecommendedAction {
+    RecommendedAction::Notify
+}

@@ -1,0 +1,370 @@
+//! Whole-file validation. Three passes, each collecting every problem it
+//! finds, so a user fixes a broken file in one round:
+//!
+//! 1. YAML syntax (one problem with its line and column; nothing else can be
+//!    checked past it).
+//! 2. Structure, against the JSON Schema derived from [`PipelineConfig`]:
+//!    unknown keys, wrong types, unknown enum values, missing fields.
+//! 3. Semantics, on the typed config: window and feature rules
+//!    ([`FeatureSpec::validate`](forewarn_features::FeatureSpec::validate)),
+//!    negative or zero limits, thresholds out of range, service references
+//!    that name no service, dependency cycles.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::model::PipelineConfig;
+
+/// One problem: the dotted path of the offending key and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path, e.g. `services.api.limits.memory_bytes` or `features.windows[1].panes`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Parse and validate pipeline YAML.
+pub fn load_str(yaml: &str) -> Result<PipelineConfig, Problems> {
+    let (config, problems) = check(yaml);
+    match (config, problems.is_empty()) {
+        (Some(c), true) => Ok(c),
+        _ => Err(Problems(problems)),
+    }
+}
+
+/// Every problem of pipeline YAML; empty when it is valid.
+pub fn problems(yaml: &str) -> Vec<Problem> {
+    check(yaml).1
+}
+
+fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
+    let value: Value = match serde_norway::from_str(yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e
+                .location()
+                .map(|l| format!("(line {}, column {})", l.line(), l.column()))
+                .unwrap_or_else(|| "(file)".into());
+            return (
+                None,
+                vec![Problem {
+                    path,
+                    message: format!("invalid YAML: {e}"),
+                }],
+            );
+        }
+    };
+    let mut out = structural(&value);
+    let config = match serde_json::from_value::<PipelineConfig>(value) {
+        Ok(c) => c,
+        Err(e) => {
+            // The schema pass explains structural errors better; only add
+            // serde's message when it found nothing.
+            if out.is_empty() {
+                out.push(Problem {
+                    path: "(file)".into(),
+                    message: e.to_string(),
+                });
+            }
+            return (None, out);
+        }
+    };
+    semantic(&config, &mut out);
+    (Some(config), out)
+}
+
+fn schema_validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut schema = schemars::schema_for!(PipelineConfig).to_value();
+        flatten_const_choices(&mut schema);
+        jsonschema::validator_for(&schema).expect("the derived pipeline schema compiles")
+    })
+}
+
+/// schemars writes a documented enum as `oneOf` of `const`s, which fails
+/// with a vague message; an `enum` of the same values names them all.
+fn flatten_const_choices(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let consts: Option<Vec<Value>> =
+                map.get("oneOf").and_then(Value::as_array).and_then(|alts| {
+                    alts.iter()
+                        .map(|a| {
+                            a.get("const")
+                                .or_else(|| a.get("enum").and_then(|e| e.get(0)))
+                                .cloned()
+                        })
+                        .collect()
+                });
+            if let Some(values) = consts {
+                map.remove("oneOf");
+                map.insert("enum".into(), Value::Array(values));
+            }
+            map.values_mut().for_each(flatten_const_choices);
+        }
+        Value::Array(items) => items.iter_mut().for_each(flatten_const_choices),
+        _ => {}
+    }
+}
+
+fn structural(value: &Value) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for e in schema_validator().iter_errors(value) {
+        let path = dotted(value, &e.instance_path().to_string());
+        match e.kind() {
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    out.push(Problem {
+                        path: join(&path, key),
+                        message: "unknown key".into(),
+                    });
+                }
+            }
+            jsonschema::error::ValidationErrorKind::Enum { options } => {
+                let allowed: Vec<String> = options
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.push(Problem {
+                    path,
+                    message: format!(
+                        "unknown value {}; expected one of: {}",
+                        e.instance(),
+                        allowed.join(", ")
+                    ),
+                });
+            }
+            _ => out.push(Problem {
+                path: if path.is_empty() {
+                    "(root)".into()
+                } else {
+                    path
+                },
+                message: e.to_string(),
+            }),
+        }
+    }
+    out
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// A JSON pointer into `root` as a dotted path: `/a/0/b` becomes `a[0].b`.
+fn dotted(root: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(root);
+    for raw in pointer.split('/').skip(1) {
+        let seg = raw.replace("~1", "/").replace("~0", "~");
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{seg}]"));
+                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            other => {
+                out = join(&out, &seg);
+                node = other.and_then(|v| v.get(&seg));
+            }
+        }
+    }
+    out
+}
+
+fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
+    let mut bad = |path: String, message: String| out.push(Problem { path, message });
+    if c.version != 1 {
+        bad(
+            "version".into(),
+            format!("unsupported version {}; this build reads 1", c.version),
+        );
+    }
+    for p in c.features.validate() {
+        bad(format!("features.{}", p.path), p.message);
+    }
+    let t = &c.thresholds;
+    if !(t.probability > 0.0 && t.probability <= 1.0) {
+        bad(
+            "thresholds.probability".into(),
+            format!("must be within (0, 1], got {}", t.probability),
+        );
+    }
+    if !(0.0..1.0).contains(&t.hysteresis) || t.hysteresis >= t.probability {
+        bad(
+            "thresholds.hysteresis".into(),
+            format!("must be within [0, probability), got {}", t.hysteresis),
+        );
+    }
+    for (kind, p) in &t.per_kind {
+        if !(*p > 0.0 && *p <= 1.0) {
+            let name = serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from));
+            bad(
+                format!("thresholds.per_kind.{}", name.unwrap_or_default()),
+                format!("must be within (0, 1], got {p}"),
+            );
+        }
+    }
+    let trend = &c.models.trend;
+    if trend.horizon.is_zero() {
+        bad(
+            "models.trend.horizon".into(),
+            "must be greater than zero".into(),
+        );
+    }
+    for (i, r) in trend.capacity.iter().enumerate() {
+        if r.limit_metric.is_none() && r.limit.is_none() {
+            bad(
+                format!("models.trend.capacity[{i}]"),
+                "needs `limit_metric` or `limit` to know what the metric runs into".into(),
+            );
+        }
+    }
+    for (name, s) in &c.services {
+        let p = |f: &str| format!("services.{name}.{f}");
+        for (i, dep) in s.depends_on.iter().enumerate() {
+            if dep == name {
+                bad(
+                    p(&format!("depends_on[{i}]")),
+                    "a service cannot depend on itself".into(),
+                );
+            } else if !c.services.contains_key(dep) {
+                bad(
+                    p(&format!("depends_on[{i}]")),
+                    format!("unknown service {dep:?}"),
+                );
+            }
+        }
+        let limits = [
+            ("memory_bytes", s.limits.memory_bytes),
+            ("disk_bytes", s.limits.disk_bytes),
+            ("connections", s.limits.connections),
+            ("queue_depth", s.limits.queue_depth),
+            ("cpu_cores", s.limits.cpu_cores),
+        ];
+        for (field, v) in limits {
+            if let Some(v) = v
+                && !(v > 0.0 && v.is_finite())
+            {
+                bad(
+                    p(&format!("limits.{field}")),
+                    format!("must be a positive number, got {v}"),
+                );
+            }
+        }
+        if let Some(v) = s.slo.latency_p99_ms
+            && v <= 0.0
+        {
+            bad(
+                p("slo.latency_p99_ms"),
+                format!("must be positive, got {v}"),
+            );
+        }
+        if let Some(v) = s.slo.error_rate
+            && !(0.0..=1.0).contains(&v)
+        {
+            bad(
+                p("slo.error_rate"),
+                format!("must be within [0, 1], got {v}"),
+            );
+        }
+        if s.timeout.is_some_and(|t| t.is_zero()) {
+            bad(p("timeout"), "must be greater than zero".into());
+        }
+        if let Some(h) = &s.health_check {
+            if h.interval.is_zero() {
+                bad(
+                    p("health_check.interval"),
+                    "must be greater than zero".into(),
+                );
+            }
+            if h.timeout > h.interval {
+                bad(
+                    p("health_check.timeout"),
+                    format!("{} exceeds the interval {}", h.timeout, h.interval),
+                );
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(c) {
+        bad(
+            "services".into(),
+            format!("dependency cycle: {}", cycle.join(" -> ")),
+        );
+    }
+}
+
+/// A dependency cycle among services, if any (depth-first search).
+fn find_cycle(c: &PipelineConfig) -> Option<Vec<String>> {
+    fn visit<'a>(
+        c: &'a PipelineConfig,
+        name: &'a str,
+        stack: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| *s == name) {
+            let mut cyc: Vec<String> = stack[i..].iter().map(|s| s.to_string()).collect();
+            cyc.push(name.to_string());
+            return Some(cyc);
+        }
+        if !done.insert(name) {
+            return None;
+        }
+        stack.push(name);
+        for dep in c
+            .services
+            .get(name)
+            .map(|s| s.depends_on.as_slice())
+            .unwrap_or(&[])
+        {
+            if dep != name
+                && let Some(cyc) = visit(c, dep, stack, done)
+            {
+                return Some(cyc);
+            }
+        }
+        stack.pop();
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    c.services
+        .keys()
+        .find_map(|name| visit(c, name, &mut Vec::new(), &mut done))
+}

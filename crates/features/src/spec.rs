@@ -1,0 +1,416 @@
+//! [`FeatureSpec`]: which windows and features to compute, and the input
+//! rules (lateness, sampling interval, counters). It is part of the pipeline
+//! file, validated as a whole ([`FeatureSpec::validate`]), hashed into model
+//! artifacts ([`FeatureSpec::hash`]) and compiled into a [`CompiledSpec`].
+
+use forewarn_core::HumanDuration;
+use forewarn_core::id::content_id;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::sketch::LogMapping;
+
+/// One feature computed per window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// Accepted samples in the window.
+    Count,
+    /// Arithmetic mean.
+    Mean,
+    /// Sample standard deviation (n − 1); 0 below two samples.
+    Std,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Value of the newest sample (latest event time; latest arrival on ties).
+    Last,
+    /// Exponentially weighted mean: a sample in a pane `a` panes old weighs
+    /// `exp(−a·P/τ)` with `τ = L/3`.
+    Ewma,
+    /// Least-squares slope of value against event time, per second.
+    Slope,
+    /// `(last − first) / (t_last − t_first)` per second, `first` being the
+    /// oldest sample in the window; 0 when they share a time.
+    RateOfChange,
+    /// Median (lower rank), within the sketch's relative accuracy.
+    P50,
+    /// 95th percentile (lower rank), within the sketch's relative accuracy.
+    P95,
+    /// 99th percentile (lower rank), within the sketch's relative accuracy.
+    P99,
+    /// Share of expected samples (one per `expected_interval` since the window
+    /// or the series began) that did not arrive, in [0, 1].
+    MissingRatio,
+}
+
+impl Feature {
+    /// Every feature, in output order.
+    pub const ALL: [Feature; 13] = [
+        Feature::Count,
+        Feature::Mean,
+        Feature::Std,
+        Feature::Min,
+        Feature::Max,
+        Feature::Last,
+        Feature::Ewma,
+        Feature::Slope,
+        Feature::RateOfChange,
+        Feature::P50,
+        Feature::P95,
+        Feature::P99,
+        Feature::MissingRatio,
+    ];
+
+    /// The feature's name in feature ids and config files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feature::Count => "count",
+            Feature::Mean => "mean",
+            Feature::Std => "std",
+            Feature::Min => "min",
+            Feature::Max => "max",
+            Feature::Last => "last",
+            Feature::Ewma => "ewma",
+            Feature::Slope => "slope",
+            Feature::RateOfChange => "rate_of_change",
+            Feature::P50 => "p50",
+            Feature::P95 => "p95",
+            Feature::P99 => "p99",
+            Feature::MissingRatio => "missing_ratio",
+        }
+    }
+}
+
+/// One rolling window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// Name used in feature ids, e.g. `5m` gives `5m.mean`.
+    pub name: String,
+    /// Window length in event time.
+    pub length: HumanDuration,
+    /// Number of panes the window is split into; `length` must be a whole
+    /// multiple of `panes` milliseconds. More panes: a sharper window edge,
+    /// more memory.
+    #[serde(default = "default_panes")]
+    #[schemars(range(min = 1, max = 120))]
+    pub panes: u32,
+}
+
+fn default_panes() -> u32 {
+    6
+}
+
+/// Windows, features and input rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FeatureSpec {
+    /// The windows, shortest first by convention.
+    pub windows: Vec<WindowSpec>,
+    /// Features computed for every window, in output order.
+    #[serde(default = "default_features")]
+    pub features: Vec<Feature>,
+    /// How far behind a series' newest sample a sample may arrive and still
+    /// be applied; later ones are counted and dropped.
+    #[serde(default = "default_lateness")]
+    pub allowed_lateness: HumanDuration,
+    /// The sampling interval sources are expected to keep; drives
+    /// `missing_ratio`.
+    #[serde(default = "default_interval")]
+    pub expected_interval: HumanDuration,
+    /// Relative accuracy of p50/p95/p99, in [0.005, 0.1].
+    #[serde(default = "default_accuracy")]
+    pub quantile_accuracy: f64,
+    /// Metric-name suffixes that mark monotonic counters. Counters are turned
+    /// into per-second rates (with reset detection) before windowing.
+    #[serde(default = "default_counter_suffixes")]
+    pub counter_suffixes: Vec<String>,
+}
+
+fn default_features() -> Vec<Feature> {
+    Feature::ALL.to_vec()
+}
+fn default_lateness() -> HumanDuration {
+    HumanDuration::from_secs(30)
+}
+fn default_interval() -> HumanDuration {
+    HumanDuration::from_secs(10)
+}
+fn default_accuracy() -> f64 {
+    0.01
+}
+fn default_counter_suffixes() -> Vec<String> {
+    vec!["_total".into()]
+}
+
+/// One problem found by validation: the dotted path of the field, relative
+/// to the spec, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecProblem {
+    /// Dotted path, e.g. `windows[1].panes`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FeatureSpec {
+    /// The default windows (1m, 5m, 1h), all features, 10 s sampling.
+    pub fn default_set() -> Self {
+        let w = |name: &str, secs, panes| WindowSpec {
+            name: name.into(),
+            length: HumanDuration::from_secs(secs),
+            panes,
+        };
+        Self {
+            windows: vec![w("1m", 60, 3), w("5m", 300, 5), w("1h", 3600, 6)],
+            features: default_features(),
+            allowed_lateness: default_lateness(),
+            expected_interval: default_interval(),
+            quantile_accuracy: default_accuracy(),
+            counter_suffixes: default_counter_suffixes(),
+        }
+    }
+
+    /// Every problem with the spec; empty when it is valid.
+    pub fn validate(&self) -> Vec<SpecProblem> {
+        let mut out = Vec::new();
+        let mut bad = |path: String, message: String| out.push(SpecProblem { path, message });
+        if self.windows.is_empty() {
+            bad("windows".into(), "at least one window is required".into());
+        }
+        let interval = self.expected_interval.as_millis();
+        if interval == 0 {
+            bad(
+                "expected_interval".into(),
+                "must be greater than zero".into(),
+            );
+        }
+        let mut longest = 0;
+        for (i, w) in self.windows.iter().enumerate() {
+            let p = |f: &str| format!("windows[{i}].{f}");
+            if w.name.trim().is_empty() {
+                bad(p("name"), "must not be empty".into());
+            } else if self.windows[..i].iter().any(|o| o.name == w.name) {
+                bad(p("name"), format!("duplicate window name {:?}", w.name));
+            }
+            let len = w.length.as_millis();
+            longest = longest.max(len);
+            if len == 0 {
+                bad(p("length"), "must be greater than zero".into());
+                continue;
+            }
+            if w.panes == 0 || w.panes > 120 {
+                bad(
+                    p("panes"),
+                    format!("must be within 1..=120, got {}", w.panes),
+                );
+            } else if len % i64::from(w.panes) != 0 {
+                bad(
+                    p("panes"),
+                    format!(
+                        "window length {} ({len} ms) is not a whole multiple of {} panes",
+                        w.length, w.panes
+                    ),
+                );
+            }
+            if interval > 0 && len < interval {
+                bad(
+                    p("length"),
+                    format!(
+                        "window {} is shorter than the sampling interval {}: it would hold at most one sample",
+                        w.length, self.expected_interval
+                    ),
+                );
+            }
+        }
+        if longest > 0 && self.allowed_lateness.as_millis() > longest {
+            bad(
+                "allowed_lateness".into(),
+                format!(
+                    "{} exceeds the longest window; late samples could never be applied",
+                    self.allowed_lateness
+                ),
+            );
+        }
+        if !(0.005..=0.1).contains(&self.quantile_accuracy) {
+            bad(
+                "quantile_accuracy".into(),
+                format!(
+                    "must be within [0.005, 0.1], got {}",
+                    self.quantile_accuracy
+                ),
+            );
+        }
+        if self.features.is_empty() {
+            bad("features".into(), "at least one feature is required".into());
+        }
+        for (i, f) in self.features.iter().enumerate() {
+            if self.features[..i].contains(f) {
+                bad(
+                    format!("features[{i}]"),
+                    format!("duplicate feature {}", f.name()),
+                );
+            }
+        }
+        for (i, s) in self.counter_suffixes.iter().enumerate() {
+            if s.is_empty() {
+                bad(format!("counter_suffixes[{i}]"), "must not be empty".into());
+            }
+        }
+        out
+    }
+
+    /// A stable hash of everything that changes feature values or their
+    /// order. Model artifacts record it; a model is refused by a pipeline
+    /// whose spec hashes differently.
+    pub fn hash(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        content_id(&["feature-spec", &canonical])
+    }
+
+    /// Validate and compile.
+    pub fn compile(&self) -> Result<CompiledSpec, Vec<SpecProblem>> {
+        let problems = self.validate();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let windows = self
+            .windows
+            .iter()
+            .map(|w| {
+                let pane_ms = w.length.as_millis() / i64::from(w.panes);
+                let tau = w.length.as_millis() as f64 / 3.0;
+                CompiledWindow {
+                    name: w.name.clone(),
+                    pane_ms,
+                    panes: i64::from(w.panes),
+                    ewma_weights: (0..w.panes)
+                        .map(|a| (-(f64::from(a) * pane_ms as f64) / tau).exp())
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(CompiledSpec {
+            spec: self.clone(),
+            windows,
+            mapping: LogMapping::new(self.quantile_accuracy),
+            hash: self.hash(),
+        })
+    }
+}
+
+/// One window, compiled.
+#[derive(Debug, Clone)]
+pub struct CompiledWindow {
+    /// Window name.
+    pub name: String,
+    /// Pane width in milliseconds.
+    pub pane_ms: i64,
+    /// Number of panes.
+    pub panes: i64,
+    /// EWMA weight of a pane by its age in panes.
+    pub ewma_weights: Vec<f64>,
+}
+
+/// A validated [`FeatureSpec`] in the form the engine runs.
+#[derive(Debug, Clone)]
+pub struct CompiledSpec {
+    /// The source spec.
+    pub spec: FeatureSpec,
+    /// Compiled windows, in spec order.
+    pub windows: Vec<CompiledWindow>,
+    /// Quantile bucket mapping.
+    pub mapping: LogMapping,
+    /// [`FeatureSpec::hash`] of `spec`.
+    pub hash: String,
+}
+
+impl CompiledSpec {
+    /// Features per series: windows × features.
+    pub fn width(&self) -> usize {
+        self.windows.len() * self.spec.features.len()
+    }
+
+    /// Names of the output features, `window.feature`, in output order.
+    pub fn feature_names(&self) -> Vec<String> {
+        self.windows
+            .iter()
+            .flat_map(|w| {
+                self.spec
+                    .features
+                    .iter()
+                    .map(move |f| format!("{}.{}", w.name, f.name()))
+            })
+            .collect()
+    }
+
+    /// Position of `feature` of `window` in the output vector.
+    pub fn index_of(&self, window: &str, feature: Feature) -> Option<usize> {
+        let w = self.windows.iter().position(|c| c.name == window)?;
+        let f = self.spec.features.iter().position(|x| *x == feature)?;
+        Some(w * self.spec.features.len() + f)
+    }
+
+    /// Whether a metric of this name is a monotonic counter.
+    pub fn is_counter(&self, metric: &str) -> bool {
+        self.spec
+            .counter_suffixes
+            .iter()
+            .any(|s| metric.ends_with(s.as_str()))
+    }
+
+    /// Allowed lateness in milliseconds.
+    pub fn lateness_ms(&self) -> i64 {
+        self.spec.allowed_lateness.as_millis()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_set_is_valid_and_named() {
+        let c = FeatureSpec::default_set().compile().unwrap();
+        assert_eq!(c.width(), 39);
+        assert_eq!(c.feature_names()[0], "1m.count");
+        assert_eq!(c.index_of("1h", Feature::P99), Some(2 * 13 + 11));
+        assert!(c.is_counter("http_requests_total"));
+        assert!(!c.is_counter("memory_rss_bytes"));
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let mut s = FeatureSpec::default_set();
+        s.windows[0].panes = 7; // 60 s / 7 is not whole
+        s.windows[1].name = "1m".into();
+        s.windows[2].length = HumanDuration::from_secs(5); // shorter than 10 s sampling
+        s.quantile_accuracy = 0.5;
+        s.features.push(Feature::Mean);
+        s.allowed_lateness = HumanDuration::from_secs(7200);
+        let paths: Vec<String> = s.validate().into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            [
+                "windows[0].panes",
+                "windows[1].name",
+                "windows[2].panes",
+                "windows[2].length",
+                "allowed_lateness",
+                "quantile_accuracy",
+                "features[13]"
+            ]
+        );
+    }
+
+    #[test]
+    fn hash_changes_with_anything_that_changes_values() {
+        let a = FeatureSpec::default_set();
+        let mut b = a.clone();
+        assert_eq!(a.hash(), b.hash());
+        b.windows[0].panes = 6;
+        assert_ne!(a.hash(), b.hash());
+    }
+}
