@@ -31,6 +31,9 @@ pub enum Feature {
     Ewma,
     /// Least-squares slope of value against event time, per second.
     Slope,
+    /// Standard error of `slope`: `sqrt(SSE / (n − 2) / Σ(t − t̄)²)` with SSE the
+    /// residual sum of squares of the fit; 0 below three samples.
+    SlopeStderr,
     /// `(last − first) / (t_last − t_first)` per second, `first` being the
     /// oldest sample in the window; 0 when they share a time.
     RateOfChange,
@@ -47,7 +50,7 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, in output order.
-    pub const ALL: [Feature; 13] = [
+    pub const ALL: [Feature; 14] = [
         Feature::Count,
         Feature::Mean,
         Feature::Std,
@@ -56,6 +59,7 @@ impl Feature {
         Feature::Last,
         Feature::Ewma,
         Feature::Slope,
+        Feature::SlopeStderr,
         Feature::RateOfChange,
         Feature::P50,
         Feature::P95,
@@ -74,6 +78,7 @@ impl Feature {
             Feature::Last => "last",
             Feature::Ewma => "ewma",
             Feature::Slope => "slope",
+            Feature::SlopeStderr => "slope_stderr",
             Feature::RateOfChange => "rate_of_change",
             Feature::P50 => "p50",
             Feature::P95 => "p95",
@@ -374,9 +379,9 @@ mod tests {
     #[test]
     fn default_set_is_valid_and_named() {
         let c = FeatureSpec::default_set().compile().unwrap();
-        assert_eq!(c.width(), 39);
+        assert_eq!(c.width(), 42);
         assert_eq!(c.feature_names()[0], "1m.count");
-        assert_eq!(c.index_of("1h", Feature::P99), Some(2 * 13 + 11));
+        assert_eq!(c.index_of("1h", Feature::P99), Some(2 * 14 + 12));
         assert!(c.is_counter("http_requests_total"));
         assert!(!c.is_counter("memory_rss_bytes"));
     }
@@ -400,7 +405,7 @@ mod tests {
                 "windows[2].length",
                 "allowed_lateness",
                 "quantile_accuracy",
-                "features[13]"
+                "features[14]"
             ]
         );
     }

@@ -260,6 +260,14 @@ impl Window {
                         0.0
                     }
                 }
+                Feature::SlopeStderr => {
+                    if m.n >= 3.0 && span_s > 0.0 && m.m2_t > 0.0 {
+                        let sse = (m.m2_v - m.c_tv * m.c_tv / m.m2_t).max(0.0);
+                        (sse / (m.n - 2.0) / m.m2_t).sqrt()
+                    } else {
+                        0.0
+                    }
+                }
                 Feature::RateOfChange => {
                     if span_s > 0.0 {
                         (series.last - oldest.first_v) / span_s

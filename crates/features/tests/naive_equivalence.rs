@@ -4,7 +4,9 @@
 //!
 //! Tolerances: count, min, max and last exactly; mean, EWMA and missing ratio
 //! within 1e-9 of the window's value scale; std, slope and rate of change
-//! within 1e-6 of their own scale; quantiles within the sketch's relative
+//! within 1e-6 of their own scale; the slope's standard error within 1e-6 of
+//! its scale plus 1e-4 of value scale per second of span (its residual sum
+//! of squares comes from a subtraction); quantiles within the sketch's relative
 //! accuracy α of the exact order statistic of the same rank.
 
 use forewarn_core::HumanDuration;
@@ -96,6 +98,17 @@ impl Naive {
                         0.0
                     }
                 }
+                Feature::SlopeStderr => {
+                    if n >= 3.0 && span > 0.0 {
+                        let sse: f64 = pts
+                            .iter()
+                            .map(|p| (p.1 - (mean + stv / stt * (secs(p.0) - tmean))).powi(2))
+                            .sum();
+                        (sse / (n - 2.0) / stt).sqrt()
+                    } else {
+                        0.0
+                    }
+                }
                 Feature::RateOfChange => {
                     if span > 0.0 {
                         (self.last - first.1) / span
@@ -160,6 +173,13 @@ fn spec_strategy() -> impl Strategy<Value = FeatureSpec> {
         })
 }
 
+/// Seconds spanned by all points, at least 1 ms.
+fn span_of(points: &[(i64, f64)]) -> f64 {
+    let lo = points.iter().map(|p| p.0).min().unwrap_or(0);
+    let hi = points.iter().map(|p| p.0).max().unwrap_or(0);
+    ((hi - lo) as f64 / 1000.0).max(1e-3)
+}
+
 fn check(spec: &CompiledSpec, s: &SeriesWindows, naive: &Naive) -> Result<(), TestCaseError> {
     let got = s.features(spec);
     let per = spec.spec.features.len();
@@ -188,6 +208,10 @@ fn check(spec: &CompiledSpec, s: &SeriesWindows, naive: &Naive) -> Result<(), Te
                 Feature::Mean | Feature::Ewma | Feature::MissingRatio => 1e-9 * scale,
                 Feature::Std => 1e-6 * scale,
                 Feature::Slope | Feature::RateOfChange => 1e-6 * (e.abs() + scale),
+                // SSE by subtraction loses digits when the fit is near-perfect.
+                Feature::SlopeStderr => {
+                    1e-6 * (e.abs() + scale) + 1e-4 * scale / span_of(&naive.points)
+                }
                 Feature::P50 | Feature::P95 | Feature::P99 => {
                     spec.mapping.alpha() * e.abs() * (1.0 + 1e-12) + 1e-9
                 }
