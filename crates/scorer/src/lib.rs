@@ -1,0 +1,12 @@
+//! The scorer: samples in, predicted-issue and optimization events out. It
+//! is synchronous and does no I/O, so the Kafka runtime, the backtester and
+//! the demo all run the same code.
+//!
+//! Layout:
+//! - [`incidents`]: from per-sample signals (a probability for a kind of
+//!   issue on a target) to one event per incident, with thresholds,
+//!   hysteresis, a minimum duration and suppression of repeats.
+
+pub mod incidents;
+
+pub use incidents::{IncidentPolicy, IncidentTracker, Signal};
