@@ -8,6 +8,7 @@
 //! Layout:
 //! - `cmd/schema.rs`: print the JSON Schemas of the event contracts.
 //! - `cmd/validate.rs`: check a pipeline file without touching Kafka.
+//! - `cmd/logs.rs`: log template mining (Loghub accuracy).
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     Schema(cmd::schema::Args),
     /// Check a pipeline file and list every problem, without touching Kafka.
     Validate(cmd::validate::Args),
+    /// Log template mining: grouping accuracy on Loghub.
+    Logs(cmd::logs::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Validate(a) => cmd::validate::run(a),
+        Command::Logs(a) => cmd::logs::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,174 @@
+//! A hand-written matcher for formats whose literal parts are plain text:
+//! the format becomes a list of atoms (a literal character, a whitespace run
+//! `\s+`, a field `.*?`), matched with the regex's leftmost-first
+//! backtracking order (lazy fields take the shortest extent that lets the
+//! rest match; whitespace runs take the longest). A step budget bounds the
+//! work; when it runs out the caller uses the regex, so no line is ever
+//! slow.
+
+/// One element of a compiled format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Atom {
+    /// A literal character.
+    Char(char),
+    /// One or more whitespace characters.
+    Space,
+    /// A field (by index), matching lazily.
+    Field(usize),
+}
+
+/// Outcome of a match attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// Matched; the byte range of each field.
+    Matched,
+    /// The line does not match.
+    NoMatch,
+    /// The step budget ran out; ask the regex.
+    GaveUp,
+}
+
+/// Compile the format's parts into atoms, or `None` when a literal part
+/// uses regex syntax beyond escaped punctuation.
+pub(super) fn compile(parts: &[Part<'_>]) -> Option<Vec<Atom>> {
+    let mut atoms = Vec::new();
+    for p in parts {
+        match p {
+            Part::Field(i) => atoms.push(Atom::Field(*i)),
+            Part::Literal(text) => {
+                let mut chars = text.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match c {
+                        ' ' => {
+                            while chars.peek() == Some(&' ') {
+                                chars.next();
+                            }
+                            atoms.push(Atom::Space);
+                        }
+                        '\\' => match chars.next()? {
+                            e if e.is_ascii_punctuation() => atoms.push(Atom::Char(e)),
+                            _ => return None,
+                        },
+                        '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}'
+                        | '|' => return None,
+                        c => atoms.push(Atom::Char(c)),
+                    }
+                }
+            }
+        }
+    }
+    Some(atoms)
+}
+
+/// A piece of a format: literal text or a field index.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Part<'a> {
+    /// Regex text between fields.
+    Literal(&'a str),
+    /// The field with this index.
+    Field(usize),
+}
+
+/// Match `line` (already trimmed) against `atoms`, writing field ranges
+/// into `spans` (one per field).
+pub(super) fn run(atoms: &[Atom], line: &str, spans: &mut [(usize, usize)]) -> Outcome {
+    let mut budget = 64 + 8 * line.len();
+    match step(atoms, line, 0, spans, &mut budget) {
+        Some(true) => Outcome::Matched,
+        Some(false) => Outcome::NoMatch,
+        None => Outcome::GaveUp,
+    }
+}
+
+/// Match `atoms` at byte `pos`; `None` when the budget ran out.
+fn step(
+    atoms: &[Atom],
+    line: &str,
+    pos: usize,
+    spans: &mut [(usize, usize)],
+    budget: &mut usize,
+) -> Option<bool> {
+    *budget = budget.checked_sub(1)?;
+    let Some((first, rest)) = atoms.split_first() else {
+        return Some(pos == line.len());
+    };
+    let tail = &line[pos..];
+    match first {
+        Atom::Char(c) => {
+            if starts_with_char(tail, *c) {
+                step(rest, line, pos + c.len_utf8(), spans, budget)
+            } else {
+                Some(false)
+            }
+        }
+        Atom::Space => {
+            let run = if tail
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_alphanumeric)
+            {
+                0
+            } else {
+                tail.char_indices()
+                    .find(|(_, c)| !c.is_whitespace())
+                    .map_or(tail.len(), |(i, _)| i)
+            };
+            // Longest run first, then shorter ones, down to one character.
+            let mut e = run;
+            while e > 0 {
+                if step(rest, line, pos + e, spans, budget)? {
+                    return Some(true);
+                }
+                e = tail[..e].char_indices().next_back().map_or(0, |(i, _)| i);
+            }
+            Some(false)
+        }
+        Atom::Field(f) => {
+            // The last atom: the field takes everything.
+            if rest.is_empty() {
+                spans[*f] = (pos, line.len());
+                return Some(true);
+            }
+            let ends = tail
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(tail.len()));
+            for e in ends {
+                // Only try ends where the next atom can start.
+                let can_start = match rest[0] {
+                    Atom::Char(c) => starts_with_char(&tail[e..], c),
+                    Atom::Space => starts_with_space(&tail[e..]),
+                    Atom::Field(_) => true,
+                };
+                if !can_start {
+                    continue;
+                }
+                if step(rest, line, pos + e, spans, budget)? {
+                    spans[*f] = (pos, pos + e);
+                    return Some(true);
+                }
+            }
+            Some(false)
+        }
+    }
+}
+
+/// `s.starts_with(c)`, without the generic pattern machinery for ASCII `c`.
+#[inline]
+fn starts_with_char(s: &str, c: char) -> bool {
+    if c.is_ascii() {
+        s.as_bytes().first() == Some(&(c as u8))
+    } else {
+        s.starts_with(c)
+    }
+}
+
+/// Whether `s` starts with a whitespace character.
+#[inline]
+fn starts_with_space(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_whitespace() || *b == 0x0b,
+        Some(_) => s.chars().next().is_some_and(char::is_whitespace),
+    }
+}
