@@ -9,6 +9,7 @@
 //! - `cmd/schema.rs`: print the JSON Schemas of the event contracts.
 //! - `cmd/validate.rs`: check a pipeline file without touching Kafka.
 //! - `cmd/logs.rs`: log template mining (Loghub accuracy).
+//! - `cmd/backtest.rs`: NAB scoring and Forewarn's own NAB run.
 
 use std::process::ExitCode;
 
@@ -38,6 +39,8 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Log template mining: grouping accuracy on Loghub.
     Logs(cmd::logs::Args),
+    /// How good would Forewarn have been? NAB scoring and replays of labelled history.
+    Backtest(cmd::backtest::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Validate(a) => cmd::validate::run(a),
         Command::Logs(a) => cmd::logs::run(a),
+        Command::Backtest(a) => cmd::backtest::run(a),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,13 @@
 //! - [`incidents`]: from per-sample signals (a probability for a kind of
 //!   issue on a target) to one event per incident, with thresholds,
 //!   hysteresis, a minimum duration and suppression of repeats.
+//! - [`scorer`]: [`Scorer`], the whole path from a sample to events.
+//! - [`root_cause`]: rank the likely origin of a service's trouble from the
+//!   dependency graph and the order of onset.
 
 pub mod incidents;
+pub mod root_cause;
+pub mod scorer;
 
 pub use incidents::{IncidentPolicy, IncidentTracker, Signal};
+pub use scorer::{Scorer, ScorerOptions};

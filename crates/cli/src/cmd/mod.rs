@@ -1,6 +1,7 @@
 //! The subcommands, one file each. Each exposes `Args` and
 //! `run(Args) -> anyhow::Result<ExitCode>`.
 
+pub(crate) mod backtest;
 pub(crate) mod logs;
 pub(crate) mod schema;
 pub(crate) mod validate;

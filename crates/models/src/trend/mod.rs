@@ -1,0 +1,19 @@
+//! Trend models: forecast a capacity-like series (memory against its limit,
+//! disk against capacity, connections against the pool, queue depth) or a
+//! degrading one (latency, error rate against the SLO) and say when it will
+//! cross its limit, with an interval and a probability.
+//!
+//! Layout:
+//! - [`params`]: the fitted parameters ([`TrendParams`]).
+//! - [`holt`]: the online damped-Holt state of one series ([`HoltState`]).
+//! - [`crossing`]: from a [`Projection`] (level, trend and its standard
+//!   error) and a limit to a [`Crossing`] (time, interval, probability
+//!   within the horizon).
+
+mod crossing;
+mod holt;
+mod params;
+
+pub use crossing::{Crossing, Projection, crossing};
+pub use holt::HoltState;
+pub use params::TrendParams;

@@ -1,0 +1,100 @@
+//! A memory leak on one instance is predicted before the OOM: the scorer
+//! opens one memory-exhaustion incident, early, with a predicted failure
+//! time close to the real one, and a healthy instance raises nothing.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
+use forewarn_models::artifact::Model;
+use forewarn_models::trend::TrendParams;
+use forewarn_scorer::{Scorer, ScorerOptions};
+
+const LIMIT: f64 = 4.0e9;
+
+fn sample(t: DateTime<Utc>, instance: &str, metric: &str, value: f64) -> MetricSample {
+    MetricSample {
+        schema_version: 1,
+        ts: t,
+        service: "api".into(),
+        instance: instance.into(),
+        metric: metric.into(),
+        value,
+        labels: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
+    let pipeline =
+        forewarn_config::load_str(include_str!("../../../pipelines/default.yaml")).unwrap();
+    let model = Model {
+        trend: BTreeMap::new(),
+        default_trend: TrendParams::default(),
+        services: BTreeMap::new(),
+        fallback: None,
+    };
+    let mut scorer = Scorer::new(pipeline, model, ScorerOptions::default()).unwrap();
+    let start = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+    // Flat at 40 % for an hour, then a leak reaching the limit 3 h later.
+    let leak_start = 3600.0;
+    let oom = leak_start + 3.0 * 3600.0;
+    let mut events = Vec::new();
+    let mut noise: u64 = 3;
+    for i in 0..(4 * 360) {
+        let secs = i as f64 * 10.0;
+        let t = start + TimeDelta::seconds(i * 10);
+        noise = noise
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let jitter = ((noise >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.02 * LIMIT;
+        let leak = if secs > leak_start {
+            0.6 * LIMIT * (secs - leak_start) / (oom - leak_start)
+        } else {
+            0.0
+        };
+        let mem = (0.4 * LIMIT + leak + jitter).min(LIMIT);
+        for (inst, v) in [("api-0", mem), ("api-1", 0.4 * LIMIT + jitter)] {
+            events.extend(
+                scorer
+                    .on_metric(&sample(t, inst, "memory_limit_bytes", LIMIT))
+                    .unwrap(),
+            );
+            events.extend(
+                scorer
+                    .on_metric(&sample(t, inst, "memory_rss_bytes", v))
+                    .unwrap(),
+            );
+        }
+    }
+    let opened: Vec<_> = events
+        .iter()
+        .filter(|e| e.status == IssueStatus::Open)
+        .collect();
+    assert_eq!(opened.len(), 1, "{events:#?}");
+    let e = opened[0];
+    assert_eq!(
+        (e.kind, e.instance.as_str()),
+        (IssueKind::MemoryExhaustion, "api-0")
+    );
+    let oom_at = start + TimeDelta::seconds(oom as i64);
+    let lead = (oom_at - e.detected_at).num_seconds();
+    assert!(lead >= 30 * 60, "lead time {lead} s");
+    let predicted = e.predicted_failure_at.unwrap();
+    let err = (predicted - oom_at).num_seconds().abs();
+    assert!(
+        err as f64 <= 0.25 * lead as f64,
+        "predicted {predicted}, OOM {oom_at}, lead {lead} s"
+    );
+    eprintln!(
+        "lead time {lead} s, predicted failure off by {err} s, probability {:.3}",
+        e.probability
+    );
+    let iv = e.failure_interval.as_ref().unwrap();
+    assert!(iv.earliest <= predicted && predicted <= iv.latest);
+    assert!(
+        events.iter().all(|x| x.id == e.id),
+        "updates share the incident id"
+    );
+    assert_eq!(e.root_cause_service.as_deref(), Some("api"));
+}
