@@ -3,7 +3,7 @@
 //!
 //! - **long** (the simulator's): `ts`, `service`, `instance`, `metric`,
 //!   `value`. `ts` is a Parquet datetime (any unit; no zone means UTC),
-//!   epoch milliseconds (integers) or text ([`super::time`]).
+//!   epoch milliseconds (integers) or text (RFC 3339, or `YYYY-MM-DD HH:MM:SS` in UTC).
 //! - **NAB**: `timestamp`, `value`; one series whose service is the file
 //!   stem, instance empty and metric `value`.
 //!

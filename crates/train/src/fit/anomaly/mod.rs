@@ -2,7 +2,7 @@
 //! vectors, and a fallback on all services' vectors pooled, for services
 //! not seen in training or with too few vectors of their own.
 //!
-//! - [`vectors`]: building the vectors from folded series.
+//! - [`mod@vectors`]: building the vectors from folded series.
 //! - `standardise`: robust centring and scaling.
 //! - [`cluster`]: DBSCAN cleaning, k-means, calibration.
 
