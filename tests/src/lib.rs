@@ -35,7 +35,11 @@ pub fn forewarn(args: &[&str]) -> Output {
 
 /// The workspace root (the checkout).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time, not compile time: a test binary reused from a
+    // build in another checkout (shared target directory) must not point
+    // back at that checkout.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo");
+    Path::new(&manifest)
         .parent()
         .expect("tests/ sits in the workspace root")
         .to_path_buf()

@@ -9,6 +9,8 @@
 //! - `cmd/schema.rs`: print the JSON Schemas of the event contracts.
 //! - `cmd/validate.rs`: check a pipeline file without touching Kafka.
 //! - `cmd/logs.rs`: log template mining (Loghub accuracy).
+//! - `cmd/simulate.rs`: generate a labelled synthetic fleet.
+//! - `cmd/train.rs`: fit models on history into a versioned artifact.
 //! - `cmd/backtest.rs`: NAB scoring and Forewarn's own NAB run.
 
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ enum Command {
     Schema(cmd::schema::Args),
     /// Check a pipeline file and list every problem, without touching Kafka.
     Validate(cmd::validate::Args),
+    /// Generate a labelled synthetic fleet: metrics, logs, incidents and traps.
+    Simulate(cmd::simulate::Args),
+    /// Train trend and anomaly models on metric history into a versioned artifact.
+    Train(cmd::train::Args),
     /// Log template mining: grouping accuracy on Loghub.
     Logs(cmd::logs::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -55,6 +61,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Schema(a) => cmd::schema::run(a),
         Command::Validate(a) => cmd::validate::run(a),
+        Command::Simulate(a) => cmd::simulate::run(a),
+        Command::Train(a) => cmd::train::run(a),
         Command::Logs(a) => cmd::logs::run(a),
         Command::Backtest(a) => cmd::backtest::run(a),
     };

@@ -14,10 +14,8 @@ use forewarn_logs::accuracy::evaluate;
 fn loghub_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("FOREWARN_SHARED") {
         Some(shared) => PathBuf::from(shared).join("datasets/loghub-2k"),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/datasets/loghub-2k"
-        )),
+        None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"))
+            .join("../../../shared/datasets/loghub-2k"),
     };
     if dir.join("settings.json").is_file() {
         return Some(dir);

@@ -227,9 +227,9 @@ fn invalid_config_is_refused_with_every_problem() {
         interval: "0s".parse().unwrap(),
         ..SimConfig::default()
     };
-    let err = simulate(&cfg, &scratch("invalid"), false)
-        .unwrap_err()
-        .to_string();
+    let dir = scratch("invalid");
+    let err = simulate(&cfg, &dir, false).unwrap_err().to_string();
+    let _ = std::fs::remove_dir_all(dir);
     assert!(
         err.contains("services:") && err.contains("interval:"),
         "{err}"

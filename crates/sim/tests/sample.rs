@@ -29,7 +29,8 @@ fn sample_config() -> SimConfig {
 }
 
 fn sample_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../datasets/sample")
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"))
+        .join("../../datasets/sample")
 }
 
 #[test]

@@ -4,6 +4,8 @@
 pub(crate) mod backtest;
 pub(crate) mod logs;
 pub(crate) mod schema;
+pub(crate) mod simulate;
+pub(crate) mod train;
 pub(crate) mod validate;
 
 use std::io::Write;

@@ -5,13 +5,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use forewarn_config::{Limits, PipelineConfig, ServiceConfig, Slo};
 use forewarn_core::HumanDuration;
-use forewarn_sim::{Compression, OutputFormat, SimConfig};
+use forewarn_core::contracts::RecommendedAction;
+use forewarn_sim::{Compression, Labels, OutputFormat, Role, SimConfig};
+
+/// The default pipeline, the base of every simulated fleet's `pipeline.yaml`.
+const DEFAULT_PIPELINE: &str = include_str!("../../../../pipelines/default.yaml");
 
 /// Simulate a fleet of services with a dependency graph and write
 /// `metrics.parquet` and/or `metrics.csv` (long format: ts, service,
 /// instance, metric, value), `logs.jsonl` and `labels.json` (incidents with
-/// onset, failure time and root cause; traps listed separately) into DIR.
+/// onset, failure time and root cause; traps listed separately) into DIR,
+/// and `pipeline.yaml`: the default pipeline with this fleet's services
+/// (dependencies, limits, SLOs), for `forewarn train`, `backtest` and `score`.
 /// The same flags and seed always give the same bytes. Flags override the
 /// `--config` file, which overrides the defaults.
 #[derive(Debug, clap::Args)]
@@ -139,6 +146,96 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             summary.unplaced_scenarios
         );
     }
-    println!("{}", serde_json::to_string(&summary)?);
+    let labels_path = summary.out_dir.join("labels.json");
+    let labels = Labels::read(&labels_path)
+        .with_context(|| format!("while reading back {}", labels_path.display()))?;
+    let pipeline_path = summary.out_dir.join("pipeline.yaml");
+    std::fs::write(&pipeline_path, fleet_pipeline_yaml(&labels)?)
+        .with_context(|| format!("while writing {}", pipeline_path.display()))?;
+    eprintln!("  {}", pipeline_path.display());
+    super::print(&serde_json::to_string(&summary)?)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The default pipeline with `services` replaced by the simulated fleet:
+/// the same dependency graph, limits and SLOs the labels were drawn with, so
+/// root-cause ranking and SLO forecasts see the fleet as it is.
+pub(crate) fn fleet_pipeline(labels: &Labels) -> anyhow::Result<PipelineConfig> {
+    let mut pipeline = forewarn_config::load_str(DEFAULT_PIPELINE)
+        .map_err(|p| anyhow::anyhow!("the embedded default pipeline is invalid: {}", p.0.len()))?;
+    pipeline.services = labels
+        .services
+        .iter()
+        .map(|s| {
+            let recovery_strategy = match s.role {
+                Role::Db => RecommendedAction::Reconnect,
+                Role::Queue | Role::Worker => RecommendedAction::Scale,
+                _ => RecommendedAction::Restart,
+            };
+            let config = ServiceConfig {
+                depends_on: s.depends_on.clone(),
+                auto_retry: matches!(s.role, Role::Gateway | Role::Api),
+                timeout: None,
+                health_check: None,
+                recovery_strategy,
+                limits: Limits {
+                    memory_bytes: Some(s.memory_limit_bytes),
+                    disk_bytes: Some(s.disk_capacity_bytes),
+                    connections: Some(s.connections_max),
+                    ..Limits::default()
+                },
+                slo: Slo {
+                    latency_p99_ms: Some(s.slo_latency_p99_ms),
+                    error_rate: Some(labels.thresholds.error_rate_slo),
+                },
+            };
+            (s.name.clone(), config)
+        })
+        .collect();
+    Ok(pipeline)
+}
+
+/// [`fleet_pipeline`] as YAML with a header saying where it came from.
+fn fleet_pipeline_yaml(labels: &Labels) -> anyhow::Result<String> {
+    let body = serde_norway::to_string(&fleet_pipeline(labels)?)?;
+    Ok(format!(
+        "# Written by `forewarn simulate` (seed {}): the default pipeline with the\n\
+         # services of this simulated fleet. Check it with `forewarn validate`.\n{body}",
+        labels.seed
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fleet_pipeline_round_trips_and_validates() {
+        let dir =
+            std::env::temp_dir().join(format!("forewarn-fleet-pipeline-{}", std::process::id()));
+        let cfg = SimConfig {
+            services: 7,
+            duration: "1h".parse().unwrap(),
+            interval: "60s".parse().unwrap(),
+            output: forewarn_sim::OutputConfig {
+                format: OutputFormat::Csv,
+                ..Default::default()
+            },
+            ..SimConfig::default()
+        };
+        forewarn_sim::simulate(&cfg, &dir, false).unwrap();
+        let labels = Labels::read(&dir.join("labels.json")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let yaml = fleet_pipeline_yaml(&labels).unwrap();
+        let problems = forewarn_config::problems(&yaml);
+        assert!(problems.is_empty(), "{problems:?}\n{yaml}");
+        let back = forewarn_config::load_str(&yaml).unwrap();
+        assert_eq!(back.services.len(), 7);
+        for s in &labels.services {
+            let c = &back.services[&s.name];
+            assert_eq!(c.depends_on, s.depends_on);
+            assert_eq!(c.slo.latency_p99_ms, Some(s.slo_latency_p99_ms));
+            assert_eq!(c.limits.memory_bytes, Some(s.memory_limit_bytes));
+        }
+    }
 }

@@ -47,7 +47,12 @@ fn split_out(out: &Path) -> anyhow::Result<(PathBuf, String)> {
         .file_name()
         .and_then(|n| n.to_str())
         .filter(|n| !n.is_empty() && *n != "." && *n != "..")
-        .with_context(|| format!("--out {} must end in a model name, e.g. models/default", out.display()))?;
+        .with_context(|| {
+            format!(
+                "--out {} must end in a model name, e.g. models/default",
+                out.display()
+            )
+        })?;
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -58,12 +63,28 @@ fn split_out(out: &Path) -> anyhow::Result<(PathBuf, String)> {
 fn print_summary(s: &TrainSummary, dir: &Path) {
     eprintln!(
         "Trained {} on {} rows in {} series ({} folded, {} samples applied, {} skipped) from {} to {}.",
-        s.name, s.rows, s.series, s.series_folded, s.samples_applied, s.samples_skipped, s.from, s.to
+        s.name,
+        s.rows,
+        s.series,
+        s.series_folded,
+        s.samples_applied,
+        s.samples_skipped,
+        s.from,
+        s.to
     );
     for t in &s.trend {
         eprintln!(
             "  trend {:<22} alpha {:<5} beta {:<5} phi {:<6} z {:>7.3}  mae {:.4} (naive {:.4})  coverage {:.1}%  [{} series, {} forecasts]",
-            t.metric, t.alpha, t.beta, t.phi, t.z, t.mae, t.naive_mae, 100.0 * t.coverage, t.series, t.evals
+            t.metric,
+            t.alpha,
+            t.beta,
+            t.phi,
+            t.z,
+            t.mae,
+            t.naive_mae,
+            100.0 * t.coverage,
+            t.series,
+            t.evals
         );
     }
     for c in s.services.iter().chain(s.fallback.iter()) {
@@ -75,7 +96,11 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
             c.rows,
             c.features,
             c.eps,
-            if c.dbscan_ignored { ", DBSCAN ignored" } else { "" }
+            if c.dbscan_ignored {
+                ", DBSCAN ignored"
+            } else {
+                ""
+            }
         );
     }
     for (svc, rows) in &s.skipped_services {
@@ -96,7 +121,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::anyhow!(
             "{}: invalid pipeline:\n{}",
             args.pipeline.display(),
-            problems.0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+            problems
+                .0
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         )
     })?;
     let trained = Trainer::new(&pipeline)

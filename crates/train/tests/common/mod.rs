@@ -15,7 +15,8 @@ use polars::prelude::{
 
 /// `pipelines/default.yaml`.
 pub(crate) fn pipeline() -> PipelineConfig {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/default.yaml");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"))
+        .join("../../pipelines/default.yaml");
     forewarn_config::load(&path).expect("default pipeline is valid")
 }
 

@@ -89,12 +89,8 @@ mod tests {
     use super::*;
 
     fn pipeline() -> PipelineConfig {
-        let yaml = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../pipelines/default.yaml"
-        ))
-        .unwrap();
-        forewarn_config::load_str(&yaml).unwrap()
+        let yaml = include_str!("../../../../../pipelines/default.yaml");
+        forewarn_config::load_str(yaml).unwrap()
     }
 
     fn series(service: &str, metric: &str, v: f64) -> Series {
