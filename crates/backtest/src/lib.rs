@@ -7,6 +7,10 @@
 //! - [`nab`]: the NAB corpus, detector results in NAB's layout, the scorer
 //!   (published or swept thresholds, three profiles, normalisation) and a
 //!   writer for NAB's results layout.
+//! - [`incidents`]: replay of labelled fleet history (the simulator's
+//!   layout) through the production scorer, matched against labelled
+//!   incidents and traps beside two baselines, with Markdown, HTML (plots)
+//!   and Parquet reports.
 //! - [`error`]: the crate's [`Error`] and [`Result`].
 //!
 //! A tiny corpus built in memory: one 100-row file with a window on rows
@@ -31,6 +35,7 @@
 //! ```
 
 pub mod error;
+pub mod incidents;
 pub mod nab;
 
 pub use error::{Error, Result};

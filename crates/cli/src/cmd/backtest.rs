@@ -1,6 +1,6 @@
 //! `forewarn backtest`: how good would Forewarn have been? Scores detectors
-//! on the NAB corpus with NAB's own rules, and (soon) replays labelled
-//! incident history through the streaming scoring path.
+//! on the NAB corpus with NAB's own rules, and replays labelled
+//! incident history through the production scoring path (`run`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use forewarn_backtest::nab;
+
+mod run;
 
 /// Replay labelled history and measure prediction accuracy.
 #[derive(Debug, clap::Args)]
@@ -25,6 +27,10 @@ enum Command {
     /// look-ahead, one parameter set), write its results in NAB's layout,
     /// optimise the thresholds as NAB does, and score.
     Nab(NabArgs),
+    /// Replay labelled fleet history (the simulator's layout) through the
+    /// production scorer and measure incidents predicted, lead times and
+    /// false alarms, beside static-threshold and z-score baselines.
+    Run(run::Args),
 }
 
 /// Which thresholds to score with.
@@ -70,6 +76,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::NabScore(a) => nab_score(a),
         Command::Nab(a) => nab_run(a),
+        Command::Run(a) => run::run(a),
     }
 }
 

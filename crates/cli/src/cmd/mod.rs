@@ -9,6 +9,23 @@ pub(crate) mod train;
 pub(crate) mod validate;
 
 use std::io::Write;
+use std::path::Path;
+
+/// Load a pipeline file, or fail with every problem, one per line.
+pub(crate) fn load_pipeline(path: &Path) -> anyhow::Result<forewarn_config::PipelineConfig> {
+    forewarn_config::load(path).map_err(|problems| {
+        anyhow::anyhow!(
+            "{}: invalid pipeline:\n{}",
+            path.display(),
+            problems
+                .0
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
 
 /// Print `text` and a newline to stdout. A closed pipe (`forewarn … | head`)
 /// is not an error worth a panic: it surfaces as an `io::Error` that

@@ -117,18 +117,7 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (models_dir, name) = split_out(&args.out)?;
-    let pipeline = forewarn_config::load(&args.pipeline).map_err(|problems| {
-        anyhow::anyhow!(
-            "{}: invalid pipeline:\n{}",
-            args.pipeline.display(),
-            problems
-                .0
-                .iter()
-                .map(|p| format!("  {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
+    let pipeline = super::load_pipeline(&args.pipeline)?;
     let trained = Trainer::new(&pipeline)
         .seed(args.seed)
         .progress(!args.no_progress)
