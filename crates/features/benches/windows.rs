@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
     let per = points.len() / keys.len();
     g.bench_function("engine_1000_series", |b| {
         b.iter(|| {
-            let mut e = FeatureEngine::new(spec.clone(), 10_000);
+            let mut e: FeatureEngine = FeatureEngine::new(spec.clone(), 10_000);
             for i in 0..per {
                 for (k, key) in keys.iter().enumerate() {
                     let (_, v) = points[k * per + i];

@@ -1,10 +1,16 @@
 //! [`FeatureEngine`]: the windows of many series, keyed by [`SeriesKey`], with
 //! a cap on the number of series, idle eviction and counters of every input
 //! rule that fired. The streaming scorer owns one engine per partition.
+//!
+//! Each series may carry the caller's own state `S` beside its windows (the
+//! scorer keeps its trend state and routing there), so one hash lookup per
+//! sample serves both. Lookups take a [`SeriesRef`] of borrowed strings:
+//! a sample is scored without allocating its key.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use forewarn_core::SeriesKey;
+use hashbrown::{Equivalent, HashMap};
 
 use crate::series::{PushOutcome, Rejected, SeriesWindows};
 use crate::sketch::Bucket;
@@ -58,17 +64,94 @@ impl EngineRejected {
     }
 }
 
-/// Windows of many series.
+/// A [`SeriesKey`] of borrowed parts, for lookups without allocation. It
+/// hashes exactly as the owned key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesRef<'a> {
+    /// Service.
+    pub service: &'a str,
+    /// Instance.
+    pub instance: &'a str,
+    /// Metric.
+    pub metric: &'a str,
+    /// Extra labels.
+    pub labels: &'a BTreeMap<String, String>,
+}
+
+impl<'a> From<&'a SeriesKey> for SeriesRef<'a> {
+    fn from(k: &'a SeriesKey) -> Self {
+        Self {
+            service: &k.service,
+            instance: &k.instance,
+            metric: &k.metric,
+            labels: &k.labels,
+        }
+    }
+}
+
+impl<'a> From<&'a forewarn_core::contracts::MetricSample> for SeriesRef<'a> {
+    fn from(s: &'a forewarn_core::contracts::MetricSample) -> Self {
+        Self {
+            service: &s.service,
+            instance: &s.instance,
+            metric: &s.metric,
+            labels: &s.labels,
+        }
+    }
+}
+
+impl SeriesRef<'_> {
+    /// The owned key.
+    pub fn to_key(&self) -> SeriesKey {
+        SeriesKey {
+            service: self.service.to_string(),
+            instance: self.instance.to_string(),
+            metric: self.metric.to_string(),
+            labels: self.labels.clone(),
+        }
+    }
+}
+
+impl Equivalent<SeriesKey> for SeriesRef<'_> {
+    fn equivalent(&self, k: &SeriesKey) -> bool {
+        self.service == k.service
+            && self.instance == k.instance
+            && self.metric == k.metric
+            && *self.labels == k.labels
+    }
+}
+
+/// The windows of one series and the caller's state beside them.
+#[derive(Debug, Clone)]
+struct Slot<S> {
+    windows: SeriesWindows,
+    state: S,
+}
+
+/// Windows of many series, each with caller state `S` (none by default).
 #[derive(Debug)]
-pub struct FeatureEngine {
+pub struct FeatureEngine<S = ()> {
     spec: CompiledSpec,
-    series: HashMap<SeriesKey, SeriesWindows>,
+    series: HashMap<SeriesKey, Slot<S>>,
     max_series: usize,
     stats: EngineStats,
     scratch: Vec<Bucket>,
 }
 
-impl FeatureEngine {
+impl<S: Default> FeatureEngine<S> {
+    /// Apply one sample of `key` (new series start with `S::default()`).
+    pub fn push(
+        &mut self,
+        key: &SeriesKey,
+        ts: i64,
+        value: f64,
+    ) -> Result<PushOutcome, EngineRejected> {
+        self.push_with(SeriesRef::from(key), ts, value, |_| S::default())
+            .map(|(o, _)| o)
+    }
+}
+
+impl<S> FeatureEngine<S> {
     /// An engine for `spec` holding at most `max_series` series.
     pub fn new(spec: CompiledSpec, max_series: usize) -> Self {
         Self {
@@ -95,27 +178,35 @@ impl FeatureEngine {
         self.series.len()
     }
 
-    /// Apply one sample of `key`.
-    pub fn push(
+    /// Apply one sample of `key`; a new series gets the state `init` makes
+    /// from its key. Returns what happened and the series' state. A refused
+    /// sample of a known series leaves its state untouched.
+    pub fn push_with(
         &mut self,
-        key: &SeriesKey,
+        key: SeriesRef<'_>,
         ts: i64,
         value: f64,
-    ) -> Result<PushOutcome, EngineRejected> {
-        let windows = match self.series.get_mut(key) {
-            Some(w) => w,
-            None => {
-                if self.series.len() >= self.max_series {
-                    self.stats.series_refused += 1;
-                    return Err(EngineRejected::SeriesCap {
-                        cap: self.max_series,
-                    });
-                }
-                let w = SeriesWindows::new(&self.spec, self.spec.is_counter(&key.metric));
-                self.series.entry(key.clone()).or_insert(w)
+        init: impl FnOnce(&SeriesKey) -> S,
+    ) -> Result<(PushOutcome, &mut S), EngineRejected> {
+        if !self.series.contains_key(&key) {
+            if self.series.len() >= self.max_series {
+                self.stats.series_refused += 1;
+                return Err(EngineRejected::SeriesCap {
+                    cap: self.max_series,
+                });
             }
-        };
-        let r = windows.push(&self.spec, ts, value);
+            let owned = key.to_key();
+            let slot = Slot {
+                windows: SeriesWindows::new(&self.spec, self.spec.is_counter(&owned.metric)),
+                state: init(&owned),
+            };
+            self.series.insert(owned, slot);
+        }
+        let slot = self
+            .series
+            .get_mut(&key)
+            .expect("inserted above when missing");
+        let r = slot.windows.push(&self.spec, ts, value);
         let s = &mut self.stats;
         match r {
             Ok(PushOutcome::Applied) => s.applied += 1,
@@ -129,15 +220,55 @@ impl FeatureEngine {
             Err(Rejected::TooLate { .. }) => s.too_late += 1,
             Err(Rejected::CounterOutOfOrder { .. }) => s.counter_out_of_order += 1,
         }
-        Ok(r?)
+        Ok((r?, &mut slot.state))
+    }
+
+    /// The caller state of one series, if tracked.
+    pub fn state(&self, key: SeriesRef<'_>) -> Option<&S> {
+        self.series.get(&key).map(|s| &s.state)
+    }
+
+    /// The caller state of one series, mutable, if tracked.
+    pub fn state_mut(&mut self, key: SeriesRef<'_>) -> Option<&mut S> {
+        self.series.get_mut(&key).map(|s| &mut s.state)
+    }
+
+    /// Every tracked series with its windows and state (for checkpoints).
+    pub fn iter(&self) -> impl Iterator<Item = (&SeriesKey, &SeriesWindows, &S)> {
+        self.series.iter().map(|(k, s)| (k, &s.windows, &s.state))
+    }
+
+    /// Write the features of one window of `key` into `out` (length:
+    /// features per window), quantiles only when `quantiles`. Returns false
+    /// for an unknown series.
+    pub fn window_features_into(
+        &mut self,
+        key: SeriesRef<'_>,
+        window: usize,
+        quantiles: bool,
+        out: &mut [f64],
+    ) -> bool {
+        match self.series.get(&key) {
+            Some(s) => {
+                s.windows.window_features_into(
+                    &self.spec,
+                    window,
+                    quantiles,
+                    &mut self.scratch,
+                    out,
+                );
+                true
+            }
+            None => false,
+        }
     }
 
     /// Write the features of `key` into `out` (length `spec().width()`).
     /// Returns false, leaving `out` untouched, for an unknown series.
     pub fn features_into(&mut self, key: &SeriesKey, out: &mut [f64]) -> bool {
         match self.series.get(key) {
-            Some(w) => {
-                w.features_into(&self.spec, &mut self.scratch, out);
+            Some(s) => {
+                s.windows.features_into(&self.spec, &mut self.scratch, out);
                 true
             }
             None => false,
@@ -146,7 +277,7 @@ impl FeatureEngine {
 
     /// The series of one key, if tracked.
     pub fn series(&self, key: &SeriesKey) -> Option<&SeriesWindows> {
-        self.series.get(key)
+        self.series.get(key).map(|s| &s.windows)
     }
 
     /// Evict every series whose newest sample is older than `before` (ms).
@@ -154,7 +285,7 @@ impl FeatureEngine {
     pub fn evict_idle(&mut self, before: i64) -> usize {
         let n = self.series.len();
         self.series
-            .retain(|_, w| w.watermark().is_some_and(|t| t >= before));
+            .retain(|_, s| s.windows.watermark().is_some_and(|t| t >= before));
         let evicted = n - self.series.len();
         self.stats.series_evicted += evicted as u64;
         evicted
@@ -162,7 +293,7 @@ impl FeatureEngine {
 
     /// Bytes of window state across all series (not counting the keys).
     pub fn memory_bytes(&self) -> usize {
-        self.series.values().map(SeriesWindows::memory_bytes).sum()
+        self.series.values().map(|s| s.windows.memory_bytes()).sum()
     }
 }
 
@@ -174,7 +305,7 @@ mod tests {
     #[test]
     fn counts_every_rule_caps_series_and_evicts_idle_ones() {
         let spec = FeatureSpec::default_set().compile().unwrap();
-        let mut e = FeatureEngine::new(spec, 2);
+        let mut e: FeatureEngine = FeatureEngine::new(spec, 2);
         let a = SeriesKey::new("api", "0", "cpu");
         let b = SeriesKey::new("api", "0", "requests_total");
         let c = SeriesKey::new("db", "0", "cpu");

@@ -41,7 +41,7 @@ pub mod sketch;
 pub mod spec;
 pub mod window;
 
-pub use engine::{EngineStats, FeatureEngine};
+pub use engine::{EngineStats, FeatureEngine, SeriesRef};
 pub use forewarn_core::SeriesKey;
 pub use series::{PushOutcome, Rejected, SeriesWindows};
 pub use spec::{CompiledSpec, Feature, FeatureSpec, SpecProblem, WindowSpec};

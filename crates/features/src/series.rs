@@ -216,8 +216,44 @@ impl SeriesWindows {
             first_ts: self.first_ts,
         };
         for (i, (w, cw)) in self.windows.iter().zip(&spec.windows).enumerate() {
-            w.features(spec, cw, view, scratch, &mut out[i * per..(i + 1) * per]);
+            w.features(
+                spec,
+                cw,
+                view,
+                scratch,
+                true,
+                &mut out[i * per..(i + 1) * per],
+            );
         }
+    }
+
+    /// The features of one window only (`spec.spec.features` order) into
+    /// `out` (length: features per window). NaN before the first sample.
+    /// Quantiles are computed only when `quantiles` (NaN otherwise): they
+    /// cost more than every other feature together.
+    pub fn window_features_into(
+        &self,
+        spec: &CompiledSpec,
+        window: usize,
+        quantiles: bool,
+        scratch: &mut Vec<Bucket>,
+        out: &mut [f64],
+    ) {
+        if self.watermark == i64::MIN {
+            out.iter_mut().for_each(|o| *o = f64::NAN);
+            return;
+        }
+        let view = SeriesView {
+            watermark: self.watermark,
+            last: self.last,
+            first_ts: self.first_ts,
+        };
+        self.windows[window].features(spec, &spec.windows[window], view, scratch, quantiles, out);
+    }
+
+    /// Event time of the first sample, if any.
+    pub fn first_ts(&self) -> Option<i64> {
+        (self.watermark != i64::MIN).then_some(self.first_ts)
     }
 
     /// Bytes of state held for this series (inline and heap).

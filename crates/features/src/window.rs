@@ -188,13 +188,16 @@ impl Window {
         }
     }
 
-    /// Write the selected features of this window to `out`.
+    /// Write the selected features of this window to `out`. Quantiles (the
+    /// costly part: a merge of every pane's buckets) only when `quantiles`;
+    /// otherwise P50/P95/P99 read NaN.
     pub(crate) fn features(
         &self,
         spec: &CompiledSpec,
         w: &CompiledWindow,
         series: SeriesView,
         scratch: &mut Vec<Bucket>,
+        quantiles: bool,
         out: &mut [f64],
     ) {
         let cur = series.watermark.div_euclid(w.pane_ms);
@@ -215,11 +218,12 @@ impl Window {
             ew_den += weight;
         }
         let mut qv = [f64::NAN; 3];
-        let wants_q = spec
-            .spec
-            .features
-            .iter()
-            .any(|f| matches!(f, Feature::P50 | Feature::P95 | Feature::P99));
+        let wants_q = quantiles
+            && spec
+                .spec
+                .features
+                .iter()
+                .any(|f| matches!(f, Feature::P50 | Feature::P95 | Feature::P99));
         if wants_q {
             // Expired panes are dropped on push; readers skip any left over.
             let skip: usize = self
@@ -228,14 +232,35 @@ impl Window {
                 .take_while(|p| !in_window(p))
                 .map(|p| usize::from(p.buckets))
                 .sum();
-            sketch::quantiles(
-                &spec.mapping,
-                &self.buckets[skip..],
-                m.n as u64,
-                &[0.5, 0.95, 0.99],
-                scratch,
-                &mut qv,
-            );
+            // Each pane's buckets are a sorted run: merge them.
+            let mut runs = [0usize; 16];
+            let mut k = 0;
+            for p in self.panes.iter().skip_while(|p| !in_window(p)) {
+                if k < runs.len() {
+                    runs[k] = usize::from(p.buckets);
+                }
+                k += 1;
+            }
+            if k <= runs.len() {
+                sketch::quantiles_of_runs(
+                    &spec.mapping,
+                    &self.buckets[skip..],
+                    &runs[..k],
+                    m.n as u64,
+                    &[0.5, 0.95, 0.99],
+                    scratch,
+                    &mut qv,
+                );
+            } else {
+                sketch::quantiles(
+                    &spec.mapping,
+                    &self.buckets[skip..],
+                    m.n as u64,
+                    &[0.5, 0.95, 0.99],
+                    scratch,
+                    &mut qv,
+                );
+            }
         }
         let span_s = (series.watermark - oldest.first_t) as f64 / 1000.0;
         for (f, o) in spec.spec.features.iter().zip(out.iter_mut()) {

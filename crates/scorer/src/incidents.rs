@@ -70,7 +70,8 @@ pub struct IncidentPolicy {
 }
 
 impl IncidentPolicy {
-    fn threshold(&self, kind: IssueKind) -> f64 {
+    /// The opening probability of `kind`.
+    pub fn threshold(&self, kind: IssueKind) -> f64 {
         self.per_kind
             .get(&kind)
             .copied()

@@ -1,28 +1,38 @@
 //! [`Scorer`]: samples in, events out. One scorer owns the feature windows
 //! of its series, the trend state of capacity and SLO series, the incident
-//! tracker and the dependency graph. Data flows one way:
+//! tracker, the optimization advisor and the dependency graph. Data flows
+//! one way:
 //!
-//! sample → [`FeatureEngine`] → trend forecast (per capacity/SLO series) and
-//! cluster score (per instance) → [`Signal`] → [`IncidentTracker`] → events.
+//! sample → [`FeatureEngine`] (windows, and this scorer's per-series state
+//! beside them) → trend forecast (capacity and SLO series) and cluster
+//! score (per instance) → [`Signal`] → [`IncidentTracker`] → events; and
+//! hourly CPU and latency summaries → [`Advisor`] → optimization events.
 //!
-//! Models are evaluated on an event-time cadence per series
-//! ([`ScorerOptions::eval_every_ms`]), not on every sample, so the cost per
-//! sample stays small; windows are updated on every sample.
+//! Cost. Windows are updated on every sample; models are evaluated on an
+//! event-time cadence per series or instance
+//! ([`ScorerOptions::eval_every_ms`]). Everything a series needs (its
+//! route: trend target, limit role, hourly checks; its instance) is
+//! resolved once, when the series is first seen, and kept beside its
+//! windows: a sample costs one hash lookup of borrowed strings and no
+//! allocation. Cluster evaluations read only the windows their model uses.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use forewarn_config::{CapacityRule, PipelineConfig};
+use forewarn_config::PipelineConfig;
 use forewarn_core::SeriesKey;
 use forewarn_core::contracts::{
-    Evidence, FailureInterval, IssueKind, MetricSample, ModelRef, PredictedIssue, RecommendedAction,
+    Evidence, FailureInterval, IssueKind, MetricSample, ModelRef, OptimizationEvent,
+    OptimizationKind, PredictedIssue, RecommendedAction,
 };
 use forewarn_features::engine::EngineRejected;
-use forewarn_features::{CompiledSpec, Feature, FeatureEngine};
+use forewarn_features::{CompiledSpec, Feature, FeatureEngine, SeriesRef};
 use forewarn_models::artifact::Model;
-use forewarn_models::trend::{HoltState, Projection, crossing};
+use forewarn_models::cluster::ClusterModel;
+use forewarn_models::trend::{GapMemo, HoltState, Projection, TrendParams, crossing};
 
 use crate::incidents::{IncidentPolicy, IncidentTracker, Signal};
+use crate::optimize::{self, Advice, Advisor, DAY_MS, OVER_PROVISIONED_HOURS};
 use crate::root_cause::DependencyGraph;
 
 /// Knobs of the scorer that are not part of the pipeline file.
@@ -49,6 +59,43 @@ impl Default for ScorerOptions {
     }
 }
 
+/// What one or more samples caused, by destination topic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Events {
+    /// Predicted-issue events (opened, updated, resolved).
+    pub issues: Vec<PredictedIssue>,
+    /// Optimization advice.
+    pub optimizations: Vec<OptimizationEvent>,
+}
+
+impl Events {
+    /// Whether there is nothing to publish.
+    pub fn is_empty(&self) -> bool {
+        self.issues.is_empty() && self.optimizations.is_empty()
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.issues.len() + self.optimizations.len()
+    }
+
+    /// Forget every event (keeping the buffers).
+    pub fn clear(&mut self) {
+        self.issues.clear();
+        self.optimizations.clear();
+    }
+}
+
+/// z of the crossing interval of the regression projection: about 95 %
+/// if the residuals were independent (they are not quite, so the interval
+/// is optimistic).
+const REGRESSION_Z: f64 = 2.0;
+
+/// An hour, the cadence of the advisor's checks.
+const HOUR_MS: i64 = 3_600_000;
+
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
 /// What a forecast series runs into.
 #[derive(Debug, Clone)]
 struct TrendTarget {
@@ -57,33 +104,171 @@ struct TrendTarget {
     limit_metric: Option<String>,
     /// Fixed limit from the service config or SLO, if any.
     limit_value: Option<f64>,
+    /// Fitted parameters for this metric.
+    params: TrendParams,
 }
 
-#[derive(Debug, Clone, Default)]
+/// Hourly checks of the advisor a series feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hourly {
+    None,
+    Cpu,
+    Latency { timeout_ms: i64 },
+}
+
+/// Everything a (service, metric) needs, resolved once.
+#[derive(Debug, Clone)]
+struct Route {
+    trend: Option<TrendTarget>,
+    is_limit: bool,
+    hourly: Hourly,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
 struct TrendTrack {
     holt: HoltState,
+    memo: GapMemo,
     first_ms: i64,
     next_eval_ms: i64,
+    /// Whether the tracker may hold state for this target (see
+    /// [`Scorer::worth_emitting`]).
+    engaged: bool,
 }
 
-/// Turns samples into predicted-issue events.
+/// The scorer's state of one series, kept beside its windows.
+#[derive(Debug, Clone, Copy)]
+struct SeriesState {
+    route: u32,
+    instance: u32,
+    trend: Option<TrendTrack>,
+    next_hourly_ms: i64,
+}
+
+/// State of one (service, instance).
+#[derive(Debug, Clone)]
+struct InstanceState {
+    service: String,
+    instance: String,
+    /// Latest value of each limit metric.
+    limits: Vec<(String, f64)>,
+    /// Index into `Scorer::plans`, when a cluster model covers the service.
+    plan: Option<usize>,
+    next_cluster_ms: Option<i64>,
+    /// Whether the tracker may hold cluster state for this instance.
+    cluster_engaged: bool,
+    /// Hourly p95 CPU utilisation, newest last (at most a day).
+    cpu_hours: Vec<f64>,
+}
+
+/// A cluster model and where its features live: per (metric, window), the
+/// positions of the window's features in the model's vector.
+#[derive(Debug, Clone)]
+struct ClusterPlan {
+    model: ClusterModel,
+    groups: Vec<Group>,
+}
+
+/// The features a cluster model reads from one window of one metric.
+#[derive(Debug, Clone)]
+struct Group {
+    metric: String,
+    window: usize,
+    /// Whether any of them is a quantile.
+    quantiles: bool,
+    /// (position in the window's features, position in the model's vector)
+    positions: Vec<(usize, usize)>,
+}
+
+impl ClusterPlan {
+    fn new(model: &ClusterModel, spec: &CompiledSpec) -> Result<Self, String> {
+        let features = &spec.spec.features;
+        let mut groups: Vec<Group> = Vec::new();
+        for (pos, id) in model.features.iter().enumerate() {
+            // `metric.window.feature`; metric names have no dots.
+            let mut parts = id.splitn(3, '.');
+            let (Some(metric), Some(window), Some(feature)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(format!(
+                    "cluster feature {id:?} is not metric.window.feature"
+                ));
+            };
+            let w = spec
+                .windows
+                .iter()
+                .position(|cw| cw.name == window)
+                .ok_or_else(|| format!("cluster feature {id:?}: no window {window:?}"))?;
+            let f = features
+                .iter()
+                .position(|f| f.name() == feature)
+                .ok_or_else(|| format!("cluster feature {id:?}: no feature {feature:?}"))?;
+            let quantile = matches!(features[f], Feature::P50 | Feature::P95 | Feature::P99);
+            match groups
+                .iter_mut()
+                .find(|g| g.metric == metric && g.window == w)
+            {
+                Some(g) => {
+                    g.positions.push((f, pos));
+                    g.quantiles |= quantile;
+                }
+                None => groups.push(Group {
+                    metric: metric.to_string(),
+                    window: w,
+                    quantiles: quantile,
+                    positions: vec![(f, pos)],
+                }),
+            }
+        }
+        Ok(Self {
+            model: model.clone(),
+            groups,
+        })
+    }
+}
+
+/// Routes and instances, resolved when a series is first seen.
+#[derive(Debug, Default)]
+struct Registry {
+    routes: Vec<Route>,
+    route_index: HashMap<(String, String), u32>,
+    instances: Vec<InstanceState>,
+    instance_index: HashMap<(String, String), u32>,
+}
+
+/// Turns samples into predicted-issue and optimization events.
 #[derive(Debug)]
 pub struct Scorer {
     pipeline: PipelineConfig,
     model: Model,
     opts: ScorerOptions,
-    engine: FeatureEngine,
+    engine: FeatureEngine<SeriesState>,
+    registry: Registry,
+    plans: Vec<ClusterPlan>,
+    /// Service → index into `plans` (the fallback under "").
+    plan_of: HashMap<String, usize>,
     policy: IncidentPolicy,
     graph: DependencyGraph,
     tracker: IncidentTracker,
-    trends: HashMap<SeriesKey, TrendTrack>,
-    /// Latest value of each limit series, by (service, instance, metric).
-    limits: HashMap<(String, String, String), f64>,
-    /// Next cluster evaluation per (service, instance).
-    next_cluster_eval: HashMap<(String, String), i64>,
-    feature_buf: Vec<f64>,
+    advisor: Advisor,
+    window_buf: Vec<f64>,
+    x_buf: Vec<f64>,
     horizon_s: f64,
     min_history_ms: i64,
+    /// Index of the longest window, and its length.
+    longest: usize,
+    longest_ms: i64,
+    /// Feature positions within a window.
+    at: FeatureAt,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FeatureAt {
+    count: Option<usize>,
+    mean: Option<usize>,
+    slope: Option<usize>,
+    slope_se: Option<usize>,
+    p50: Option<usize>,
+    p95: Option<usize>,
 }
 
 fn ts_of(ms: i64) -> DateTime<Utc> {
@@ -99,6 +284,107 @@ fn default_action(kind: IssueKind) -> RecommendedAction {
             RecommendedAction::Scale
         }
         _ => RecommendedAction::Notify,
+    }
+}
+
+/// Kinds whose trend calls for more capacity before it crosses.
+fn load_driven(kind: IssueKind) -> bool {
+    matches!(
+        kind,
+        IssueKind::QueueBacklog
+            | IssueKind::ConnectionPoolExhaustion
+            | IssueKind::LatencyDegradation
+            | IssueKind::CpuSaturation
+    )
+}
+
+fn human_secs(s: f64) -> String {
+    let m = (s / 60.0).round() as i64;
+    if m < 60 {
+        format!("{m} min")
+    } else {
+        format!("{}h{:02}", m / 60, m % 60)
+    }
+}
+
+impl Registry {
+    fn route(&mut self, pipeline: &PipelineConfig, model: &Model, key: &SeriesKey) -> u32 {
+        let k = (key.service.clone(), key.metric.clone());
+        if let Some(i) = self.route_index.get(&k) {
+            return *i;
+        }
+        let svc = pipeline.services.get(&key.service);
+        let trend_cfg = &pipeline.models.trend;
+        let mut trend = None;
+        if trend_cfg.enabled {
+            if let Some(r) = trend_cfg.capacity.iter().find(|r| r.metric == key.metric) {
+                trend = Some(TrendTarget {
+                    issue: r.issue,
+                    limit_metric: r.limit_metric.clone(),
+                    limit_value: r.limit.and_then(|l| svc.and_then(|c| c.limits.get(l))),
+                    params: *model.trend_for(&key.metric),
+                });
+            } else if let Some(c) = svc {
+                let slo = match key.metric.as_str() {
+                    "latency_p99_ms" => c
+                        .slo
+                        .latency_p99_ms
+                        .map(|v| (IssueKind::LatencyDegradation, v)),
+                    "error_rate" => c.slo.error_rate.map(|v| (IssueKind::ErrorRateIncrease, v)),
+                    _ => None,
+                };
+                trend = slo.map(|(issue, v)| TrendTarget {
+                    issue,
+                    limit_metric: None,
+                    limit_value: Some(v),
+                    params: *model.trend_for(&key.metric),
+                });
+            }
+        }
+        let hourly = match key.metric.as_str() {
+            "cpu_utilization" => Hourly::Cpu,
+            "latency_p99_ms" => {
+                svc.and_then(|c| c.timeout)
+                    .map_or(Hourly::None, |t| Hourly::Latency {
+                        timeout_ms: t.as_millis(),
+                    })
+            }
+            _ => Hourly::None,
+        };
+        let route = Route {
+            trend,
+            is_limit: trend_cfg
+                .capacity
+                .iter()
+                .any(|r| r.limit_metric.as_deref() == Some(key.metric.as_str())),
+            hourly,
+        };
+        let i = self.routes.len() as u32;
+        self.routes.push(route);
+        self.route_index.insert(k, i);
+        i
+    }
+
+    fn instance(&mut self, key: &SeriesKey, plan_of: &HashMap<String, usize>) -> u32 {
+        let k = (key.service.clone(), key.instance.clone());
+        if let Some(i) = self.instance_index.get(&k) {
+            return *i;
+        }
+        let i = self.instances.len() as u32;
+        self.instances.push(InstanceState {
+            service: key.service.clone(),
+            instance: key.instance.clone(),
+            limits: Vec::new(),
+            plan: plan_of
+                .get(&key.service)
+                .or_else(|| plan_of.get(""))
+                .copied(),
+            next_cluster_ms: None,
+            cluster_engaged: false,
+            cpu_hours: Vec::new(),
+        });
+        self.instance_index.insert(k, i);
+        i
     }
 }
 
@@ -132,26 +418,58 @@ impl Scorer {
                 .iter()
                 .map(|(n, s)| (n.clone(), s.depends_on.clone())),
         );
-        let width = spec.width();
+        let (mut plans, mut plan_of) = (Vec::new(), HashMap::new());
+        if pipeline.models.anomaly.enabled {
+            for (service, m) in &model.services {
+                plan_of.insert(service.clone(), plans.len());
+                plans.push(ClusterPlan::new(m, &spec)?);
+            }
+            if let Some(m) = &model.fallback {
+                plan_of.insert(String::new(), plans.len());
+                plans.push(ClusterPlan::new(m, &spec)?);
+            }
+        }
+        let per_window = spec.spec.features.len();
+        let pos = |f: Feature| spec.spec.features.iter().position(|x| *x == f);
+        let at = FeatureAt {
+            count: pos(Feature::Count),
+            mean: pos(Feature::Mean),
+            slope: pos(Feature::Slope),
+            slope_se: pos(Feature::SlopeStderr),
+            p50: pos(Feature::P50),
+            p95: pos(Feature::P95),
+        };
+        let longest = spec
+            .windows
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, w)| w.pane_ms * w.panes)
+            .map_or(0, |(i, _)| i);
+        let longest_ms = spec.windows.get(longest).map_or(0, |w| w.pane_ms * w.panes);
         Ok(Self {
             horizon_s: pipeline.models.trend.horizon.as_secs_f64(),
             min_history_ms: pipeline.models.trend.min_history.as_millis(),
             engine: FeatureEngine::new(spec, opts.max_series),
+            registry: Registry::default(),
+            plans,
+            plan_of,
             policy,
             graph,
             tracker: IncidentTracker::default(),
-            trends: HashMap::new(),
-            limits: HashMap::new(),
-            next_cluster_eval: HashMap::new(),
-            feature_buf: vec![f64::NAN; width],
+            advisor: Advisor::default(),
+            window_buf: vec![f64::NAN; per_window],
+            x_buf: Vec::new(),
+            longest,
+            longest_ms,
+            at,
             pipeline,
             model,
             opts,
         })
     }
 
-    /// The feature engine (for statistics and tests).
-    pub fn engine(&self) -> &FeatureEngine {
+    /// The feature engine (statistics, series count, memory).
+    pub fn engine(&self) -> &FeatureEngine<impl Sized> {
         &self.engine
     }
 
@@ -160,137 +478,165 @@ impl Scorer {
         &self.tracker
     }
 
-    fn trend_target(&self, s: &MetricSample) -> Option<TrendTarget> {
-        let svc = self.pipeline.services.get(&s.service);
-        if self.pipeline.models.trend.enabled {
-            let rule: Option<&CapacityRule> = self
-                .pipeline
-                .models
-                .trend
-                .capacity
-                .iter()
-                .find(|r| r.metric == s.metric);
-            if let Some(r) = rule {
-                return Some(TrendTarget {
-                    issue: r.issue,
-                    limit_metric: r.limit_metric.clone(),
-                    limit_value: r.limit.and_then(|k| svc.and_then(|c| c.limits.get(k))),
-                });
-            }
-        }
-        let slo = &svc?.slo;
-        match s.metric.as_str() {
-            "latency_p99_ms" => slo.latency_p99_ms.map(|v| TrendTarget {
-                issue: IssueKind::LatencyDegradation,
-                limit_metric: None,
-                limit_value: Some(v),
-            }),
-            "error_rate" => slo.error_rate.map(|v| TrendTarget {
-                issue: IssueKind::ErrorRateIncrease,
-                limit_metric: None,
-                limit_value: Some(v),
-            }),
-            _ => None,
-        }
-    }
-
-    fn is_limit_metric(&self, metric: &str) -> bool {
-        self.pipeline
-            .models
-            .trend
-            .capacity
-            .iter()
-            .any(|r| r.limit_metric.as_deref() == Some(metric))
-    }
-
-    /// Apply one sample; returns the events it caused (usually none).
-    pub fn on_metric(&mut self, s: &MetricSample) -> Result<Vec<PredictedIssue>, EngineRejected> {
+    /// Apply one sample; the events it caused (usually none) are appended
+    /// to `out`. A sample the feature engine refuses (late, non-finite,
+    /// over the series cap) is returned as the error and changes nothing
+    /// else.
+    pub fn on_metric(&mut self, s: &MetricSample, out: &mut Events) -> Result<(), EngineRejected> {
         let ts = s.ts.timestamp_millis();
-        let key = SeriesKey::from(s);
-        self.engine.push(&key, ts, s.value)?;
-        let mut out = Vec::new();
-        if self.is_limit_metric(&s.metric) {
-            self.limits.insert(
-                (s.service.clone(), s.instance.clone(), s.metric.clone()),
-                s.value,
-            );
-        }
-        if let Some(target) = self.trend_target(s) {
-            self.trend(&key, &target, s, ts, &mut out);
-        }
-        self.cluster(s, ts, &mut out);
-        Ok(out)
-    }
-
-    fn trend(
-        &mut self,
-        key: &SeriesKey,
-        target: &TrendTarget,
-        s: &MetricSample,
-        ts: i64,
-        out: &mut Vec<PredictedIssue>,
-    ) {
-        let params = *self.model.trend_for(&s.metric);
-        let track = self
-            .trends
-            .entry(key.clone())
-            .or_insert_with(|| TrendTrack {
+        let Self {
+            engine,
+            registry,
+            pipeline,
+            model,
+            plan_of,
+            opts,
+            min_history_ms,
+            ..
+        } = self;
+        let (_, st) = engine.push_with(SeriesRef::from(s), ts, s.value, |key| SeriesState {
+            route: registry.route(pipeline, model, key),
+            instance: registry.instance(key, plan_of),
+            trend: None,
+            next_hourly_ms: i64::MIN,
+        })?;
+        let (route_idx, inst) = (st.route as usize, st.instance as usize);
+        let route = &registry.routes[route_idx];
+        let mut evaluate_trend = None;
+        if let Some(target) = &route.trend {
+            let track = st.trend.get_or_insert(TrendTrack {
                 first_ms: ts,
                 next_eval_ms: ts,
                 ..TrendTrack::default()
             });
-        track.holt.update(&params, ts, s.value);
-        if ts < track.next_eval_ms || ts - track.first_ms < self.min_history_ms {
-            return;
+            track
+                .holt
+                .update_memo(&target.params, &mut track.memo, ts, s.value);
+            if ts >= track.next_eval_ms && ts - track.first_ms >= *min_history_ms {
+                track.next_eval_ms = ts + opts.eval_every_ms;
+                evaluate_trend = Some(*track);
+            }
         }
-        track.next_eval_ms = ts + self.opts.eval_every_ms;
-        let holt = track.holt;
+        let mut hourly = Hourly::None;
+        if route.hourly != Hourly::None {
+            if st.next_hourly_ms == i64::MIN {
+                st.next_hourly_ms = ts + HOUR_MS;
+            } else if ts >= st.next_hourly_ms {
+                st.next_hourly_ms += HOUR_MS * (1 + (ts - st.next_hourly_ms) / HOUR_MS);
+                hourly = route.hourly;
+            }
+        }
+        if route.is_limit {
+            let limits = &mut registry.instances[inst].limits;
+            match limits.iter_mut().find(|(m, _)| *m == s.metric) {
+                Some(l) => l.1 = s.value,
+                None => limits.push((s.metric.clone(), s.value)),
+            }
+        }
+        if let Some(track) = evaluate_trend {
+            let engaged = self.trend(route_idx, inst, &track, s, ts, out);
+            if engaged != track.engaged
+                && let Some(Some(t)) = self
+                    .engine
+                    .state_mut(SeriesRef::from(s))
+                    .map(|st| st.trend.as_mut())
+            {
+                t.engaged = engaged;
+            }
+        }
+        if hourly != Hourly::None {
+            self.hourly(hourly, inst, s, ts, out);
+        }
+        self.cluster(inst, ts, out);
+        Ok(())
+    }
+
+    /// Read one window's features of the sample's series into
+    /// `window_buf`, quantiles only when asked.
+    fn read_window(&mut self, s: &MetricSample, window: usize, quantiles: bool) -> bool {
+        self.engine.window_features_into(
+            SeriesRef::from(s),
+            window,
+            quantiles,
+            &mut self.window_buf,
+        )
+    }
+
+    fn feature(&self, at: Option<usize>) -> f64 {
+        at.map_or(f64::NAN, |i| self.window_buf[i])
+    }
+
+    /// Evaluate the trend of one series; returns whether the tracker may
+    /// now hold state for it.
+    fn trend(
+        &mut self,
+        route: usize,
+        inst: usize,
+        track: &TrendTrack,
+        s: &MetricSample,
+        ts: i64,
+        out: &mut Events,
+    ) -> bool {
+        let Some(target) = self.registry.routes[route].trend.clone() else {
+            return track.engaged;
+        };
         let limit = target
             .limit_metric
             .as_ref()
             .and_then(|m| {
-                self.limits
-                    .get(&(s.service.clone(), s.instance.clone(), m.clone()))
-                    .copied()
+                self.registry.instances[inst]
+                    .limits
+                    .iter()
+                    .find(|(n, _)| n == m)
+                    .map(|l| l.1)
             })
             .or(target.limit_value);
-        let Some(limit) = limit else { return };
-        let spec = self.engine.spec();
-        let longest = spec
-            .windows
-            .last()
-            .map(|w| w.name.clone())
-            .unwrap_or_default();
-        let se_idx = spec.index_of(&longest, Feature::SlopeStderr);
-        let slope_idx = spec.index_of(&longest, Feature::Slope);
-        let count_idx = spec.index_of(&longest, Feature::Count);
-        let mut buf = std::mem::take(&mut self.feature_buf);
-        self.engine.features_into(key, &mut buf);
-        let se = se_idx.map_or(f64::NAN, |i| buf[i]);
-        let slope = slope_idx.map_or(f64::NAN, |i| buf[i]);
-        let count = count_idx.map_or(0.0, |i| buf[i]);
-        self.feature_buf = buf;
-        // The least-squares slope of the longest window is a steadier trend
-        // than Holt's (which weighs the last ~1/β samples); Holt supplies the
-        // smoothed level, and its trend is the fallback on short history.
-        let proj = if count >= 3.0 && slope.is_finite() && se.is_finite() {
-            Projection {
-                level: holt.level,
-                trend: slope,
-                trend_se: se,
-            }
-        } else {
-            Projection {
-                level: holt.level,
-                trend: holt.trend,
-                trend_se: holt.trend_stderr(&params),
-            }
+        let Some(limit) = limit else {
+            return track.engaged;
         };
+        let longest = self.longest;
+        self.read_window(s, longest, false);
+        let at = self.at;
+        let (count, mean) = (self.feature(at.count), self.feature(at.mean));
+        let (slope, se) = (self.feature(at.slope), self.feature(at.slope_se));
+        let holt = track.holt;
+        // The least-squares line of the longest window gives the trend and
+        // its standard error, and its value now (the mean sits at the
+        // middle of the span the samples cover) the level: unbiased on a
+        // steady leak, where a smoothed level lags by trend × its memory.
+        // Projected undamped, as the line it is. Holt's state, with its
+        // fitted damping, serves short histories.
+        let (params, proj) =
+            if count >= 3.0 && slope.is_finite() && se.is_finite() && mean.is_finite() {
+                let span_s = (ts - track.first_ms).min(self.longest_ms) as f64 / 1000.0;
+                let params = TrendParams {
+                    phi: 1.0,
+                    z: REGRESSION_Z,
+                    ..target.params
+                };
+                let proj = Projection {
+                    level: mean + slope * span_s / 2.0,
+                    trend: slope,
+                    trend_se: se,
+                };
+                (params, proj)
+            } else {
+                let proj = Projection {
+                    level: holt.level,
+                    trend: holt.trend,
+                    trend_se: holt.trend_stderr(&target.params),
+                };
+                (target.params, proj)
+            };
         let c = crossing(&params, &proj, limit, self.horizon_s);
         let now = ts_of(ts);
-        let at =
-            |secs: Option<f64>| secs.map(|x| now + TimeDelta::milliseconds((x * 1000.0) as i64));
-        let failure_interval = match (at(c.earliest_s), at(c.latest_s)) {
+        // Crossings further than ten years out (a nearly flat trend) are
+        // no crossing at all; this also keeps the arithmetic in range.
+        let at_s = |secs: Option<f64>| {
+            secs.filter(|x| x.is_finite() && *x <= 3.2e8)
+                .and_then(|x| now.checked_add_signed(TimeDelta::milliseconds((x * 1000.0) as i64)))
+        };
+        let failure_interval = match (at_s(c.earliest_s), at_s(c.latest_s)) {
             (Some(earliest), Some(latest)) => Some(FailureInterval { earliest, latest }),
             (Some(earliest), None) => Some(FailureInterval {
                 earliest,
@@ -298,6 +644,7 @@ impl Scorer {
             }),
             _ => None,
         };
+        let window_name = self.engine.spec().windows[longest].name.clone();
         let evidence = vec![
             Evidence {
                 feature: format!("{}.trend_per_s", s.metric),
@@ -312,12 +659,41 @@ impl Scorer {
                 contribution: 0.3,
             },
             Evidence {
-                feature: format!("{}.{longest}.slope", s.metric),
-                value: slope,
-                baseline: Some(0.0),
+                feature: format!("{}.{window_name}.slope_stderr", s.metric),
+                value: proj.trend_se,
+                baseline: None,
                 contribution: 0.1,
             },
         ];
+        if load_driven(target.issue)
+            && c.probability >= 0.5
+            && let Some(in_s) = c.in_s.filter(|x| *x > 0.0 && *x <= self.horizon_s)
+        {
+            let advice = Advice {
+                kind: OptimizationKind::ScaleUpAhead,
+                service: s.service.clone(),
+                ts: now,
+                rationale: format!(
+                    "{} of {}/{} is rising by {:.3}/min toward its limit of {limit} and reaches it in about {}",
+                    s.metric,
+                    s.service,
+                    s.instance,
+                    proj.trend * 60.0,
+                    human_secs(in_s)
+                ),
+                expected_effect: format!(
+                    "adding capacity in the next {} avoids the predicted {:?} instead of reacting to it",
+                    human_secs(in_s),
+                    target.issue
+                ),
+            };
+            out.optimizations
+                .extend(self.advisor.offer(advice, self.policy.suppress_ms));
+        }
+        let (emit, engaged) = self.worth_emitting(target.issue, c.probability, track.engaged);
+        if !emit {
+            return engaged;
+        }
         let action = self
             .pipeline
             .services
@@ -331,7 +707,7 @@ impl Scorer {
             instance: s.instance.clone(),
             ts: now,
             probability: c.probability,
-            predicted_failure_at: at(c.in_s),
+            predicted_failure_at: at_s(c.in_s),
             failure_interval,
             horizon_s: self.horizon_s,
             evidence,
@@ -343,48 +719,91 @@ impl Scorer {
             recommended_action: Some(action),
         };
         self.emit(signal, out);
+        engaged
     }
 
-    fn cluster(&mut self, s: &MetricSample, ts: i64, out: &mut Vec<PredictedIssue>) {
-        let Some(model) = self.model.cluster_for(&s.service) else {
+    /// The advisor's hourly checks of one series.
+    fn hourly(&mut self, what: Hourly, inst: usize, s: &MetricSample, ts: i64, out: &mut Events) {
+        let longest = self.longest;
+        if !self.read_window(s, longest, true) {
             return;
+        }
+        let now = ts_of(ts);
+        let advice = match what {
+            Hourly::None => None,
+            Hourly::Cpu => {
+                let p95 = self.feature(self.at.p95);
+                let i = &mut self.registry.instances[inst];
+                i.cpu_hours.push(p95);
+                if i.cpu_hours.len() > OVER_PROVISIONED_HOURS {
+                    i.cpu_hours.remove(0);
+                }
+                let cores = self
+                    .pipeline
+                    .services
+                    .get(&s.service)
+                    .and_then(|c| c.limits.cpu_cores);
+                optimize::over_provisioned(&s.service, &s.instance, &i.cpu_hours, cores, now)
+            }
+            Hourly::Latency { timeout_ms } => optimize::timeout_below_p99(
+                &s.service,
+                timeout_ms as f64,
+                self.feature(self.at.p50),
+                now,
+            ),
         };
-        let who = (s.service.clone(), s.instance.clone());
-        let next = self
-            .next_cluster_eval
-            .entry(who)
-            .or_insert(ts + self.min_history_ms);
+        if let Some(a) = advice {
+            out.optimizations.extend(self.advisor.offer(a, DAY_MS));
+        }
+    }
+
+    fn cluster(&mut self, inst: usize, ts: i64, out: &mut Events) {
+        let i = &mut self.registry.instances[inst];
+        let Some(plan_idx) = i.plan else { return };
+        let next = i.next_cluster_ms.get_or_insert(ts + self.min_history_ms);
         if ts < *next {
             return;
         }
         *next = ts + self.opts.eval_every_ms;
-        let spec = self.engine.spec();
-        let names = spec.feature_names();
-        let mut x = vec![f64::NAN; model.features.len()];
-        let mut buf = std::mem::take(&mut self.feature_buf);
-        let mut last_metric = String::new();
-        let mut have = false;
-        for (i, f) in model.features.iter().enumerate() {
-            // Feature ids are `metric.window.feature`; metric names have no dots.
-            let Some((metric, feat)) = f.split_once('.') else {
-                continue;
+        // Borrowed out and put back below: no allocation on quiet evaluations.
+        let (service, instance) = (
+            std::mem::take(&mut i.service),
+            std::mem::take(&mut i.instance),
+        );
+        let plan = &self.plans[plan_idx];
+        let mut x = std::mem::take(&mut self.x_buf);
+        x.clear();
+        x.resize(plan.model.features.len(), f64::NAN);
+        for g in &plan.groups {
+            let key = SeriesRef {
+                service: &service,
+                instance: &instance,
+                metric: &g.metric,
+                labels: &NO_LABELS,
             };
-            if metric != last_metric {
-                let key = SeriesKey {
-                    service: s.service.clone(),
-                    instance: s.instance.clone(),
-                    metric: metric.to_string(),
-                    labels: Default::default(),
-                };
-                have = self.engine.features_into(&key, &mut buf);
-                last_metric = metric.to_string();
-            }
-            if have && let Some(j) = names.iter().position(|n| n == feat) {
-                x[i] = buf[j];
+            if self
+                .engine
+                .window_features_into(key, g.window, g.quantiles, &mut self.window_buf)
+            {
+                for (f, pos) in &g.positions {
+                    x[*pos] = self.window_buf[*f];
+                }
             }
         }
-        self.feature_buf = buf;
+        let model = &plan.model;
         let score = model.score(&x);
+        let was = self.registry.instances[inst].cluster_engaged;
+        let (emit, engaged) = self.worth_emitting(IssueKind::MetricAnomaly, score.probability, was);
+        let i = &mut self.registry.instances[inst];
+        i.cluster_engaged = engaged;
+        if !emit {
+            (i.service, i.instance) = (service, instance);
+            self.x_buf = x;
+            return;
+        }
+        (i.service, i.instance) = (service.clone(), instance.clone());
+        let plan = &self.plans[plan_idx];
+        let model = &plan.model;
         let mut ranked: Vec<(usize, f64)> =
             score.contributions.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -398,10 +817,11 @@ impl Scorer {
                 contribution: *c,
             })
             .collect();
+        self.x_buf = x;
         let signal = Signal {
             kind: IssueKind::MetricAnomaly,
-            service: s.service.clone(),
-            instance: s.instance.clone(),
+            service,
+            instance,
             ts: ts_of(ts),
             probability: score.probability,
             predicted_failure_at: None,
@@ -418,8 +838,18 @@ impl Scorer {
         self.emit(signal, out);
     }
 
+    /// Whether a signal of `probability` must reach the tracker, and whether
+    /// the tracker may hold state for its target afterwards. A signal under
+    /// `threshold − hysteresis` changes nothing for a target with no open or
+    /// pending incident, so it is not even built: most evaluations are
+    /// quiet, and building a signal allocates.
+    fn worth_emitting(&self, kind: IssueKind, probability: f64, engaged: bool) -> (bool, bool) {
+        let low = probability < self.policy.threshold(kind) - self.policy.hysteresis;
+        (engaged || !low, !low)
+    }
+
     /// Attach the likely root cause and pass the signal to the tracker.
-    fn emit(&mut self, mut signal: Signal, out: &mut Vec<PredictedIssue>) {
+    fn emit(&mut self, mut signal: Signal, out: &mut Events) {
         let mut onsets: HashMap<String, i64> = HashMap::new();
         for i in self.tracker.open() {
             let t = i.opened_at.timestamp_millis();
@@ -434,6 +864,7 @@ impl Scorer {
             .rank(&signal.service, &onsets)
             .first()
             .map(|c| c.service.clone());
-        out.extend(self.tracker.observe(&self.policy, signal));
+        out.issues
+            .extend(self.tracker.observe(&self.policy, signal));
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
 use forewarn_models::artifact::Model;
 use forewarn_models::trend::TrendParams;
-use forewarn_scorer::{Scorer, ScorerOptions};
+use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 const LIMIT: f64 = 4.0e9;
 
@@ -39,7 +39,7 @@ fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
     // Flat at 40 % for an hour, then a leak reaching the limit 3 h later.
     let leak_start = 3600.0;
     let oom = leak_start + 3.0 * 3600.0;
-    let mut events = Vec::new();
+    let mut out = Events::default();
     let mut noise: u64 = 3;
     for i in 0..(4 * 360) {
         let secs = i as f64 * 10.0;
@@ -55,18 +55,15 @@ fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
         };
         let mem = (0.4 * LIMIT + leak + jitter).min(LIMIT);
         for (inst, v) in [("api-0", mem), ("api-1", 0.4 * LIMIT + jitter)] {
-            events.extend(
-                scorer
-                    .on_metric(&sample(t, inst, "memory_limit_bytes", LIMIT))
-                    .unwrap(),
-            );
-            events.extend(
-                scorer
-                    .on_metric(&sample(t, inst, "memory_rss_bytes", v))
-                    .unwrap(),
-            );
+            scorer
+                .on_metric(&sample(t, inst, "memory_limit_bytes", LIMIT), &mut out)
+                .unwrap();
+            scorer
+                .on_metric(&sample(t, inst, "memory_rss_bytes", v), &mut out)
+                .unwrap();
         }
     }
+    let events = out.issues;
     let opened: Vec<_> = events
         .iter()
         .filter(|e| e.status == IssueStatus::Open)

@@ -10,9 +10,10 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use forewarn_config::PipelineConfig;
+use forewarn_core::contracts::OptimizationEvent;
 use forewarn_core::contracts::{MetricSample, PredictedIssue};
 use forewarn_models::artifact::Model;
-use forewarn_scorer::{Scorer, ScorerOptions};
+use forewarn_scorer::{Events, Scorer, ScorerOptions};
 use forewarn_train::History;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -32,6 +33,8 @@ pub struct ReplayOptions {
 pub struct Replay {
     /// Every event the scorer published, in order.
     pub events: Vec<PredictedIssue>,
+    /// Every optimization event, in order.
+    pub optimizations: Vec<OptimizationEvent>,
     /// The opened incidents among them.
     pub alerts: Vec<Alert>,
     /// Samples fed to the scorer.
@@ -100,22 +103,22 @@ pub fn replay(
     let started = Instant::now();
     let mut scorer = Scorer::new(pipeline.clone(), model, opts.scorer.clone())?;
     let bar = progress_bar(opts.progress, history.samples(), "replaying");
-    let mut events = Vec::new();
+    let mut events = Events::default();
     let (mut samples, mut rejected) = (0u64, 0u64);
     for s in samples_in_time_order(history) {
         samples += 1;
         if samples % 65_536 == 0 {
             bar.set_position(samples);
         }
-        match scorer.on_metric(&s) {
-            Ok(evs) => events.extend(evs),
-            Err(_) => rejected += 1,
+        if scorer.on_metric(&s, &mut events).is_err() {
+            rejected += 1;
         }
     }
     bar.finish_and_clear();
-    let alerts = events.iter().filter_map(Alert::from_event).collect();
+    let alerts = events.issues.iter().filter_map(Alert::from_event).collect();
     Ok(Replay {
-        events,
+        events: events.issues,
+        optimizations: events.optimizations,
         alerts,
         samples,
         rejected,

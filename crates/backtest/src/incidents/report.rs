@@ -9,6 +9,7 @@
 //! - `results.parquet`: one row per (detector, incident) and per alert,
 //!   for notebooks (`notebooks/backtest.ipynb` reads it);
 //! - `events.jsonl`: every predicted-issue event the scorer published;
+//! - `optimizations.jsonl`: every optimization event it published;
 //! - `summary.json`: the summaries.
 
 use std::fmt::Write as _;
@@ -17,7 +18,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use forewarn_core::contracts::PredictedIssue;
+use forewarn_core::contracts::{OptimizationEvent, PredictedIssue};
 use forewarn_sim::Labels;
 use forewarn_train::History;
 use plotters::prelude::*;
@@ -34,9 +35,16 @@ pub fn write_all(
     labels: &Labels,
     history: &History,
     events: &[PredictedIssue],
+    optimizations: &[OptimizationEvent],
     title: &str,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    let mut opt = BufWriter::new(File::create(dir.join("optimizations.jsonl"))?);
+    for e in optimizations {
+        serde_json::to_writer(&mut opt, e).map_err(std::io::Error::other)?;
+        opt.write_all(b"\n")?;
+    }
+    opt.flush()?;
     std::fs::write(dir.join("report.md"), markdown(eval, title))?;
     std::fs::write(
         dir.join("report.html"),

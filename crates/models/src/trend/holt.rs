@@ -24,7 +24,57 @@ pub struct HoltState {
     pub n: u64,
 }
 
+/// Per-gap weights of [`HoltState::update`], see [`HoltState::coefficients`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Coefficients {
+    /// Level weight over the gap.
+    pub alpha: f64,
+    /// Trend weight over the gap.
+    pub beta: f64,
+    /// Damping over the gap.
+    pub damp: f64,
+}
+
+impl From<Coefficients> for (f64, f64, f64) {
+    fn from(c: Coefficients) -> Self {
+        (c.alpha, c.beta, c.damp)
+    }
+}
+
+/// A memo of the coefficients of the last gap seen: with regular sampling,
+/// three `powf` per update become none.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct GapMemo {
+    gap_ms: i64,
+    c: Coefficients,
+}
+
+impl GapMemo {
+    /// The coefficients for a gap of `gap_ms`, computed only when it differs
+    /// from the last one.
+    pub fn for_gap(&mut self, p: &TrendParams, gap_ms: i64) -> Coefficients {
+        if gap_ms != self.gap_ms {
+            self.gap_ms = gap_ms;
+            self.c = HoltState::coefficients(p, gap_ms as f64 / 1000.0);
+        }
+        self.c
+    }
+}
+
 impl HoltState {
+    /// The smoothing weights and damping for a gap of `dt_s` seconds:
+    /// `(α', β', φ')`, each compounded over `dt_s / step_s` steps. They
+    /// depend on the gap only, so a caller that sees regular sampling can
+    /// compute them once ([`GapMemo`]).
+    pub fn coefficients(p: &TrendParams, dt_s: f64) -> Coefficients {
+        let steps = dt_s / p.step_s;
+        Coefficients {
+            alpha: 1.0 - (1.0 - p.alpha).powf(steps),
+            beta: 1.0 - (1.0 - p.beta).powf(steps),
+            damp: p.phi.powf(steps),
+        }
+    }
+
     /// Apply a sample at `ts` (ms). Samples at or before the last one are
     /// ignored: the feature engine has already applied its lateness rules,
     /// and a trend is only defined forward in time.
@@ -44,11 +94,14 @@ impl HoltState {
         if ts <= self.ts {
             return;
         }
+        let c = Self::coefficients(p, (ts - self.ts) as f64 / 1000.0);
+        self.apply(c, ts, y);
+    }
+
+    /// One update with a later sample, given the gap's coefficients.
+    fn apply(&mut self, c: Coefficients, ts: i64, y: f64) {
         let dt = (ts - self.ts) as f64 / 1000.0;
-        let steps = dt / p.step_s;
-        let a = 1.0 - (1.0 - p.alpha).powf(steps);
-        let b = 1.0 - (1.0 - p.beta).powf(steps);
-        let damp = p.phi.powf(steps);
+        let (a, b, damp) = c.into();
         let predicted = self.level + self.trend * damp * dt;
         let level = predicted + a * (y - predicted);
         // The trend starts at zero, not at a first difference: one noisy
@@ -69,6 +122,16 @@ impl HoltState {
             ts,
             n: self.n + 1,
         };
+    }
+
+    /// [`HoltState::update`] with the gap's coefficients taken from `memo`
+    /// (identical results).
+    pub fn update_memo(&mut self, p: &TrendParams, memo: &mut GapMemo, ts: i64, y: f64) {
+        if self.n == 0 || !y.is_finite() || ts <= self.ts {
+            return self.update(p, ts, y);
+        }
+        let c = memo.for_gap(p, ts - self.ts);
+        self.apply(c, ts, y);
     }
 
     /// Standard error of the smoothed trend: an exponentially weighted mean
@@ -115,6 +178,25 @@ pub(crate) fn damped_time_for(p: &TrendParams, need: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_gap_memo_changes_nothing() {
+        let p = TrendParams::default();
+        let (mut plain, mut memoed, mut memo) = (
+            HoltState::default(),
+            HoltState::default(),
+            GapMemo::default(),
+        );
+        let mut ts = 0;
+        for i in 0..500i64 {
+            ts += if i % 7 == 0 { 25_000 } else { 10_000 };
+            let y = (i as f64).sin() + 0.01 * i as f64;
+            plain.update(&p, ts, y);
+            memoed.update_memo(&p, &mut memo, ts, y);
+            assert_eq!(plain, memoed);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -15,5 +15,5 @@ mod holt;
 mod params;
 
 pub use crossing::{Crossing, Projection, crossing};
-pub use holt::HoltState;
+pub use holt::{Coefficients, GapMemo, HoltState};
 pub use params::TrendParams;

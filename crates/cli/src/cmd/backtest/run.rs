@@ -19,7 +19,7 @@ use forewarn_scorer::ScorerOptions;
 /// `labels.json`: precision, recall and F1 per incident, lead times, error
 /// of the predicted failure time, false alarms per service-day, root-cause
 /// hit rate. Writes `report.md`, `report.html` (plots), `results.parquet`,
-/// `events.jsonl` and `summary.json` into `--out`; the last line on stdout
+/// `events.jsonl`, `optimizations.jsonl` and `summary.json` into `--out`; the last line on stdout
 /// is a JSON object with the scores.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -129,16 +129,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         artifact.metadata.name,
         artifact.metadata.version
     );
-    report::write_all(&args.out, &eval, &labels, &history, &replay.events, &title)
-        .with_context(|| format!("while writing the report into {}", args.out.display()))?;
+    report::write_all(
+        &args.out,
+        &eval,
+        &labels,
+        &history,
+        &replay.events,
+        &replay.optimizations,
+        &title,
+    )
+    .with_context(|| format!("while writing the report into {}", args.out.display()))?;
     let f = &eval.summaries[0];
     eprintln!(
-        "Replayed {} samples in {:.1}s ({:.0}/s): {} events, {} incidents announced.",
+        "Replayed {} samples in {:.1}s ({:.0}/s): {} events, {} incidents announced, {} optimization events.",
         replay.samples,
         replay.elapsed_s,
         replay.samples as f64 / replay.elapsed_s.max(1e-9),
         replay.events.len(),
-        replay.alerts.len()
+        replay.alerts.len(),
+        replay.optimizations.len()
     );
     for s in &eval.summaries {
         eprintln!(
@@ -159,6 +168,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     line["detector"] = "forewarn".into();
     line["samples"] = replay.samples.into();
     line["events"] = replay.events.len().into();
+    line["optimizations"] = replay.optimizations.len().into();
     line["elapsed_s"] = started.elapsed().as_secs_f64().into();
     line["baselines"] = serde_json::json!({
         "static_threshold": scores(&eval.summaries[1]),
