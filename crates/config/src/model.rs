@@ -218,6 +218,12 @@ pub struct AnomalyConfig {
     /// Model artifact directory (`models/<name>`); the newest version is used.
     #[serde(default)]
     pub artifact: Option<String>,
+    /// Metrics that also get the online univariate detector, per series
+    /// (range breaks, sequence novelty, distance from the daily profile;
+    /// see `forewarn_models::univariate`). Costs about 1 µs per sample of
+    /// each such series, so list only the metrics that matter.
+    #[serde(default)]
+    pub univariate: Vec<String>,
 }
 
 impl Default for AnomalyConfig {
@@ -225,6 +231,7 @@ impl Default for AnomalyConfig {
         Self {
             enabled: true,
             artifact: None,
+            univariate: Vec::new(),
         }
     }
 }

@@ -34,6 +34,11 @@ pub struct Signal {
     pub service: String,
     /// Target instance; empty for service-wide.
     pub instance: String,
+    /// What within the target, when one model watches several things of
+    /// it separately (a univariate detector per metric): part of the
+    /// incident's identity, so their incidents neither merge nor resolve
+    /// each other.
+    pub subject: Option<String>,
     /// Event time of the data behind the belief.
     pub ts: DateTime<Utc>,
     /// Probability the issue happens within the horizon.
@@ -79,8 +84,6 @@ impl IncidentPolicy {
     }
 }
 
-type Key = (IssueKind, String, String);
-
 /// State of the tracker; serialisable so the scorer can checkpoint it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IncidentTracker {
@@ -91,8 +94,11 @@ pub struct IncidentTracker {
     suppressed: HashMap<String, i64>,
 }
 
-fn key_string((kind, service, instance): &Key) -> String {
-    format!("{kind:?}/{service}/{instance}")
+fn key_string(s: &Signal) -> String {
+    match &s.subject {
+        Some(subject) => format!("{:?}/{}/{}/{subject}", s.kind, s.service, s.instance),
+        None => format!("{:?}/{}/{}", s.kind, s.service, s.instance),
+    }
 }
 
 fn severity(probability: f64, threshold: f64, ttf_s: Option<f64>) -> Severity {
@@ -134,8 +140,7 @@ impl IncidentTracker {
 
     /// Feed one signal; returns the event to publish, if any.
     pub fn observe(&mut self, policy: &IncidentPolicy, s: Signal) -> Option<PredictedIssue> {
-        let key = (s.kind, s.service.clone(), s.instance.clone());
-        let k = key_string(&key);
+        let k = key_string(&s);
         let ts_ms = s.ts.timestamp_millis();
         let threshold = policy.threshold(s.kind);
         let ttf = s
@@ -180,7 +185,15 @@ impl IncidentTracker {
         let opened_at = DateTime::<Utc>::from_timestamp_millis(since).unwrap_or(s.ts);
         let issue = PredictedIssue {
             schema_version: forewarn_core::SCHEMA_VERSION,
-            id: PredictedIssue::incident_id(s.kind, &s.service, &s.instance, opened_at),
+            id: match &s.subject {
+                Some(subject) => PredictedIssue::incident_id(
+                    s.kind,
+                    &s.service,
+                    &format!("{}/{subject}", s.instance),
+                    opened_at,
+                ),
+                None => PredictedIssue::incident_id(s.kind, &s.service, &s.instance, opened_at),
+            },
             revision: 0,
             status: IssueStatus::Open,
             kind: s.kind,
@@ -250,6 +263,7 @@ mod tests {
             kind: IssueKind::MemoryExhaustion,
             service: "api".into(),
             instance: "api-0".into(),
+            subject: None,
             ts,
             probability: p,
             predicted_failure_at: ttf_s.map(|s| ts + TimeDelta::seconds(s)),

@@ -4,8 +4,10 @@
 //! one way:
 //!
 //! sample → [`FeatureEngine`] (windows, and this scorer's per-series state
-//! beside them) → trend forecast (capacity and SLO series) and cluster
-//! score (per instance) → [`Signal`] → [`IncidentTracker`] → events; and
+//! beside them) → trend forecast (capacity and SLO series), cluster score
+//! (per instance) and, for the metrics the pipeline lists under
+//! `models.anomaly.univariate`, the online univariate detector (per series,
+//! every sample) → [`Signal`] → [`IncidentTracker`] → events; and
 //! hourly CPU and latency summaries → [`Advisor`] → optimization events.
 //!
 //! Cost. Windows are updated on every sample; models are evaluated on an
@@ -30,6 +32,7 @@ use forewarn_features::{CompiledSpec, Feature, FeatureEngine, SeriesRef};
 use forewarn_models::artifact::Model;
 use forewarn_models::cluster::ClusterModel;
 use forewarn_models::trend::{GapMemo, HoltState, Projection, TrendParams, crossing};
+use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
 
 use crate::incidents::{IncidentPolicy, IncidentTracker, Signal};
 use crate::optimize::{self, Advice, Advisor, DAY_MS, OVER_PROVISIONED_HOURS};
@@ -122,6 +125,7 @@ struct Route {
     trend: Option<TrendTarget>,
     is_limit: bool,
     hourly: Hourly,
+    univariate: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -142,7 +146,31 @@ struct SeriesState {
     instance: u32,
     trend: Option<TrendTrack>,
     next_hourly_ms: i64,
+    /// Index into `Scorer::univariate`, for series with a detector.
+    univariate: Option<u32>,
 }
+
+/// The online univariate detector of one series.
+#[derive(Debug, Clone)]
+struct Univariate {
+    scorer: SeriesScorer,
+    engaged: bool,
+    /// The held probability and when it was last updated (ms).
+    held: f64,
+    held_ms: i64,
+}
+
+/// Detector scores at or under this are no evidence at all; the rest of
+/// the range maps linearly to a probability (0.995 → 0.9).
+const UNIVARIATE_FLOOR: f64 = 0.95;
+
+/// How fast a univariate probability decays after the detector's spike,
+/// per minute. The detector marks the onset of an anomaly with one high
+/// score and then suppresses repeats (as NAB rewards); holding the
+/// probability lets the tracker's minimum duration and hysteresis apply to
+/// it like to every other signal: a spike to 0.975 stays above the default
+/// 0.9 threshold for 7 minutes and resolves about 17 minutes later.
+const UNIVARIATE_DECAY_PER_MIN: f64 = 0.01;
 
 /// State of one (service, instance).
 #[derive(Debug, Clone)]
@@ -250,6 +278,10 @@ pub struct Scorer {
     graph: DependencyGraph,
     tracker: IncidentTracker,
     advisor: Advisor,
+    /// The univariate detectors' feature spec (one window) and config.
+    univariate_spec: CompiledSpec,
+    univariate_cfg: DetectorConfig,
+    univariate: Vec<Univariate>,
     window_buf: Vec<f64>,
     x_buf: Vec<f64>,
     horizon_s: f64,
@@ -353,6 +385,8 @@ impl Registry {
         };
         let route = Route {
             trend,
+            univariate: pipeline.models.anomaly.enabled
+                && pipeline.models.anomaly.univariate.contains(&key.metric),
             is_limit: trend_cfg
                 .capacity
                 .iter()
@@ -429,6 +463,16 @@ impl Scorer {
                 plans.push(ClusterPlan::new(m, &spec)?);
             }
         }
+        let univariate_cfg = DetectorConfig::default();
+        let univariate_spec = univariate_cfg.feature_spec().compile().map_err(|p| {
+            format!(
+                "univariate detector: {}",
+                p.iter()
+                    .map(|x| format!("{}: {}", x.path, x.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })?;
         let per_window = spec.spec.features.len();
         let pos = |f: Feature| spec.spec.features.iter().position(|x| *x == f);
         let at = FeatureAt {
@@ -457,6 +501,9 @@ impl Scorer {
             graph,
             tracker: IncidentTracker::default(),
             advisor: Advisor::default(),
+            univariate_spec,
+            univariate_cfg,
+            univariate: Vec::new(),
             window_buf: vec![f64::NAN; per_window],
             x_buf: Vec::new(),
             longest,
@@ -492,6 +539,9 @@ impl Scorer {
             plan_of,
             opts,
             min_history_ms,
+            univariate: detectors,
+            univariate_cfg,
+            univariate_spec,
             ..
         } = self;
         let (_, st) = engine.push_with(SeriesRef::from(s), ts, s.value, |key| SeriesState {
@@ -499,9 +549,27 @@ impl Scorer {
             instance: registry.instance(key, plan_of),
             trend: None,
             next_hourly_ms: i64::MIN,
+            univariate: None,
         })?;
         let (route_idx, inst) = (st.route as usize, st.instance as usize);
         let route = &registry.routes[route_idx];
+        if route.univariate && st.univariate.is_none() {
+            match SeriesScorer::new(univariate_cfg.clone(), univariate_spec) {
+                Ok(scorer) => {
+                    st.univariate = Some(detectors.len() as u32);
+                    detectors.push(Univariate {
+                        scorer,
+                        engaged: false,
+                        held: 0.0,
+                        held_ms: ts,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(metric = %s.metric, "univariate detector unavailable: {e}")
+                }
+            }
+        }
+        let detector = st.univariate;
         let mut evaluate_trend = None;
         if let Some(target) = &route.trend {
             let track = st.trend.get_or_insert(TrendTrack {
@@ -547,8 +615,59 @@ impl Scorer {
         if hourly != Hourly::None {
             self.hourly(hourly, inst, s, ts, out);
         }
+        if let Some(u) = detector {
+            self.univariate(u as usize, s, ts, out);
+        }
         self.cluster(inst, ts, out);
         Ok(())
+    }
+
+    /// Score one sample with its series' univariate detector.
+    fn univariate(&mut self, u: usize, s: &MetricSample, ts: i64, out: &mut Events) {
+        let d = &mut self.univariate[u];
+        let score = d.scorer.push(&self.univariate_spec, ts, s.value);
+        let now = ((score - UNIVARIATE_FLOOR) / (1.0 - UNIVARIATE_FLOOR)).clamp(0.0, 1.0);
+        let minutes = (ts - d.held_ms).max(0) as f64 / 60_000.0;
+        d.held = now.max(d.held - UNIVARIATE_DECAY_PER_MIN * minutes);
+        d.held_ms = ts;
+        let (probability, was) = (d.held, d.engaged);
+        let (emit, engaged) = self.worth_emitting(IssueKind::MetricAnomaly, probability, was);
+        self.univariate[u].engaged = engaged;
+        if !emit {
+            return;
+        }
+        let signal = Signal {
+            kind: IssueKind::MetricAnomaly,
+            service: s.service.clone(),
+            instance: s.instance.clone(),
+            subject: Some(s.metric.clone()),
+            ts: ts_of(ts),
+            probability,
+            predicted_failure_at: None,
+            failure_interval: None,
+            horizon_s: self.horizon_s,
+            evidence: vec![
+                Evidence {
+                    feature: format!("{}.value", s.metric),
+                    value: s.value,
+                    baseline: None,
+                    contribution: 1.0,
+                },
+                Evidence {
+                    feature: format!("{}.univariate_score", s.metric),
+                    value: score,
+                    baseline: None,
+                    contribution: 0.0,
+                },
+            ],
+            root_cause_service: None,
+            model: ModelRef {
+                name: format!("{}/univariate", self.opts.model_ref.name),
+                version: self.opts.model_ref.version.clone(),
+            },
+            recommended_action: Some(RecommendedAction::Notify),
+        };
+        self.emit(signal, out);
     }
 
     /// Read one window's features of the sample's series into
@@ -705,6 +824,7 @@ impl Scorer {
             kind: target.issue,
             service: s.service.clone(),
             instance: s.instance.clone(),
+            subject: None,
             ts: now,
             probability: c.probability,
             predicted_failure_at: at_s(c.in_s),
@@ -822,6 +942,7 @@ impl Scorer {
             kind: IssueKind::MetricAnomaly,
             service,
             instance,
+            subject: None,
             ts: ts_of(ts),
             probability: score.probability,
             predicted_failure_at: None,
