@@ -880,7 +880,10 @@ impl Scorer {
     fn cluster(&mut self, inst: usize, ts: i64, out: &mut Events) {
         let i = &mut self.registry.instances[inst];
         let Some(plan_idx) = i.plan else { return };
-        let next = i.next_cluster_ms.get_or_insert(ts + self.min_history_ms);
+        // Not before the longest window has filled once: the model was
+        // trained on full windows, and a half-empty 1 h slope is not normal.
+        let warmup = self.min_history_ms.max(self.longest_ms);
+        let next = i.next_cluster_ms.get_or_insert(ts + warmup);
         if ts < *next {
             return;
         }
