@@ -423,6 +423,8 @@ fn plot(
             .light_line_style(WHITE.mix(0.0))
             .y_labels(5)
             .x_labels(10)
+            .y_label_formatter(&|v| short_number(*v))
+            .x_label_formatter(&|v| format!("{v:+.1} h"))
             .draw()?;
         if let Some((a, b)) = span.shade {
             c.draw_series(std::iter::once(Rectangle::new(
@@ -480,6 +482,7 @@ fn plot(
             .light_line_style(WHITE.mix(0.0))
             .y_labels(3)
             .x_labels(10)
+            .x_label_formatter(&|v| format!("{v:+.1} h"))
             .y_desc("P(event)")
             .draw()?;
         p.draw_series(
@@ -490,6 +493,30 @@ fn plot(
         root.present()?;
     }
     Ok(svg)
+}
+
+/// `12_884_901_888.0` → `12.9G`, `0.0123` → `0.0123`.
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    let (x, unit) = if a >= 1e12 {
+        (v / 1e12, "T")
+    } else if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    if unit.is_empty() {
+        format!("{:.4}", x)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        format!("{x:.1}{unit}")
+    }
 }
 
 fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
@@ -597,4 +624,21 @@ pub fn write_parquet(path: &Path, eval: &Evaluation) -> polars::prelude::PolarsR
     let file = File::create(path).map_err(polars::prelude::PolarsError::from)?;
     ParquetWriter::new(file).finish(&mut df)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_numbers_stay_short() {
+        assert_eq!(short_number(12_884_901_888.0), "12.9G");
+        assert_eq!(short_number(-2_500_000.0), "-2.5M");
+        assert_eq!(short_number(45_000.0), "45.0k");
+        assert_eq!(short_number(100.0), "100");
+        assert_eq!(short_number(0.0123), "0.0123");
+        assert_eq!(short_number(0.0), "0");
+        assert_eq!(human_secs(5400.0), "1h30m");
+        assert_eq!(human_secs(-90.0), "-1m30s");
+    }
 }
