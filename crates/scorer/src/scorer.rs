@@ -31,7 +31,9 @@ use forewarn_features::engine::EngineRejected;
 use forewarn_features::{CompiledSpec, Feature, FeatureEngine, SeriesRef};
 use forewarn_models::artifact::Model;
 use forewarn_models::cluster::ClusterModel;
-use forewarn_models::trend::{GapMemo, HoltState, Projection, TrendParams, crossing};
+use forewarn_models::trend::{
+    DailyProfile, GapMemo, HoltState, Projection, TrendParams, crossing, seasonal_crossing,
+};
 use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
 
 use crate::incidents::{IncidentPolicy, IncidentTracker, Signal};
@@ -109,6 +111,11 @@ struct TrendTarget {
     limit_value: Option<f64>,
     /// Fitted parameters for this metric.
     params: TrendParams,
+    /// Whether a repeating daily cycle is projected (SLO targets: latency
+    /// and error rate follow traffic; capacity limits are reached by
+    /// trends, and a cycle there, such as nightly disk clean-up, would
+    /// move the predicted exhaustion by hours).
+    seasonal: bool,
 }
 
 /// Hourly checks of the advisor a series feeds.
@@ -132,6 +139,8 @@ struct Route {
 struct TrendTrack {
     holt: HoltState,
     memo: GapMemo,
+    /// The series' daily cycle, projected when it repeats day over day.
+    profile: DailyProfile,
     first_ms: i64,
     next_eval_ms: i64,
     /// Whether the tracker may hold state for this target (see
@@ -355,6 +364,7 @@ impl Registry {
                     limit_metric: r.limit_metric.clone(),
                     limit_value: r.limit.and_then(|l| svc.and_then(|c| c.limits.get(l))),
                     params: *model.trend_for(&key.metric),
+                    seasonal: false,
                 });
             } else if let Some(c) = svc {
                 let slo = match key.metric.as_str() {
@@ -370,6 +380,7 @@ impl Registry {
                     limit_metric: None,
                     limit_value: Some(v),
                     params: *model.trend_for(&key.metric),
+                    seasonal: true,
                 });
             }
         }
@@ -580,6 +591,9 @@ impl Scorer {
             track
                 .holt
                 .update_memo(&target.params, &mut track.memo, ts, s.value);
+            if target.seasonal {
+                track.profile.update(ts, s.value);
+            }
             if ts >= track.next_eval_ms && ts - track.first_ms >= *min_history_ms {
                 track.next_eval_ms = ts + opts.eval_every_ms;
                 evaluate_trend = Some(*track);
@@ -747,7 +761,26 @@ impl Scorer {
                 };
                 (target.params, proj)
             };
-        let c = crossing(&params, &proj, limit, self.horizon_s);
+        // A series whose days repeat (traffic-driven latency, say) is
+        // projected as trend plus its daily cycle; the window's slope then
+        // loses the cycle's own slope over the window.
+        let seasonal = target.seasonal && count >= 3.0 && track.profile.seasonal();
+        let c = if seasonal {
+            // Take the cycle's own least-squares line over the window out of
+            // the window's line: what is left is the trend beside the cycle,
+            // and the level is that residual plus the cycle now.
+            let span_ms = (ts - track.first_ms).min(self.longest_ms).max(1);
+            let p = &track.profile;
+            let (cycle_end, cycle_slope) = p.window_line(ts, span_ms);
+            let proj = Projection {
+                level: proj.level - cycle_end + p.at(ts),
+                trend: proj.trend - cycle_slope,
+                trend_se: proj.trend_se,
+            };
+            seasonal_crossing(p, &proj, ts, limit, self.horizon_s, params.z)
+        } else {
+            crossing(&params, &proj, limit, self.horizon_s)
+        };
         let now = ts_of(ts);
         // Crossings further than ten years out (a nearly flat trend) are
         // no crossing at all; this also keeps the arithmetic in range.
@@ -784,6 +817,15 @@ impl Scorer {
                 contribution: 0.1,
             },
         ];
+        let mut evidence = evidence;
+        if seasonal {
+            evidence.push(Evidence {
+                feature: format!("{}.daily_cycle_repeat", s.metric),
+                value: track.profile.repeat_correlation(),
+                baseline: None,
+                contribution: 0.0,
+            });
+        }
         if load_driven(target.issue)
             && c.probability >= 0.5
             && let Some(in_s) = c.in_s.filter(|x| *x > 0.0 && *x <= self.horizon_s)

@@ -9,11 +9,15 @@
 //! - [`crossing`]: from a [`Projection`] (level, trend and its standard
 //!   error) and a limit to a [`Crossing`] (time, interval, probability
 //!   within the horizon).
+//! - [`seasonal`]: the daily cycle of a series, learned online
+//!   ([`DailyProfile`]), and the crossing of a trend plus that cycle.
 
 mod crossing;
 mod holt;
 mod params;
+mod seasonal;
 
 pub use crossing::{Crossing, Projection, crossing};
 pub use holt::{Coefficients, GapMemo, HoltState};
 pub use params::TrendParams;
+pub use seasonal::{DailyProfile, REPEAT_CORRELATION, seasonal_crossing};
