@@ -75,6 +75,26 @@ pub(crate) struct Args {
     /// Never draw the progress bar (it is hidden anyway when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Produce to Kafka instead of writing metric and log files: brokers
+    /// `host:port[,host:port...]`. Metrics (metric-sample JSON) and logs
+    /// (log-record JSON) are keyed by service; `--out` still receives
+    /// `labels.json` and `pipeline.yaml`.
+    #[arg(long, value_name = "BROKERS")]
+    kafka: Option<String>,
+    /// With `--kafka`: simulated seconds per wall-clock second (60 = an hour
+    /// a minute, 1 = real time); 0 = as fast as the broker takes it.
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    speed: f64,
+    /// With `--kafka`: the metrics topic.
+    #[arg(long, default_value = "forewarn.metrics", value_name = "TOPIC")]
+    metrics_topic: String,
+    /// With `--kafka`: the logs topic.
+    #[arg(long, default_value = "forewarn.logs", value_name = "TOPIC")]
+    logs_topic: String,
+    /// With `--kafka`: an extra librdkafka property (TLS, SASL, tuning),
+    /// `key=value`; may be repeated.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    kafka_options: Vec<String>,
 }
 
 fn config(args: &Args) -> anyhow::Result<SimConfig> {
@@ -118,6 +138,9 @@ fn config(args: &Args) -> anyhow::Result<SimConfig> {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = config(&args)?;
+    if let Some(brokers) = args.kafka.clone() {
+        return run_kafka(&cfg, &brokers, &args);
+    }
     let summary = forewarn_sim::simulate(&cfg, &args.out, !args.no_progress)
         .with_context(|| format!("while simulating into {}", args.out.display()))?;
     eprintln!(
@@ -155,6 +178,99 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!("  {}", pipeline_path.display());
     super::print(&serde_json::to_string(&summary)?)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--kafka` mode: the same fleet, step by step, produced to the metrics and
+/// logs topics at `--speed`; the ground truth goes to `--out`.
+fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<ExitCode> {
+    if !(args.speed >= 0.0 && args.speed.is_finite()) {
+        anyhow::bail!(
+            "--speed must be 0 (as fast as possible) or positive, not {}",
+            args.speed
+        );
+    }
+    let options = args
+        .kafka_options
+        .iter()
+        .map(|o| {
+            o.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .with_context(|| format!("--kafka-option {o:?} is not key=value"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let fleet = forewarn_sim::Fleet::new(cfg).context("while setting up the fleet")?;
+    let labels = fleet.labels().clone();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("while creating {}", args.out.display()))?;
+    labels
+        .write(&args.out.join("labels.json"))
+        .context("while writing labels.json")?;
+    std::fs::write(
+        args.out.join("pipeline.yaml"),
+        fleet_pipeline_yaml(&labels)?,
+    )
+    .context("while writing pipeline.yaml")?;
+    let producer = forewarn_kafka::Producer::new(brokers, &options)?;
+    let started = std::time::Instant::now();
+    let interval_s = cfg.interval.as_secs_f64();
+    let steps = fleet.steps();
+    let (mut metrics, mut logs) = (0u64, 0u64);
+    for batch in fleet {
+        if args.speed > 0.0 {
+            let due =
+                std::time::Duration::from_secs_f64(batch.step as f64 * interval_s / args.speed);
+            while started.elapsed() < due {
+                producer.poll();
+                std::thread::sleep(
+                    (due - started.elapsed()).min(std::time::Duration::from_millis(50)),
+                );
+            }
+        }
+        for m in &batch.metrics {
+            producer.send(
+                &args.metrics_topic,
+                m.service.as_bytes(),
+                &serde_json::to_vec(m)?,
+            )?;
+            metrics += 1;
+        }
+        for l in &batch.logs {
+            producer.send(
+                &args.logs_topic,
+                l.service.as_bytes(),
+                &serde_json::to_vec(l)?,
+            )?;
+            logs += 1;
+        }
+    }
+    let d = producer
+        .flush(std::time::Duration::from_secs(60))
+        .context("while waiting for the broker's acknowledgements")?;
+    let elapsed_s = started.elapsed().as_secs_f64();
+    eprintln!(
+        "Produced {metrics} metric samples and {logs} log lines ({steps} steps of {interval_s}s) to {brokers} in {elapsed_s:.1}s: {} acknowledged, {} failed; labels in {}.",
+        d.acked,
+        d.failed,
+        args.out.join("labels.json").display()
+    );
+    let line = serde_json::json!({
+        "brokers": brokers,
+        "metrics_topic": args.metrics_topic,
+        "logs_topic": args.logs_topic,
+        "metrics": metrics,
+        "logs": logs,
+        "acked": d.acked,
+        "failed": d.failed,
+        "incidents": labels.incidents.len(),
+        "traps": labels.traps.len(),
+        "elapsed_s": elapsed_s,
+    });
+    super::print(&line.to_string())?;
+    Ok(if d.failed == 0 && d.acked == metrics + logs {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The default pipeline with `services` replaced by the simulated fleet:
