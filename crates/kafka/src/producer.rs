@@ -28,6 +28,14 @@ pub enum Error {
         /// librdkafka's reason.
         source: KafkaError,
     },
+    /// A topic could not be created.
+    #[error("could not create topic {topic}: {reason}")]
+    CreateTopic {
+        /// The topic.
+        topic: String,
+        /// The broker's or client's reason.
+        reason: String,
+    },
     /// Reports were still missing when the flush timed out.
     #[error("flush timed out with deliveries outstanding: {0}")]
     Flush(KafkaError),

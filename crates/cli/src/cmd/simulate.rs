@@ -91,6 +91,10 @@ pub(crate) struct Args {
     /// With `--kafka`: the logs topic.
     #[arg(long, default_value = "forewarn.logs", value_name = "TOPIC")]
     logs_topic: String,
+    /// With `--kafka`: create the two topics with N partitions first, unless
+    /// they exist (needed on brokers that do not create topics on first use).
+    #[arg(long, value_name = "N")]
+    create_topics: Option<i32>,
     /// With `--kafka`: an extra librdkafka property (TLS, SASL, tuning),
     /// `key=value`; may be repeated.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
@@ -210,6 +214,15 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         fleet_pipeline_yaml(&labels)?,
     )
     .context("while writing pipeline.yaml")?;
+    if let Some(partitions) = args.create_topics {
+        forewarn_kafka::ensure_topics(
+            brokers,
+            &options,
+            &[&args.metrics_topic, &args.logs_topic],
+            partitions,
+            std::time::Duration::from_secs(30),
+        )?;
+    }
     let producer = forewarn_kafka::Producer::new(brokers, &options)?;
     let started = std::time::Instant::now();
     let interval_s = cfg.interval.as_secs_f64();

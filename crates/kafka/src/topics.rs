@@ -1,0 +1,82 @@
+//! Create the topics a run needs before it produces: brokers such as tansu
+//! do not create topics on first use, and a producer would otherwise time
+//! out on every message. A topic that already exists is fine.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::Error;
+
+/// Create each of `topics` with `partitions` partitions (replication 1)
+/// unless it exists, waiting up to `timeout`.
+pub fn ensure_topics(
+    brokers: &str,
+    extra: &[(String, String)],
+    topics: &[&str],
+    partitions: i32,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", brokers);
+    for (k, v) in extra {
+        cfg.set(k, v);
+    }
+    let admin: AdminClient<DefaultClientContext> =
+        cfg.create().map_err(|e| Error::Config(e.to_string()))?;
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let opts = AdminOptions::new()
+        .operation_timeout(Some(timeout))
+        .request_timeout(Some(timeout));
+    let results = block_on(admin.create_topics(&new, &opts)).map_err(|e| Error::CreateTopic {
+        topic: topics.join(","),
+        reason: e.to_string(),
+    })?;
+    for r in results {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(Error::CreateTopic {
+                    topic,
+                    reason: code.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Wakes the thread that waits in [`block_on`].
+struct Unpark(Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Run one future to completion on this thread. The admin client's futures
+/// are completed by librdkafka's own threads, so parking until woken is all
+/// the executor they need (no async runtime for one call).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}
