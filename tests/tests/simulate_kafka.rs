@@ -5,38 +5,12 @@
 //! `forewarn` process.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use forewarn_e2e::forewarn;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::mocking::MockCluster;
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
-/// Every message of `topic` (3 partitions): (key, payload as JSON).
-fn consume_all(brokers: &str, topic: &str, expected: u64) -> Vec<(String, serde_json::Value)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", "forewarn-e2e")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..3 {
-        tpl.add_partition_offset(topic, p, Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&tpl).unwrap();
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while (out.len() as u64) < expected && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let key = String::from_utf8(m.key().unwrap_or_default().to_vec()).unwrap();
-            let value = serde_json::from_slice(m.payload().unwrap_or_default()).unwrap();
-            out.push((key, value));
-        }
-    }
-    out
-}
+mod common;
+use common::consume_all;
 
 #[test]
 fn kafka_mode_delivers_every_sample_and_line_keyed_by_service() {
@@ -85,7 +59,7 @@ fn kafka_mode_delivers_every_sample_and_line_keyed_by_service() {
         "kafka mode writes no metric files"
     );
 
-    let metrics = consume_all(&brokers, "sim.metrics", 1560);
+    let metrics = consume_all(&brokers, "sim.metrics", 3, 1560);
     assert_eq!(metrics.len(), 1560);
     let mut per_metric: BTreeMap<String, usize> = BTreeMap::new();
     for (key, m) in &metrics {
@@ -101,7 +75,7 @@ fn kafka_mode_delivers_every_sample_and_line_keyed_by_service() {
     }
     assert_eq!(per_metric.len(), 13);
     assert!(per_metric.values().all(|n| *n == 120), "{per_metric:?}");
-    let lines = consume_all(&brokers, "sim.logs", logs);
+    let lines = consume_all(&brokers, "sim.logs", 3, logs);
     assert_eq!(lines.len() as u64, logs);
     assert!(
         lines

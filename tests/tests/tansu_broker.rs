@@ -9,8 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use forewarn_e2e::forewarn;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+mod common;
+use common::consume_all;
 
 /// The broker process, killed when dropped.
 struct Broker {
@@ -121,26 +122,12 @@ fn simulate_produces_to_a_real_broker_and_another_client_reads_it() {
     assert_eq!(last["metrics"], 1560, "{last}");
     assert_eq!(last["failed"], 0, "{last}");
 
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &broker.addr)
-        .set("group.id", "forewarn-e2e-tansu")
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..3 {
-        tpl.add_partition_offset("t.metrics", p, Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&tpl).unwrap();
-    let (mut n, deadline) = (0, Instant::now() + Duration::from_secs(60));
-    while n < 1560 && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let v: serde_json::Value = serde_json::from_slice(m.payload().unwrap()).unwrap();
-            assert_eq!(v["service"].as_str().map(str::as_bytes), m.key());
-            n += 1;
-        }
-    }
-    assert_eq!(n, 1560, "samples read back from tansu");
+    let samples = consume_all(&broker.addr, "t.metrics", 3, 1560);
+    assert_eq!(samples.len(), 1560, "samples read back from tansu");
+    assert!(
+        samples
+            .iter()
+            .all(|(key, v)| v["service"].as_str() == Some(key.as_str()))
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

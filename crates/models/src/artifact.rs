@@ -53,8 +53,9 @@ pub struct TrainingData {
     pub to: String,
 }
 
-/// The fitted parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The fitted parameters. `Model::default()` is the untrained model:
+/// default trend parameters for every metric and no cluster model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Model {
     /// Trend parameters per metric name.

@@ -797,7 +797,7 @@ impl Scorer {
             _ => None,
         };
         let window_name = self.engine.spec().windows[longest].name.clone();
-        let evidence = vec![
+        let mut evidence = vec![
             Evidence {
                 feature: format!("{}.trend_per_s", s.metric),
                 value: proj.trend,
@@ -817,7 +817,6 @@ impl Scorer {
                 contribution: 0.1,
             },
         ];
-        let mut evidence = evidence;
         if seasonal {
             evidence.push(Evidence {
                 feature: format!("{}.daily_cycle_repeat", s.metric),

@@ -11,18 +11,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
 use forewarn_models::artifact::Model;
-use forewarn_models::trend::TrendParams;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 fn scorer() -> Scorer {
     let pipeline =
         forewarn_config::load_str(include_str!("../../../pipelines/default.yaml")).unwrap();
-    let model = Model {
-        trend: BTreeMap::new(),
-        default_trend: TrendParams::default(),
-        services: BTreeMap::new(),
-        fallback: None,
-    };
+    let model = Model::default();
     Scorer::new(pipeline, model, ScorerOptions::default()).unwrap()
 }
 

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
 use forewarn_models::artifact::Model;
-use forewarn_models::trend::TrendParams;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 const LIMIT: f64 = 4.0e9;
@@ -28,12 +27,7 @@ fn sample(t: DateTime<Utc>, instance: &str, metric: &str, value: f64) -> MetricS
 fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
     let pipeline =
         forewarn_config::load_str(include_str!("../../../pipelines/default.yaml")).unwrap();
-    let model = Model {
-        trend: BTreeMap::new(),
-        default_trend: TrendParams::default(),
-        services: BTreeMap::new(),
-        fallback: None,
-    };
+    let model = Model::default();
     let mut scorer = Scorer::new(pipeline, model, ScorerOptions::default()).unwrap();
     let start = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
     // Flat at 40 % for an hour, then a leak reaching the limit 3 h later.

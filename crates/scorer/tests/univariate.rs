@@ -8,19 +8,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
 use forewarn_models::artifact::Model;
-use forewarn_models::trend::TrendParams;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 fn scorer(univariate: &[&str]) -> Scorer {
     let mut pipeline =
         forewarn_config::load_str(include_str!("../../../pipelines/default.yaml")).unwrap();
     pipeline.models.anomaly.univariate = univariate.iter().map(|m| m.to_string()).collect();
-    let model = Model {
-        trend: BTreeMap::new(),
-        default_trend: TrendParams::default(),
-        services: BTreeMap::new(),
-        fallback: None,
-    };
+    let model = Model::default();
     Scorer::new(pipeline, model, ScorerOptions::default()).unwrap()
 }
 
