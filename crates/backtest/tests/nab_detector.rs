@@ -8,7 +8,6 @@
 //! it is missing the test skips with a notice, unless `CI=true`, where it
 //! fails.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use forewarn_backtest::nab::{self, Corpus, DetectorResults, ThresholdMode};
@@ -20,28 +19,8 @@ const FLOOR_STANDARD: f64 = 69.6;
 const FLOOR_LOW_FP: f64 = 63.2;
 const FLOOR_LOW_FN: f64 = 74.4;
 
-/// The NAB directory, or `None` (after a notice) when it is absent.
-fn nab_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("FOREWARN_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    );
-    let dir = shared.join("datasets").join("nab");
-    if dir.join(nab::WINDOWS_FILE).is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "NAB data not found at {} (set FOREWARN_SHARED to the shared directory)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "NOTICE: NAB data not found at {}; skipping. Set FOREWARN_SHARED to the shared directory.",
-        dir.display()
-    );
-    None
-}
+mod common;
+use common::nab_dir;
 
 #[test]
 fn default_detector_scores_above_its_floors_on_nab() {

@@ -18,28 +18,8 @@ use forewarn_backtest::nab::{
     ThresholdMode,
 };
 
-/// The NAB directory, or `None` (after a notice) when it is absent.
-fn nab_dir() -> Option<PathBuf> {
-    let shared = std::env::var_os("FOREWARN_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    );
-    let dir = shared.join("datasets").join("nab");
-    if dir.join(nab::WINDOWS_FILE).is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "NAB data not found at {} (set FOREWARN_SHARED to the shared directory)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "NOTICE: NAB data not found at {}; skipping. Set FOREWARN_SHARED to the shared directory.",
-        dir.display()
-    );
-    None
-}
+mod common;
+use common::nab_dir;
 
 struct Fixture {
     dir: PathBuf,
