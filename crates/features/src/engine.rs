@@ -223,6 +223,27 @@ impl<S> FeatureEngine<S> {
         Ok((r?, &mut slot.state))
     }
 
+    /// Put back a series taken from [`FeatureEngine::iter`] (restoring a
+    /// checkpoint). The series cap does not apply; windows made for another
+    /// spec are refused (returns false).
+    pub fn insert(&mut self, key: SeriesKey, windows: SeriesWindows, state: S) -> bool {
+        if !windows.fits(&self.spec) {
+            return false;
+        }
+        self.series.insert(key, Slot { windows, state });
+        true
+    }
+
+    /// Most series tracked at once.
+    pub fn max_series(&self) -> usize {
+        self.max_series
+    }
+
+    /// Change the series cap; series over a lowered cap stay until evicted.
+    pub fn set_max_series(&mut self, max_series: usize) {
+        self.max_series = max_series;
+    }
+
     /// The caller state of one series, if tracked.
     pub fn state(&self, key: SeriesRef<'_>) -> Option<&S> {
         self.series.get(&key).map(|s| &s.state)
@@ -236,6 +257,11 @@ impl<S> FeatureEngine<S> {
     /// Every tracked series with its windows and state (for checkpoints).
     pub fn iter(&self) -> impl Iterator<Item = (&SeriesKey, &SeriesWindows, &S)> {
         self.series.iter().map(|(k, s)| (k, &s.windows, &s.state))
+    }
+
+    /// Every tracked series' state, mutable.
+    pub fn states_mut(&mut self) -> impl Iterator<Item = &mut S> {
+        self.series.values_mut().map(|s| &mut s.state)
     }
 
     /// Write the features of one window of `key` into `out` (length:

@@ -12,6 +12,8 @@
 //!    `value / dt` ([`PushOutcome::CounterReset`]). Counter samples must
 //!    arrive in order ([`Rejected::CounterOutOfOrder`]).
 
+use serde::{Deserialize, Serialize};
+
 use crate::sketch::Bucket;
 use crate::spec::CompiledSpec;
 use crate::window::{SeriesView, Window};
@@ -76,7 +78,7 @@ pub enum PushOutcome {
 }
 
 /// All windows of one series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriesWindows {
     windows: Vec<Window>,
     watermark: i64,
@@ -87,7 +89,7 @@ pub struct SeriesWindows {
     counter: Option<Counter>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Counter {
     prev: Option<(i64, f64)>,
 }
@@ -119,6 +121,12 @@ impl SeriesWindows {
             recent_next: 0,
             counter: is_counter.then_some(Counter { prev: None }),
         }
+    }
+
+    /// Whether these windows were made for `spec` (same windows, so a
+    /// checkpoint taken under another spec is not read against this one).
+    pub fn fits(&self, spec: &CompiledSpec) -> bool {
+        self.windows.len() == spec.windows.len()
     }
 
     /// Newest event time applied (ms), if any.

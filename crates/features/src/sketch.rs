@@ -11,7 +11,7 @@
 
 /// One bucket of a pane: a key and how many points fell in it. A bucket that
 /// reaches `u16::MAX` is followed by another with the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bucket {
     /// Ordered bucket key, see [`LogMapping::key`].
     pub key: i16,

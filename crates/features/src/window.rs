@@ -5,12 +5,14 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use crate::sketch::{self, Bucket};
 use crate::spec::{CompiledSpec, CompiledWindow, Feature};
 
 /// Mergeable statistics of the samples in one pane. Times are seconds from
 /// the pane's start, so sums stay well-conditioned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Pane {
     id: i64,
     n: u32,
@@ -110,7 +112,7 @@ impl Merged {
 
 /// One window: its non-empty panes oldest first, and their quantile buckets
 /// stored back to back in the same order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Window {
     panes: VecDeque<Pane>,
     buckets: Vec<Bucket>,

@@ -18,4 +18,4 @@ pub mod root_cause;
 pub mod scorer;
 
 pub use incidents::{IncidentPolicy, IncidentTracker, Signal};
-pub use scorer::{Events, Scorer, ScorerOptions};
+pub use scorer::{Events, Restored, Scorer, ScorerOptions, ScorerState};

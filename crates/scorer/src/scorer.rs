@@ -36,9 +36,14 @@ use forewarn_models::trend::{
 };
 use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
 
+use serde::{Deserialize, Serialize};
+
 use crate::incidents::{IncidentPolicy, IncidentTracker, Signal};
 use crate::optimize::{self, Advice, Advisor, DAY_MS, OVER_PROVISIONED_HOURS};
 use crate::root_cause::DependencyGraph;
+
+mod checkpoint;
+pub use checkpoint::{Restored, ScorerState};
 
 /// Knobs of the scorer that are not part of the pipeline file.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +140,7 @@ struct Route {
     univariate: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct TrendTrack {
     holt: HoltState,
     memo: GapMemo,
@@ -160,7 +165,7 @@ struct SeriesState {
 }
 
 /// The online univariate detector of one series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Univariate {
     scorer: SeriesScorer,
     engaged: bool,

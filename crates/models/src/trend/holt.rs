@@ -25,7 +25,7 @@ pub struct HoltState {
 }
 
 /// Per-gap weights of [`HoltState::update`], see [`HoltState::coefficients`].
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Coefficients {
     /// Level weight over the gap.
     pub alpha: f64,
@@ -43,7 +43,7 @@ impl From<Coefficients> for (f64, f64, f64) {
 
 /// A memo of the coefficients of the last gap seen: with regular sampling,
 /// three `powf` per update become none.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct GapMemo {
     gap_ms: i64,
     c: Coefficients,

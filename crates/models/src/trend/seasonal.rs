@@ -16,6 +16,8 @@
 //! every evening at peak is predicted to, and a morning ramp is not
 //! extrapolated as if it would go on all day.
 
+use serde::{Deserialize, Serialize};
+
 use super::crossing::{Crossing, Projection};
 
 /// Bins of the profile: quarter hours of the day (UTC), fine enough for a
@@ -31,14 +33,18 @@ const BIN_MS: i64 = 900_000;
 const SEARCH_STEP_S: f64 = 60.0;
 
 /// An online daily profile of one series.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DailyProfile {
     /// Exponentially weighted mean of each quarter hour of the day.
+    #[serde(with = "per_bin")]
     bins: [f64; BINS],
     /// Days folded into each bin.
+    #[serde(with = "per_bin")]
     days: [u16; BINS],
     /// Mean of each quarter hour of the day being filled, and of the day before.
+    #[serde(with = "per_bin")]
     today: [f64; BINS],
+    #[serde(with = "per_bin")]
     yesterday: [f64; BINS],
     /// Absolute bin being accumulated (ms / 15 min), and its running sum.
     bin: i64,
@@ -60,6 +66,33 @@ impl Default for DailyProfile {
             n: 0,
             repeat: f64::NAN,
         }
+    }
+}
+
+/// Serde for `[T; BINS]` (serde derives arrays only up to 32), as a
+/// sequence that must hold exactly `BINS` items.
+mod per_bin {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::BINS;
+
+    pub(super) fn serialize<S: Serializer, T: Serialize>(
+        v: &[T; BINS],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter())
+    }
+
+    pub(super) fn deserialize<'de, D, T>(d: D) -> Result<[T; BINS], D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        let v = Vec::<T>::deserialize(d)?;
+        let n = v.len();
+        v.try_into()
+            .map_err(|_| D::Error::invalid_length(n, &"one value per quarter hour (96)"))
     }
 }
 

@@ -6,17 +6,19 @@
 
 use forewarn_features::sketch::Bucket;
 use forewarn_features::{CompiledSpec, SeriesWindows};
+use serde::{Deserialize, Serialize};
 
 use super::config::DetectorConfig;
 use super::detector::UnivariateDetector;
 use crate::error::{Error, Result};
 
 /// Feature windows plus detector for one series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeriesScorer {
     windows: SeriesWindows,
     detector: UnivariateDetector,
     features: Vec<f64>,
+    #[serde(skip)]
     scratch: Vec<Bucket>,
 }
 
