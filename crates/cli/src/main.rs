@@ -12,6 +12,8 @@
 //! - `cmd/simulate.rs`: generate a labelled synthetic fleet.
 //! - `cmd/train.rs`: fit models on history into a versioned artifact.
 //! - `cmd/backtest.rs`: NAB scoring and Forewarn's own NAB run.
+//! - `cmd/score.rs`: the streaming scorer over Kafka.
+//! - `cmd/demo.rs`: broker, fleet and scorer in one process, then a summary.
 
 use std::process::ExitCode;
 
@@ -45,6 +47,10 @@ enum Command {
     Train(cmd::train::Args),
     /// Log template mining: grouping accuracy on Loghub.
     Logs(cmd::logs::Args),
+    /// Stream: consume metrics and logs from Kafka, publish predictions.
+    Score(cmd::score::Args),
+    /// Everything on one machine: embedded broker, simulated fleet, scorer, summary.
+    Demo(cmd::demo::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
     Backtest(cmd::backtest::Args),
 }
@@ -65,6 +71,8 @@ fn main() -> ExitCode {
         Command::Train(a) => cmd::train::run(a),
         Command::Logs(a) => cmd::logs::run(a),
         Command::Backtest(a) => cmd::backtest::run(a),
+        Command::Score(a) => cmd::score::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     match result {
         Ok(code) => code,

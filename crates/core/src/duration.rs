@@ -63,6 +63,12 @@ impl HumanDuration {
     }
 }
 
+impl From<HumanDuration> for std::time::Duration {
+    fn from(d: HumanDuration) -> Self {
+        std::time::Duration::from_millis(d.as_millis() as u64)
+    }
+}
+
 impl FromStr for HumanDuration {
     type Err = DurationError;
 

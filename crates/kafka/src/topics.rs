@@ -16,6 +16,18 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::Error;
 
+/// A topic to create: name, partitions and topic-level settings (e.g.
+/// `cleanup.policy=compact`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSpec<'a> {
+    /// Topic name.
+    pub name: &'a str,
+    /// Partitions.
+    pub partitions: i32,
+    /// Topic-level settings.
+    pub config: Vec<(&'a str, &'a str)>,
+}
+
 /// Create each of `topics` with `partitions` partitions (replication 1)
 /// unless it exists, waiting up to `timeout`.
 pub fn ensure_topics(
@@ -25,6 +37,25 @@ pub fn ensure_topics(
     partitions: i32,
     timeout: Duration,
 ) -> Result<(), Error> {
+    let specs: Vec<TopicSpec<'_>> = topics
+        .iter()
+        .map(|name| TopicSpec {
+            name,
+            partitions,
+            config: Vec::new(),
+        })
+        .collect();
+    ensure(brokers, extra, &specs, timeout)
+}
+
+/// Create each topic of `specs` (replication 1) unless it exists, waiting
+/// up to `timeout`.
+pub fn ensure(
+    brokers: &str,
+    extra: &[(String, String)],
+    specs: &[TopicSpec<'_>],
+    timeout: Duration,
+) -> Result<(), Error> {
     let mut cfg = ClientConfig::new();
     cfg.set("bootstrap.servers", brokers);
     for (k, v) in extra {
@@ -32,10 +63,16 @@ pub fn ensure_topics(
     }
     let admin: AdminClient<DefaultClientContext> =
         cfg.create().map_err(|e| Error::Config(e.to_string()))?;
-    let new: Vec<NewTopic<'_>> = topics
+    let new: Vec<NewTopic<'_>> = specs
         .iter()
-        .map(|t| NewTopic::new(t, partitions, TopicReplication::Fixed(1)))
+        .map(|t| {
+            t.config.iter().fold(
+                NewTopic::new(t.name, t.partitions, TopicReplication::Fixed(1)),
+                |n, (k, v)| n.set(k, v),
+            )
+        })
         .collect();
+    let topics: Vec<&str> = specs.iter().map(|t| t.name).collect();
     let opts = AdminOptions::new()
         .operation_timeout(Some(timeout))
         .request_timeout(Some(timeout));

@@ -2,8 +2,10 @@
 //! `run(Args) -> anyhow::Result<ExitCode>`.
 
 pub(crate) mod backtest;
+pub(crate) mod demo;
 pub(crate) mod logs;
 pub(crate) mod schema;
+pub(crate) mod score;
 pub(crate) mod simulate;
 pub(crate) mod train;
 pub(crate) mod validate;
@@ -25,6 +27,38 @@ pub(crate) fn load_pipeline(path: &Path) -> anyhow::Result<forewarn_config::Pipe
                 .join("\n")
         )
     })
+}
+
+/// `--kafka-option key=value` flags as librdkafka properties.
+pub(crate) fn kafka_options(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    use anyhow::Context as _;
+    flags
+        .iter()
+        .map(|o| {
+            o.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .with_context(|| format!("--kafka-option {o:?} is not key=value"))
+        })
+        .collect()
+}
+
+/// Load the model artifact in `dir` for `pipeline` (its feature spec must
+/// match), with the name and version stamped on events.
+pub(crate) fn load_model(
+    dir: &Path,
+    pipeline: &forewarn_config::PipelineConfig,
+) -> anyhow::Result<(
+    forewarn_models::artifact::Model,
+    forewarn_core::contracts::ModelRef,
+)> {
+    use anyhow::Context as _;
+    let artifact = forewarn_models::artifact::Artifact::load_for(dir, &pipeline.features.hash())
+        .with_context(|| format!("while loading the model {}", dir.display()))?;
+    let model_ref = forewarn_core::contracts::ModelRef {
+        name: artifact.metadata.name.clone(),
+        version: artifact.metadata.version.to_string(),
+    };
+    Ok((artifact.model, model_ref))
 }
 
 /// Print `text` and a newline to stdout. A closed pipe (`forewarn … | head`)

@@ -193,15 +193,7 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
             args.speed
         );
     }
-    let options = args
-        .kafka_options
-        .iter()
-        .map(|o| {
-            o.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .with_context(|| format!("--kafka-option {o:?} is not key=value"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = super::kafka_options(&args.kafka_options)?;
     let fleet = forewarn_sim::Fleet::new(cfg).context("while setting up the fleet")?;
     let labels = fleet.labels().clone();
     std::fs::create_dir_all(&args.out)
@@ -227,35 +219,15 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
     let started = std::time::Instant::now();
     let interval_s = cfg.interval.as_secs_f64();
     let steps = fleet.steps();
-    let (mut metrics, mut logs) = (0u64, 0u64);
-    for batch in fleet {
-        if args.speed > 0.0 {
-            let due =
-                std::time::Duration::from_secs_f64(batch.step as f64 * interval_s / args.speed);
-            while started.elapsed() < due {
-                producer.poll();
-                std::thread::sleep(
-                    (due - started.elapsed()).min(std::time::Duration::from_millis(50)),
-                );
-            }
-        }
-        for m in &batch.metrics {
-            producer.send(
-                &args.metrics_topic,
-                m.service.as_bytes(),
-                &serde_json::to_vec(m)?,
-            )?;
-            metrics += 1;
-        }
-        for l in &batch.logs {
-            producer.send(
-                &args.logs_topic,
-                l.service.as_bytes(),
-                &serde_json::to_vec(l)?,
-            )?;
-            logs += 1;
-        }
-    }
+    let (metrics, logs) = produce_fleet(
+        fleet,
+        &producer,
+        &args.metrics_topic,
+        Some(&args.logs_topic),
+        interval_s,
+        args.speed,
+        |_| {},
+    )?;
     let d = producer
         .flush(std::time::Duration::from_secs(60))
         .context("while waiting for the broker's acknowledgements")?;
@@ -284,6 +256,47 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Produce a fleet, step by step, to the metrics topic (and the logs
+/// topic, if any) as JSON records keyed by service, at `speed` simulated
+/// seconds per wall-clock second (0: as fast as the broker takes it).
+/// `on_step` sees each step number after it is queued. Returns the metric
+/// samples and log lines queued.
+pub(crate) fn produce_fleet(
+    fleet: forewarn_sim::Fleet,
+    producer: &forewarn_kafka::Producer,
+    metrics_topic: &str,
+    logs_topic: Option<&str>,
+    interval_s: f64,
+    speed: f64,
+    mut on_step: impl FnMut(u64),
+) -> anyhow::Result<(u64, u64)> {
+    let started = std::time::Instant::now();
+    let (mut metrics, mut logs) = (0u64, 0u64);
+    for batch in fleet {
+        if speed > 0.0 {
+            let due = std::time::Duration::from_secs_f64(batch.step as f64 * interval_s / speed);
+            while started.elapsed() < due {
+                producer.poll();
+                std::thread::sleep(
+                    (due - started.elapsed()).min(std::time::Duration::from_millis(50)),
+                );
+            }
+        }
+        for m in &batch.metrics {
+            producer.send(metrics_topic, m.service.as_bytes(), &serde_json::to_vec(m)?)?;
+            metrics += 1;
+        }
+        if let Some(topic) = logs_topic {
+            for l in &batch.logs {
+                producer.send(topic, l.service.as_bytes(), &serde_json::to_vec(l)?)?;
+                logs += 1;
+            }
+        }
+        on_step(batch.step);
+    }
+    Ok((metrics, logs))
 }
 
 /// The default pipeline with `services` replaced by the simulated fleet:

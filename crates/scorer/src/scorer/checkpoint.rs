@@ -170,6 +170,14 @@ impl Scorer {
         self.engine.series_count()
     }
 
+    /// Newest event time (ms) of any series tracked.
+    pub fn newest_ms(&self) -> Option<i64> {
+        self.engine
+            .iter()
+            .filter_map(|(_, w, _)| w.watermark())
+            .max()
+    }
+
     /// Change the series cap (new series over it are refused and counted).
     pub fn set_max_series(&mut self, max_series: usize) {
         self.engine.set_max_series(max_series);

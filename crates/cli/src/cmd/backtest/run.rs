@@ -10,8 +10,6 @@ use anyhow::Context;
 use forewarn_backtest::incidents::baselines::{self, BaselineOptions};
 use forewarn_backtest::incidents::{self, Matching, ReplayOptions, Summary, report};
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::ModelRef;
-use forewarn_models::artifact::Artifact;
 use forewarn_scorer::ScorerOptions;
 
 /// Replay history through the scorer in event time (no broker), collect
@@ -76,8 +74,7 @@ fn scores(s: &Summary) -> serde_json::Value {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let pipeline = super::super::load_pipeline(&args.pipeline)?;
-    let artifact = Artifact::load_for(&args.model, &pipeline.features.hash())
-        .with_context(|| format!("while loading the model {}", args.model.display()))?;
+    let (model, model_ref) = super::super::load_model(&args.model, &pipeline)?;
     let labels_path = match &args.labels {
         Some(p) => p.clone(),
         None => args
@@ -94,16 +91,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let opts = ReplayOptions {
         scorer: ScorerOptions {
             eval_every_ms: args.eval_every.as_millis(),
-            model_ref: ModelRef {
-                name: artifact.metadata.name.clone(),
-                version: artifact.metadata.version.to_string(),
-            },
+            model_ref: model_ref.clone(),
             ..ScorerOptions::default()
         },
         progress: !args.no_progress,
     };
-    let replay = incidents::replay(&pipeline, artifact.model.clone(), &history, &opts)
-        .map_err(anyhow::Error::msg)?;
+    let replay =
+        incidents::replay(&pipeline, model, &history, &opts).map_err(anyhow::Error::msg)?;
     let b = BaselineOptions::default();
     let stat = baselines::static_threshold(&pipeline, &history, &b);
     let z = baselines::zscore(&pipeline, &history, &b);
@@ -126,8 +120,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
-        artifact.metadata.name,
-        artifact.metadata.version
+        model_ref.name,
+        model_ref.version
     );
     report::write_all(
         &args.out,

@@ -1,0 +1,111 @@
+//! `forewarn score`: the streaming scorer. Consumes the pipeline's metrics
+//! and logs topics as a member of a consumer group, publishes
+//! predicted-issue and optimization events, checkpoints state per
+//! partition, and serves `/metrics` and `/health`. SIGTERM or Ctrl-C stops
+//! it gracefully: the record in hand is finished, events are published,
+//! state is checkpointed and offsets committed before it leaves the group.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Context;
+use forewarn_core::HumanDuration;
+use forewarn_scorer::ScorerOptions;
+use forewarn_stream::{ScoreOptions, Stats};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Kafka bootstrap brokers, `host:port[,host:port]`.
+    #[arg(long, env = "FOREWARN_BROKERS")]
+    brokers: String,
+    /// Pipeline file (topics, formats, features, models, thresholds, services).
+    #[arg(long, default_value = "pipelines/default.yaml")]
+    pipeline: PathBuf,
+    /// Trained model artifact directory.
+    #[arg(long, default_value = "models/default")]
+    model: PathBuf,
+    /// Consumer group: every scorer of one pipeline joins the same group
+    /// and they share the partitions.
+    #[arg(long, default_value = "forewarn-scorer")]
+    group: String,
+    /// Address of `/metrics` (Prometheus) and `/health`; port 0 picks one.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    listen: SocketAddr,
+    /// Wall-clock time between checkpoints of state and offset commits.
+    #[arg(long, default_value = "10s")]
+    checkpoint_every: HumanDuration,
+    /// Most series in memory (new series over it are refused and counted).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_series: usize,
+    /// Evict a series after this long without a sample (event time).
+    #[arg(long, default_value = "6h")]
+    idle_after: HumanDuration,
+    /// How often each series' models are evaluated (event time).
+    #[arg(long, default_value = "30s")]
+    eval_every: HumanDuration,
+    /// Create the pipeline's topics first (sources and sinks with N
+    /// partitions, the checkpoint topic compacted), unless they exist.
+    #[arg(long, value_name = "N")]
+    create_topics: Option<i32>,
+    /// An extra librdkafka property for every client (TLS, SASL, tuning),
+    /// e.g. `security.protocol=SASL_SSL`; repeatable.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    kafka_options: Vec<String>,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let pipeline = super::load_pipeline(&args.pipeline)?;
+    let (model, model_ref) = super::load_model(&args.model, &pipeline)?;
+    let client = super::kafka_options(&args.kafka_options)?;
+    if let Some(n) = args.create_topics {
+        forewarn_stream::ensure_topics(
+            &pipeline,
+            &args.brokers,
+            &client,
+            n,
+            Duration::from_secs(30),
+        )?;
+    }
+    let stats = Arc::new(Stats::new(false));
+    let bound = forewarn_stream::serve(args.listen, Arc::clone(&stats))
+        .with_context(|| format!("while listening on {}", args.listen))?;
+    eprintln!(
+        "forewarn score: group {} on {}; metrics at http://{bound}/metrics, health at http://{bound}/health",
+        args.group, args.brokers
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("while installing the signal handler")?;
+    }
+    let mut opts = ScoreOptions::new(&args.brokers);
+    opts.group = args.group.clone();
+    opts.client = client;
+    opts.checkpoint_every = args.checkpoint_every.into();
+    opts.max_series = args.max_series;
+    opts.idle_after = args.idle_after.into();
+    let scorer = ScorerOptions {
+        eval_every_ms: args.eval_every.as_millis(),
+        max_series: args.max_series,
+        model_ref,
+    };
+    let summary = forewarn_stream::run(pipeline, model, scorer, opts, stats, stop)?;
+    eprintln!(
+        "forewarn score stopped: {} records read, {} samples decoded, {} dead letters, {} events published.",
+        summary.consumed, summary.decoded, summary.rejected, summary.events
+    );
+    super::print(
+        &serde_json::json!({
+            "consumed": summary.consumed,
+            "decoded": summary.decoded,
+            "rejected": summary.rejected,
+            "events": summary.events,
+        })
+        .to_string(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

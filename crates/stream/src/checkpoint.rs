@@ -1,0 +1,236 @@
+//! Checkpoints of a partition's scorer state in a Kafka topic, so that a
+//! restarted or rebalanced scorer resumes warm.
+//!
+//! A checkpoint is the partition's [`PartitionCheckpoint`] (the next
+//! offset of each source topic, and the scorer's state) in MessagePack,
+//! cut into chunks of at most [`CHUNK_BYTES`] and followed by a manifest:
+//!
+//! | key | value |
+//! |---|---|
+//! | `GROUP|TOPIC|P|c/I` | header (magic, kind 0, epoch, I) + chunk I |
+//! | `GROUP|TOPIC|P|m` | header (magic, kind 1, epoch, chunk count) + total length + xxh3-64 of the whole |
+//!
+//! `TOPIC` is the metrics topic and `P` the partition, so several groups
+//! and pipelines may share one checkpoint topic. Each key keeps only its
+//! latest value under log compaction (`cleanup.policy=compact`, which
+//! [`crate::ensure_topics`] sets), so the topic stays about one checkpoint
+//! per partition in size. A manifest is written after its chunks; a reader
+//! keeps, per partition, the newest epoch whose manifest arrived and whose
+//! chunks are all there with the right hash. A crash halfway through a
+//! checkpoint leaves the previous one readable.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use forewarn_scorer::ScorerState;
+use rdkafka::TopicPartitionList;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::Offset;
+use serde::{Deserialize, Serialize};
+
+use crate::publish::{Kind, Publisher};
+use crate::{Error, client_config};
+
+/// Largest chunk of a checkpoint, bytes (under Kafka's default 1 MB).
+pub const CHUNK_BYTES: usize = 512 * 1024;
+const MAGIC: &[u8; 4] = b"FWC1";
+const HEADER: usize = 4 + 1 + 8 + 4;
+
+/// What is saved of one partition.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartitionCheckpoint {
+    /// Next offset to read of each source topic, for this partition.
+    pub offsets: Vec<(String, i64)>,
+    /// Fingerprint of the feature spec and model the state was made with;
+    /// a mismatch means a cold start.
+    pub fingerprint: String,
+    /// The scorer's state.
+    pub state: ScorerState,
+}
+
+fn key_prefix(group: &str, topic: &str, partition: i32) -> String {
+    format!("{group}|{topic}|{partition}|")
+}
+
+fn header(kind: u8, epoch: u64, n: u32) -> Vec<u8> {
+    let mut h = Vec::with_capacity(HEADER);
+    h.extend_from_slice(MAGIC);
+    h.push(kind);
+    h.extend_from_slice(&epoch.to_be_bytes());
+    h.extend_from_slice(&n.to_be_bytes());
+    h
+}
+
+fn parse_header(v: &[u8]) -> Option<(u8, u64, u32, &[u8])> {
+    if v.len() < HEADER || &v[..4] != MAGIC {
+        return None;
+    }
+    let epoch = u64::from_be_bytes(v[5..13].try_into().ok()?);
+    let n = u32::from_be_bytes(v[13..17].try_into().ok()?);
+    Some((v[4], epoch, n, &v[HEADER..]))
+}
+
+/// Write one partition's checkpoint (queued; the caller flushes). Returns
+/// the bytes written.
+pub(crate) fn write(
+    publisher: &Publisher,
+    topic: &str,
+    group: &str,
+    source_topic: &str,
+    partition: i32,
+    epoch: u64,
+    cp: &PartitionCheckpoint,
+) -> Result<usize, Error> {
+    let bytes = rmp_serde::to_vec_named(cp)
+        .map_err(|e| Error::Checkpoint(format!("could not encode: {e}")))?;
+    let prefix = key_prefix(group, source_topic, partition);
+    let chunks: Vec<&[u8]> = if bytes.is_empty() {
+        vec![&bytes[..]]
+    } else {
+        bytes.chunks(CHUNK_BYTES).collect()
+    };
+    for (i, c) in chunks.iter().enumerate() {
+        let mut v = header(0, epoch, i as u32);
+        v.extend_from_slice(c);
+        let key = format!("{prefix}c/{i}");
+        publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &v, None, 0)?;
+    }
+    let mut m = header(1, epoch, chunks.len() as u32);
+    m.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    m.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_be_bytes());
+    let key = format!("{prefix}m");
+    publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &m, None, 0)?;
+    Ok(bytes.len())
+}
+
+#[derive(Debug, Default)]
+struct Assembly {
+    /// Chunks of the epoch being read.
+    epoch: u64,
+    chunks: HashMap<u32, Vec<u8>>,
+    /// The newest complete checkpoint so far.
+    complete: Option<Vec<u8>>,
+}
+
+/// Read the newest complete checkpoint of each of `partitions` (of the
+/// metrics topic `source_topic`, group `group`) from the checkpoint topic.
+/// Partitions without one are absent from the result; a checkpoint that
+/// cannot be decoded is reported and skipped (that partition starts cold).
+pub(crate) fn load(
+    brokers: &str,
+    extra: &[(String, String)],
+    topic: &str,
+    group: &str,
+    source_topic: &str,
+    partitions: &[i32],
+    timeout: Duration,
+) -> Result<HashMap<i32, PartitionCheckpoint>, Error> {
+    let mut cfg = client_config(brokers, extra);
+    cfg.set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("group.id", format!("{group}.checkpoint-reader"));
+    let consumer: BaseConsumer = cfg
+        .create()
+        .map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
+    let md = consumer
+        .fetch_metadata(Some(topic), timeout)
+        .map_err(|e| Error::Kafka(format!("checkpoint topic {topic}: {e}")))?;
+    let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
+        return Ok(HashMap::new());
+    };
+    let mut ends: HashMap<i32, i64> = HashMap::new();
+    let mut tpl = TopicPartitionList::new();
+    for p in t.partitions() {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, p.id(), timeout)
+            .map_err(|e| Error::Kafka(format!("checkpoint topic {topic}: {e}")))?;
+        if high > low {
+            ends.insert(p.id(), high);
+            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
+                .map_err(|e| Error::Kafka(e.to_string()))?;
+        }
+    }
+    let mut found: HashMap<i32, Assembly> = HashMap::new();
+    if !ends.is_empty() {
+        consumer
+            .assign(&tpl)
+            .map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
+        let wanted: HashMap<String, i32> = partitions
+            .iter()
+            .map(|p| (key_prefix(group, source_topic, *p), *p))
+            .collect();
+        let deadline = Instant::now() + timeout;
+        while !ends.is_empty() {
+            if Instant::now() > deadline {
+                return Err(Error::Checkpoint(format!(
+                    "reading {topic} took longer than {timeout:?}"
+                )));
+            }
+            let Some(m) = consumer.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let m = m.map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
+            if ends
+                .get(&m.partition())
+                .is_some_and(|end| m.offset() + 1 >= *end)
+            {
+                ends.remove(&m.partition());
+            }
+            let (Some(k), Some(v)) = (m.key(), m.payload()) else {
+                continue;
+            };
+            let Ok(k) = std::str::from_utf8(k) else {
+                continue;
+            };
+            let Some(cut) = k.rfind('|') else { continue };
+            let Some(&p) = wanted.get(&k[..=cut]) else {
+                continue;
+            };
+            let Some((kind, epoch, n, body)) = parse_header(v) else {
+                tracing::warn!(key = k, "not a checkpoint record; skipped");
+                continue;
+            };
+            let a = found.entry(p).or_default();
+            match kind {
+                0 => {
+                    if a.epoch != epoch {
+                        a.epoch = epoch;
+                        a.chunks.clear();
+                    }
+                    a.chunks.insert(n, body.to_vec());
+                }
+                1 if a.epoch == epoch && body.len() == 16 => {
+                    let len = u64::from_be_bytes(body[..8].try_into().unwrap_or_default());
+                    let hash = u64::from_be_bytes(body[8..].try_into().unwrap_or_default());
+                    let mut whole = Vec::with_capacity(len as usize);
+                    for i in 0..n {
+                        match a.chunks.get(&i) {
+                            Some(c) => whole.extend_from_slice(c),
+                            None => break,
+                        }
+                    }
+                    if whole.len() as u64 == len && xxhash_rust::xxh3::xxh3_64(&whole) == hash {
+                        a.complete = Some(whole);
+                    } else {
+                        tracing::warn!(partition = p, epoch, "incomplete checkpoint; skipped");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    for (p, a) in found {
+        let Some(bytes) = a.complete else { continue };
+        match rmp_serde::from_slice::<PartitionCheckpoint>(&bytes) {
+            Ok(cp) => {
+                out.insert(p, cp);
+            }
+            Err(e) => {
+                tracing::warn!(partition = p, "checkpoint unreadable, starting cold: {e}")
+            }
+        }
+    }
+    Ok(out)
+}

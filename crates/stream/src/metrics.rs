@@ -1,0 +1,367 @@
+//! [`Stats`]: the runtime's own metrics, in one Prometheus registry, and
+//! [`serve`]: `/metrics` (Prometheus text format) and `/health` on a port
+//! of their own, served by axum on a one-thread tokio runtime beside the
+//! (synchronous) consumer loop.
+//!
+//! | metric | type | what |
+//! |---|---|---|
+//! | `forewarn_records_consumed_total{topic}` | counter | Kafka records read |
+//! | `forewarn_samples_decoded_total` | counter | metric samples decoded |
+//! | `forewarn_logs_decoded_total` | counter | log records decoded |
+//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic |
+//! | `forewarn_samples_refused_total{reason}` | counter | decoded samples the windows refused (late, duplicate, series cap) |
+//! | `forewarn_consumer_lag{topic,partition}` | gauge | high watermark − next offset |
+//! | `forewarn_events_published_total{topic}` | counter | events handed to the producer |
+//! | `forewarn_delivery_failed_total` | counter | messages the broker never acknowledged |
+//! | `forewarn_event_latency_seconds` | histogram | record produced → its event acknowledged |
+//! | `forewarn_record_latency_seconds` | histogram | record produced → record scored |
+//! | `forewarn_series_tracked` | gauge | series with windows in memory |
+//! | `forewarn_series_evicted_total` | counter | idle series dropped |
+//! | `forewarn_partitions_assigned` | gauge | partitions this process owns |
+//! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |
+//! | `forewarn_partitions_restored_total{how}` | counter | partitions resumed warm or started cold |
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Wall-clock milliseconds since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A `topic` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TopicLabel {
+    /// Kafka topic.
+    pub topic: String,
+}
+
+/// A `reason` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// Short reason.
+    pub reason: String,
+}
+
+/// A `(topic, partition)` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PartitionLabel {
+    /// Kafka topic.
+    pub topic: String,
+    /// Partition.
+    pub partition: i64,
+}
+
+/// A `how` label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HowLabel {
+    /// `warm` (from a checkpoint) or `cold`.
+    pub how: String,
+}
+
+/// Everything the runtime counts; shared by the consumer loop, the
+/// producer's delivery callbacks and the HTTP endpoint.
+#[derive(Debug)]
+pub struct Stats {
+    registry: Registry,
+    /// Kafka records read, per topic.
+    pub consumed: Family<TopicLabel, Counter>,
+    /// Metric samples decoded.
+    pub decoded: Counter,
+    /// Log records decoded.
+    pub logs_decoded: Counter,
+    /// Records sent to the dead-letter topic, per reason.
+    pub rejected: Family<ReasonLabel, Counter>,
+    /// Decoded samples the windows refused, per reason.
+    pub refused: Family<ReasonLabel, Counter>,
+    /// Consumer lag per partition.
+    pub lag: Family<PartitionLabel, Gauge>,
+    /// Events handed to the producer, per topic.
+    pub published: Family<TopicLabel, Counter>,
+    /// Messages never acknowledged.
+    pub delivery_failed: Counter,
+    /// Record produced → event acknowledged, seconds.
+    pub event_latency: Histogram,
+    /// Record produced → record scored, seconds.
+    pub record_latency: Histogram,
+    /// Series in memory.
+    pub series: Gauge,
+    /// Idle series dropped.
+    pub evicted: Counter,
+    /// Partitions owned.
+    pub partitions: Gauge,
+    /// Checkpoints written (one per partition each time).
+    pub checkpoints: Counter,
+    /// Bytes of checkpoints written.
+    pub checkpoint_bytes: Counter,
+    /// Partitions taken on, warm or cold.
+    pub restored: Family<HowLabel, Counter>,
+    /// Wall-clock ms of the consumer loop's last turn.
+    pub(crate) heartbeat_ms: AtomicI64,
+    /// Whether the consumer has joined its group and not begun to stop.
+    pub(crate) ready: AtomicBool,
+    /// Exact latencies (seconds), kept only when asked (benchmarks).
+    latencies: Option<Mutex<Latencies>>,
+}
+
+/// Exact latencies kept for a benchmark.
+#[derive(Debug, Default, Clone)]
+pub struct Latencies {
+    /// Record produced → record scored, seconds.
+    pub record: Vec<f64>,
+    /// Record produced → event acknowledged, seconds.
+    pub event: Vec<f64>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~33 s in steps of ×1.5.
+    Histogram::new(exponential_buckets(0.0005, 1.5, 28))
+}
+
+impl Stats {
+    /// A fresh set of metrics; `keep_latencies` also keeps every latency
+    /// (for benchmarks; memory grows with the input).
+    pub fn new(keep_latencies: bool) -> Self {
+        let mut registry = Registry::with_prefix("forewarn");
+        let s = Self {
+            consumed: Family::default(),
+            decoded: Counter::default(),
+            logs_decoded: Counter::default(),
+            rejected: Family::default(),
+            refused: Family::default(),
+            lag: Family::default(),
+            published: Family::default(),
+            delivery_failed: Counter::default(),
+            event_latency: latency_histogram(),
+            record_latency: latency_histogram(),
+            series: Gauge::default(),
+            evicted: Counter::default(),
+            partitions: Gauge::default(),
+            checkpoints: Counter::default(),
+            checkpoint_bytes: Counter::default(),
+            restored: Family::default(),
+            heartbeat_ms: AtomicI64::new(0),
+            ready: AtomicBool::new(false),
+            latencies: keep_latencies.then(|| Mutex::new(Latencies::default())),
+            registry: Registry::default(),
+        };
+        let r = &mut registry;
+        r.register("records_consumed", "Kafka records read", s.consumed.clone());
+        r.register(
+            "samples_decoded",
+            "Metric samples decoded",
+            s.decoded.clone(),
+        );
+        r.register(
+            "logs_decoded",
+            "Log records decoded",
+            s.logs_decoded.clone(),
+        );
+        r.register(
+            "records_rejected",
+            "Records sent to the dead-letter topic, by reason",
+            s.rejected.clone(),
+        );
+        r.register(
+            "samples_refused",
+            "Decoded samples the windows refused (late, non-finite, series cap), by reason",
+            s.refused.clone(),
+        );
+        r.register(
+            "consumer_lag",
+            "High watermark minus next offset, per partition",
+            s.lag.clone(),
+        );
+        r.register(
+            "events_published",
+            "Events handed to the producer, by topic",
+            s.published.clone(),
+        );
+        r.register(
+            "delivery_failed",
+            "Messages the broker never acknowledged",
+            s.delivery_failed.clone(),
+        );
+        r.register(
+            "event_latency_seconds",
+            "Record produced to the event it caused acknowledged",
+            s.event_latency.clone(),
+        );
+        r.register(
+            "record_latency_seconds",
+            "Record produced to record scored",
+            s.record_latency.clone(),
+        );
+        r.register(
+            "series_tracked",
+            "Series with windows in memory",
+            s.series.clone(),
+        );
+        r.register("series_evicted", "Idle series dropped", s.evicted.clone());
+        r.register(
+            "partitions_assigned",
+            "Partitions this process owns",
+            s.partitions.clone(),
+        );
+        r.register(
+            "checkpoints_written",
+            "Partition checkpoints written",
+            s.checkpoints.clone(),
+        );
+        r.register(
+            "checkpoint_bytes",
+            "Bytes of partition checkpoints written",
+            s.checkpoint_bytes.clone(),
+        );
+        r.register(
+            "partitions_restored",
+            "Partitions taken on, warm (from a checkpoint) or cold",
+            s.restored.clone(),
+        );
+        Self { registry, ..s }
+    }
+
+    /// The registry in Prometheus text format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    /// Count a record of `topic`.
+    pub(crate) fn consumed(&self, topic: &str) {
+        self.consumed
+            .get_or_create(&TopicLabel {
+                topic: topic.to_string(),
+            })
+            .inc();
+    }
+
+    /// Records read from `topic` so far.
+    pub fn consumed_of(&self, topic: &str) -> u64 {
+        self.consumed
+            .get_or_create(&TopicLabel {
+                topic: topic.to_string(),
+            })
+            .get()
+    }
+
+    /// Events published to `topic` so far.
+    pub fn published_to(&self, topic: &str) -> u64 {
+        self.published
+            .get_or_create(&TopicLabel {
+                topic: topic.to_string(),
+            })
+            .get()
+    }
+
+    /// Records rejected so far, all reasons.
+    pub fn rejected_total(&self) -> u64 {
+        // Family has no iterator; the reasons are few and known.
+        crate::worker::REJECT_REASONS
+            .iter()
+            .map(|r| {
+                self.rejected
+                    .get_or_create(&ReasonLabel {
+                        reason: (*r).to_string(),
+                    })
+                    .get()
+            })
+            .sum()
+    }
+
+    pub(crate) fn record_record_latency(&self, s: f64) {
+        if let Some(l) = &self.latencies
+            && let Ok(mut l) = l.lock()
+        {
+            l.record.push(s);
+        }
+    }
+
+    pub(crate) fn record_event_latency(&self, s: f64) {
+        if let Some(l) = &self.latencies
+            && let Ok(mut l) = l.lock()
+        {
+            l.event.push(s);
+        }
+    }
+
+    /// The exact latencies kept so far (empty unless asked for).
+    pub fn latencies(&self) -> Latencies {
+        self.latencies
+            .as_ref()
+            .and_then(|l| l.lock().ok().map(|l| l.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Whether the loop turned within the last `stale_ms` and is ready.
+    pub fn healthy(&self, stale_ms: i64) -> bool {
+        self.ready.load(Ordering::Relaxed)
+            && now_ms() - self.heartbeat_ms.load(Ordering::Relaxed) <= stale_ms
+    }
+}
+
+async fn metrics(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        stats.encode(),
+    )
+}
+
+async fn health(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
+    if stats.healthy(30_000) {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+    }
+}
+
+/// Serve `/metrics` and `/health` on `addr` (port 0 picks a free one) from
+/// a thread of its own. Returns the bound address.
+pub fn serve(addr: SocketAddr, stats: Arc<Stats>) -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    std::thread::Builder::new()
+        .name("forewarn-http".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let app = Router::new()
+                    .route("/metrics", get(metrics))
+                    .route("/health", get(health))
+                    .with_state(stats);
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => {
+                        if let Err(e) = axum::serve(l, app).await {
+                            tracing::error!("metrics endpoint stopped: {e}");
+                        }
+                    }
+                    Err(e) => tracing::error!("metrics endpoint: {e}"),
+                }
+            })
+        })?;
+    Ok(bound)
+}

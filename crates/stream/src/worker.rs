@@ -1,0 +1,510 @@
+//! [`Worker`]: what the consumer loop does with a record, and with the
+//! partitions it owns. One [`Scorer`] per partition number: the metrics
+//! and logs topics are keyed by service and co-partitioned, so partition
+//! `p` of both carries the same services and one scorer sees all of them.
+//!
+//! Record → decode (a bad record goes to the dead-letter topic with its
+//! bytes, source and reason) → the partition's scorer → events to their
+//! topics, keyed by service. Nothing is committed here: [`Worker::checkpoint`]
+//! first waits until every event produced so far is acknowledged, then
+//! writes each dirty partition's state, waits for that too, and only then
+//! commits the offsets the state corresponds to. A crash between two
+//! checkpoints replays from the last one, with the state of that moment, so
+//! the replay raises the same events with the same ids (at-least-once,
+//! duplicates only at id level).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use forewarn_config::PipelineConfig;
+use forewarn_core::contracts::MetricSample;
+use forewarn_formats::Format;
+use forewarn_models::artifact::Model;
+use forewarn_scorer::{Events, Scorer, ScorerOptions};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+use crate::checkpoint::{self, PartitionCheckpoint};
+use crate::metrics::{PartitionLabel, ReasonLabel, Stats, TopicLabel, now_ms};
+use crate::publish::{Kind, Publisher, dead_letter_headers};
+use crate::{Error, ScoreOptions, Topics};
+
+/// Reasons a record goes to the dead-letter topic.
+pub(crate) const REJECT_REASONS: [&str; 3] = ["malformed_metric", "malformed_log", "empty"];
+
+/// One owned partition.
+struct Partition {
+    scorer: Scorer,
+    /// Next offset to read, per source topic.
+    next: BTreeMap<String, i64>,
+    /// Read anything since the last checkpoint.
+    dirty: bool,
+}
+
+/// The consumer loop's state: owned partitions, the producer, the models.
+pub(crate) struct Worker {
+    pipeline: PipelineConfig,
+    model: Model,
+    scorer_opts: ScorerOptions,
+    opts: ScoreOptions,
+    topics: Topics,
+    format: Format,
+    fingerprint: String,
+    parts: BTreeMap<i32, Partition>,
+    /// Partitions revoked but kept in memory: if the next assignment gives
+    /// them back, their state is already here (and equals their checkpoint).
+    parked: BTreeMap<i32, Partition>,
+    publisher: Publisher,
+    pub(crate) stats: Arc<Stats>,
+    buf: Vec<MetricSample>,
+    out: Events,
+    epoch: u64,
+    failed_at_last_checkpoint: u64,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("partitions", &self.parts.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+fn to_format(f: forewarn_config::Format) -> Format {
+    match f {
+        forewarn_config::Format::Json => Format::Json,
+        forewarn_config::Format::Influx => Format::Influx,
+        forewarn_config::Format::Prometheus => Format::Prometheus,
+        forewarn_config::Format::Arrow => Format::Arrow,
+    }
+}
+
+impl Worker {
+    pub(crate) fn new(
+        pipeline: PipelineConfig,
+        model: Model,
+        scorer_opts: ScorerOptions,
+        opts: ScoreOptions,
+        stats: Arc<Stats>,
+    ) -> Result<Self, Error> {
+        // Fail now, not at the first assignment, on a pipeline the scorer refuses.
+        Scorer::new(pipeline.clone(), model.clone(), scorer_opts.clone()).map_err(Error::Scorer)?;
+        let topics = Topics::of(&pipeline);
+        let format = to_format(pipeline.sources.metrics.format);
+        let fingerprint = format!(
+            "{}/{}/{}",
+            pipeline.features.hash(),
+            scorer_opts.model_ref.name,
+            scorer_opts.model_ref.version
+        );
+        let publisher = Publisher::new(&opts.brokers, &opts.client, Arc::clone(&stats))?;
+        Ok(Self {
+            pipeline,
+            model,
+            scorer_opts,
+            opts,
+            topics,
+            format,
+            fingerprint,
+            parts: BTreeMap::new(),
+            parked: BTreeMap::new(),
+            publisher,
+            stats,
+            buf: Vec::new(),
+            out: Events::default(),
+            epoch: now_ms() as u64,
+            failed_at_last_checkpoint: 0,
+        })
+    }
+
+    pub(crate) fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    fn fresh(&self) -> Result<Scorer, Error> {
+        Scorer::new(
+            self.pipeline.clone(),
+            self.model.clone(),
+            self.scorer_opts.clone(),
+        )
+        .map_err(Error::Scorer)
+    }
+
+    /// Take on the partitions of an assignment: state from memory (if we
+    /// just had them), else from the checkpoint topic, else cold. Sets the
+    /// offsets of `tpl` to where each state stops.
+    pub(crate) fn assign(&mut self, tpl: &mut TopicPartitionList) -> Result<(), Error> {
+        let mut numbers: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let parked = std::mem::take(&mut self.parked);
+        let mut kept = BTreeMap::new();
+        for (p, part) in parked {
+            if numbers.contains(&p) {
+                kept.insert(p, part);
+            }
+        }
+        let missing: Vec<i32> = numbers
+            .iter()
+            .copied()
+            .filter(|p| !kept.contains_key(p))
+            .collect();
+        let mut loaded = if missing.is_empty() {
+            Default::default()
+        } else {
+            checkpoint::load(
+                &self.opts.brokers,
+                &self.opts.client,
+                &self.topics.checkpoints,
+                &self.opts.group,
+                &self.topics.metrics,
+                &missing,
+                Duration::from_secs(60),
+            )?
+        };
+        for p in numbers {
+            let part = match kept.remove(&p) {
+                Some(part) => part,
+                None => match loaded.remove(&p) {
+                    Some(cp) if cp.fingerprint == self.fingerprint => {
+                        let (scorer, r) = Scorer::restore(
+                            self.pipeline.clone(),
+                            self.model.clone(),
+                            self.scorer_opts.clone(),
+                            cp.state,
+                        )
+                        .map_err(Error::Scorer)?;
+                        tracing::info!(
+                            partition = p,
+                            series = r.series,
+                            refused = r.refused,
+                            "resumed warm from checkpoint"
+                        );
+                        self.count_restored("warm");
+                        Partition {
+                            scorer,
+                            next: cp.offsets.into_iter().collect(),
+                            dirty: false,
+                        }
+                    }
+                    other => {
+                        if other.is_some() {
+                            tracing::warn!(
+                                partition = p,
+                                "checkpoint made with another feature spec or model; starting cold"
+                            );
+                        }
+                        self.count_restored("cold");
+                        Partition {
+                            scorer: self.fresh()?,
+                            next: BTreeMap::new(),
+                            dirty: false,
+                        }
+                    }
+                },
+            };
+            self.parts.insert(p, part);
+        }
+        // Start each topic-partition where its state stops.
+        let starts: Vec<(String, i32, i64)> = tpl
+            .elements()
+            .iter()
+            .filter_map(|e| {
+                let (t, p) = (e.topic(), e.partition());
+                let o = *self.parts.get(&p)?.next.get(t)?;
+                Some((t.to_string(), p, o))
+            })
+            .collect();
+        for (t, p, o) in starts {
+            tpl.set_partition_offset(&t, p, Offset::Offset(o))
+                .map_err(|e| Error::Kafka(e.to_string()))?;
+        }
+        self.stats.partitions.set(self.parts.len() as i64);
+        Ok(())
+    }
+
+    fn count_restored(&self, how: &str) {
+        self.stats
+            .restored
+            .get_or_create(&crate::metrics::HowLabel { how: how.into() })
+            .inc();
+    }
+
+    /// Give up every partition (eager rebalance or shutdown): checkpoint
+    /// and commit what is dirty, then park the states.
+    pub(crate) fn revoke<C: ConsumerContext>(
+        &mut self,
+        consumer: &BaseConsumer<C>,
+    ) -> Result<(), Error> {
+        let r = self.checkpoint(consumer);
+        self.parked = std::mem::take(&mut self.parts);
+        self.stats.partitions.set(0);
+        for (t, p) in self
+            .parked
+            .iter()
+            .flat_map(|(p, part)| part.next.keys().map(move |t| (t, *p)))
+        {
+            self.stats
+                .lag
+                .get_or_create(&PartitionLabel {
+                    topic: t.clone(),
+                    partition: i64::from(p),
+                })
+                .set(0);
+        }
+        r
+    }
+
+    /// Handle one record.
+    pub(crate) fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<(), Error> {
+        let (topic, p, offset) = (m.topic(), m.partition(), m.offset());
+        self.stats.consumed(topic);
+        let source_ms = m.timestamp().to_millis().unwrap_or(0);
+        let payload = m.payload().unwrap_or_default();
+        let is_metrics = topic == self.topics.metrics;
+        if !self.parts.contains_key(&p) {
+            // Not from an assignment we saw (should not happen): start cold.
+            let scorer = self.fresh()?;
+            self.parts.insert(
+                p,
+                Partition {
+                    scorer,
+                    next: BTreeMap::new(),
+                    dirty: false,
+                },
+            );
+        }
+        if payload.is_empty() {
+            self.dead_letter(topic, p, offset, payload, "empty", "empty record")?;
+        } else if is_metrics {
+            self.buf.clear();
+            match forewarn_formats::decode(self.format, payload, &mut self.buf) {
+                Ok(n) => {
+                    self.stats.decoded.inc_by(n as u64);
+                    let part = self.parts.get_mut(&p).expect("inserted above");
+                    for s in &self.buf {
+                        if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
+                            self.stats
+                                .refused
+                                .get_or_create(&ReasonLabel {
+                                    reason: e.reason().to_string(),
+                                })
+                                .inc();
+                        }
+                    }
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    self.dead_letter(topic, p, offset, payload, "malformed_metric", &reason)?;
+                }
+            }
+        } else {
+            match forewarn_core::decode::decode_log(payload) {
+                Ok(_) => {
+                    self.stats.logs_decoded.inc();
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    self.dead_letter(topic, p, offset, payload, "malformed_log", &reason)?;
+                }
+            }
+        }
+        self.publish(source_ms)?;
+        if let Some(part) = self.parts.get_mut(&p) {
+            part.next.insert(topic.to_string(), offset + 1);
+            part.dirty = true;
+        }
+        if source_ms > 0 {
+            let s = (now_ms() - source_ms).max(0) as f64 / 1000.0;
+            self.stats.record_latency.observe(s);
+            self.stats.record_record_latency(s);
+        }
+        Ok(())
+    }
+
+    fn dead_letter(
+        &self,
+        topic: &str,
+        p: i32,
+        offset: i64,
+        payload: &[u8],
+        reason_label: &str,
+        reason: &str,
+    ) -> Result<(), Error> {
+        tracing::debug!(topic, partition = p, offset, "dead letter: {reason}");
+        self.stats
+            .rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason_label.to_string(),
+            })
+            .inc();
+        self.publisher.send(
+            Kind::DeadLetter,
+            &self.topics.dead_letter,
+            format!("{topic}/{p}/{offset}").as_bytes(),
+            payload,
+            Some(dead_letter_headers(topic, p, offset, reason)),
+            0,
+        )
+    }
+
+    fn publish(&mut self, source_ms: i64) -> Result<(), Error> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let mut out = std::mem::take(&mut self.out);
+        for i in &out.issues {
+            let v = serde_json::to_vec(i).map_err(|e| Error::Kafka(e.to_string()))?;
+            self.publisher.send(
+                Kind::Event,
+                &self.topics.predictions,
+                i.service.as_bytes(),
+                &v,
+                None,
+                source_ms,
+            )?;
+        }
+        for o in &out.optimizations {
+            let v = serde_json::to_vec(o).map_err(|e| Error::Kafka(e.to_string()))?;
+            self.publisher.send(
+                Kind::Event,
+                &self.topics.optimizations,
+                o.service.as_bytes(),
+                &v,
+                None,
+                source_ms,
+            )?;
+        }
+        let label = |t: &str| TopicLabel {
+            topic: t.to_string(),
+        };
+        self.stats
+            .published
+            .get_or_create(&label(&self.topics.predictions))
+            .inc_by(out.issues.len() as u64);
+        self.stats
+            .published
+            .get_or_create(&label(&self.topics.optimizations))
+            .inc_by(out.optimizations.len() as u64);
+        out.clear();
+        self.out = out;
+        Ok(())
+    }
+
+    /// Serve delivery reports.
+    pub(crate) fn poll_producer(&self) {
+        self.publisher.poll();
+    }
+
+    /// Wait for every event, write each dirty partition's checkpoint, wait
+    /// for those, then commit the offsets they stop at. Refuses to commit
+    /// when any message since the last checkpoint failed: the next start
+    /// replays those records instead.
+    pub(crate) fn checkpoint<C: ConsumerContext>(
+        &mut self,
+        consumer: &BaseConsumer<C>,
+    ) -> Result<(), Error> {
+        if !self.parts.values().any(|p| p.dirty) {
+            return Ok(());
+        }
+        let flush = Duration::from_secs(60);
+        self.publisher.flush(flush)?;
+        self.check_deliveries()?;
+        self.epoch += 1;
+        let mut tpl = TopicPartitionList::new();
+        for (p, part) in self.parts.iter_mut().filter(|(_, x)| x.dirty) {
+            let cp = PartitionCheckpoint {
+                offsets: part.next.iter().map(|(t, o)| (t.clone(), *o)).collect(),
+                fingerprint: self.fingerprint.clone(),
+                state: part.scorer.snapshot(),
+            };
+            let n = checkpoint::write(
+                &self.publisher,
+                &self.topics.checkpoints,
+                &self.opts.group,
+                &self.topics.metrics,
+                *p,
+                self.epoch,
+                &cp,
+            )?;
+            self.stats.checkpoints.inc();
+            self.stats.checkpoint_bytes.inc_by(n as u64);
+            for (t, o) in &part.next {
+                tpl.add_partition_offset(t, *p, Offset::Offset(*o))
+                    .map_err(|e| Error::Kafka(e.to_string()))?;
+            }
+            part.dirty = false;
+        }
+        self.publisher.flush(flush)?;
+        self.check_deliveries()?;
+        if tpl.count() > 0 {
+            consumer
+                .commit(&tpl, CommitMode::Sync)
+                .map_err(|e| Error::Kafka(format!("commit: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn check_deliveries(&mut self) -> Result<(), Error> {
+        let failed = self.stats.delivery_failed.get();
+        if failed != self.failed_at_last_checkpoint {
+            self.failed_at_last_checkpoint = failed;
+            return Err(Error::Delivery(failed));
+        }
+        Ok(())
+    }
+
+    /// Housekeeping between records: evict idle series (event time), keep
+    /// the total under the cap (checked here, once a second), refresh the
+    /// gauges.
+    pub(crate) fn housekeeping(&mut self) {
+        let idle_ms = self.opts.idle_after.as_millis() as i64;
+        let mut total = 0usize;
+        for part in self.parts.values_mut() {
+            if let Some(newest) = part.scorer.newest_ms() {
+                let n = part.scorer.evict_idle(newest - idle_ms);
+                self.stats.evicted.inc_by(n as u64);
+            }
+            total += part.scorer.series_count();
+        }
+        // One cap for the process: each partition may grow by what is left.
+        let left = self.opts.max_series.saturating_sub(total);
+        for part in self.parts.values_mut() {
+            let n = part.scorer.series_count();
+            part.scorer.set_max_series(n + left);
+        }
+        self.stats.series.set(total as i64);
+        self.stats.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Update the lag gauges from librdkafka's statistics: each owned
+    /// partition's high watermark minus the next offset to score.
+    pub(crate) fn lag(&self, stats: &rdkafka::Statistics) {
+        for (p, part) in &self.parts {
+            for (t, next) in &part.next {
+                let high = stats
+                    .topics
+                    .get(t)
+                    .and_then(|x| x.partitions.get(p))
+                    .map(|x| x.hi_offset);
+                if let Some(high) = high.filter(|h| *h >= 0) {
+                    self.stats
+                        .lag
+                        .get_or_create(&PartitionLabel {
+                            topic: t.clone(),
+                            partition: i64::from(*p),
+                        })
+                        .set((high - next).max(0));
+                }
+            }
+        }
+    }
+
+    /// Partitions owned now.
+    pub(crate) fn partitions(&self) -> Vec<i32> {
+        self.parts.keys().copied().collect()
+    }
+}
