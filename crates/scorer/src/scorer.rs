@@ -28,6 +28,7 @@ use forewarn_core::contracts::{
     OptimizationKind, PredictedIssue, RecommendedAction,
 };
 use forewarn_features::engine::EngineRejected;
+use forewarn_features::series::PushOutcome;
 use forewarn_features::{CompiledSpec, Feature, FeatureEngine, SeriesRef};
 use forewarn_models::artifact::Model;
 use forewarn_models::cluster::ClusterModel;
@@ -560,13 +561,18 @@ impl Scorer {
             univariate_spec,
             ..
         } = self;
-        let (_, st) = engine.push_with(SeriesRef::from(s), ts, s.value, |key| SeriesState {
-            route: registry.route(pipeline, model, key),
-            instance: registry.instance(key, plan_of),
-            trend: None,
-            next_hourly_ms: i64::MIN,
-            univariate: None,
-        })?;
+        let (outcome, st) =
+            engine.push_with(SeriesRef::from(s), ts, s.value, |key| SeriesState {
+                route: registry.route(pipeline, model, key),
+                instance: registry.instance(key, plan_of),
+                trend: None,
+                next_hourly_ms: i64::MIN,
+                univariate: None,
+            })?;
+        if outcome == PushOutcome::Duplicate {
+            // A redelivered sample (at-least-once input) moves nothing.
+            return Ok(());
+        }
         let (route_idx, inst) = (st.route as usize, st.instance as usize);
         let route = &registry.routes[route_idx];
         if route.univariate && st.univariate.is_none() {

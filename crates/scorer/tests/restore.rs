@@ -145,3 +145,24 @@ fn idle_series_are_evicted_and_the_cap_refuses_new_ones() {
     assert!(refused > 0);
     assert_eq!(sc.engine().stats().series_evicted, n as u64);
 }
+
+#[test]
+fn a_redelivered_sample_changes_nothing() {
+    // At-least-once input: a record read again after a restart must not
+    // move the trend, the limits or anything else.
+    let (pipeline, model) = setup();
+    let all = samples();
+    let mut sc = Scorer::new(pipeline, model, ScorerOptions::default()).unwrap();
+    let mut out = Events::default();
+    let cut = all.len() / 3;
+    for s in &all[..cut] {
+        let _ = sc.on_metric(s, &mut out);
+    }
+    let before = rmp_serde::to_vec_named(&sc.snapshot()).unwrap();
+    // The newest sample of each of a few series, again.
+    for s in &all[cut - 20..cut] {
+        let _ = sc.on_metric(s, &mut out);
+    }
+    let after = rmp_serde::to_vec_named(&sc.snapshot()).unwrap();
+    assert!(before == after, "state moved on redelivered samples");
+}

@@ -71,8 +71,34 @@ fn parse_header(v: &[u8]) -> Option<(u8, u64, u32, &[u8])> {
     Some((v[4], epoch, n, &v[HEADER..]))
 }
 
-/// Write one partition's checkpoint (queued; the caller flushes). Returns
-/// the bytes written.
+/// The records (key, value) of one partition's checkpoint: chunks, then
+/// the manifest.
+pub fn encode(
+    group: &str,
+    source_topic: &str,
+    partition: i32,
+    epoch: u64,
+    cp: &PartitionCheckpoint,
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let bytes = rmp_serde::to_vec_named(cp)
+        .map_err(|e| Error::Checkpoint(format!("could not encode: {e}")))?;
+    let prefix = key_prefix(group, source_topic, partition);
+    let mut out = Vec::new();
+    let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_BYTES).collect();
+    for (i, c) in chunks.iter().enumerate() {
+        let mut v = header(0, epoch, i as u32);
+        v.extend_from_slice(c);
+        out.push((format!("{prefix}c/{i}"), v));
+    }
+    let mut m = header(1, epoch, chunks.len() as u32);
+    m.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    m.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_be_bytes());
+    out.push((format!("{prefix}m"), m));
+    Ok(out)
+}
+
+/// Queue one partition's checkpoint (the caller flushes). Returns the
+/// bytes queued.
 pub(crate) fn write(
     publisher: &Publisher,
     topic: &str,
@@ -82,26 +108,12 @@ pub(crate) fn write(
     epoch: u64,
     cp: &PartitionCheckpoint,
 ) -> Result<usize, Error> {
-    let bytes = rmp_serde::to_vec_named(cp)
-        .map_err(|e| Error::Checkpoint(format!("could not encode: {e}")))?;
-    let prefix = key_prefix(group, source_topic, partition);
-    let chunks: Vec<&[u8]> = if bytes.is_empty() {
-        vec![&bytes[..]]
-    } else {
-        bytes.chunks(CHUNK_BYTES).collect()
-    };
-    for (i, c) in chunks.iter().enumerate() {
-        let mut v = header(0, epoch, i as u32);
-        v.extend_from_slice(c);
-        let key = format!("{prefix}c/{i}");
-        publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &v, None, 0)?;
+    let mut n = 0;
+    for (key, value) in encode(group, source_topic, partition, epoch, cp)? {
+        n += value.len();
+        publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &value, None, 0)?;
     }
-    let mut m = header(1, epoch, chunks.len() as u32);
-    m.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-    m.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_be_bytes());
-    let key = format!("{prefix}m");
-    publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &m, None, 0)?;
-    Ok(bytes.len())
+    Ok(n)
 }
 
 #[derive(Debug, Default)]
@@ -111,6 +123,89 @@ struct Assembly {
     chunks: HashMap<u32, Vec<u8>>,
     /// The newest complete checkpoint so far.
     complete: Option<Vec<u8>>,
+}
+
+/// Rebuilds checkpoints from the checkpoint topic's records, read in
+/// order: for each wanted partition, the newest epoch whose manifest came
+/// after all of its chunks, with the right length and hash.
+#[derive(Debug)]
+pub struct Assembler {
+    wanted: HashMap<String, i32>,
+    found: HashMap<i32, Assembly>,
+}
+
+impl Assembler {
+    /// An assembler for `partitions` of `source_topic` in `group`.
+    pub fn new(group: &str, source_topic: &str, partitions: &[i32]) -> Self {
+        Self {
+            wanted: partitions
+                .iter()
+                .map(|p| (key_prefix(group, source_topic, *p), *p))
+                .collect(),
+            found: HashMap::new(),
+        }
+    }
+
+    /// Take the next record of the topic (others' records are ignored).
+    pub fn push(&mut self, key: &[u8], value: &[u8]) {
+        let Ok(k) = std::str::from_utf8(key) else {
+            return;
+        };
+        let Some(cut) = k.rfind('|') else { return };
+        let Some(&p) = self.wanted.get(&k[..=cut]) else {
+            return;
+        };
+        let Some((kind, epoch, n, body)) = parse_header(value) else {
+            tracing::warn!(key = k, "not a checkpoint record; skipped");
+            return;
+        };
+        let a = self.found.entry(p).or_default();
+        match kind {
+            0 => {
+                if a.epoch != epoch {
+                    a.epoch = epoch;
+                    a.chunks.clear();
+                }
+                a.chunks.insert(n, body.to_vec());
+            }
+            1 if a.epoch == epoch && body.len() == 16 => {
+                let len = u64::from_be_bytes(body[..8].try_into().unwrap_or_default());
+                let hash = u64::from_be_bytes(body[8..].try_into().unwrap_or_default());
+                let mut whole = Vec::with_capacity(len as usize);
+                for i in 0..n {
+                    match a.chunks.get(&i) {
+                        Some(c) => whole.extend_from_slice(c),
+                        None => break,
+                    }
+                }
+                if whole.len() as u64 == len && xxhash_rust::xxh3::xxh3_64(&whole) == hash {
+                    a.complete = Some(whole);
+                } else {
+                    tracing::warn!(partition = p, epoch, "incomplete checkpoint; skipped");
+                }
+            }
+            1 => tracing::warn!(partition = p, epoch, "manifest without its chunks; skipped"),
+            _ => {}
+        }
+    }
+
+    /// The newest complete checkpoint of each partition that has one. One
+    /// that cannot be decoded is reported and left out (a cold start).
+    pub fn finish(self) -> HashMap<i32, PartitionCheckpoint> {
+        let mut out = HashMap::new();
+        for (p, a) in self.found {
+            let Some(bytes) = a.complete else { continue };
+            match rmp_serde::from_slice::<PartitionCheckpoint>(&bytes) {
+                Ok(cp) => {
+                    out.insert(p, cp);
+                }
+                Err(e) => {
+                    tracing::warn!(partition = p, "checkpoint unreadable, starting cold: {e}")
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Read the newest complete checkpoint of each of `partitions` (of the
@@ -128,7 +223,7 @@ pub(crate) fn load(
 ) -> Result<HashMap<i32, PartitionCheckpoint>, Error> {
     let mut cfg = client_config(brokers, extra);
     cfg.set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
+        .set("enable.partition.eof", "true")
         .set("group.id", format!("{group}.checkpoint-reader"));
     let consumer: BaseConsumer = cfg
         .create()
@@ -139,6 +234,9 @@ pub(crate) fn load(
     let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
         return Ok(HashMap::new());
     };
+    // Partitions still to read to their end. The end is where the broker
+    // says so (partition EOF), not the high watermark fetched first: one
+    // broker (tansu 0.6) was seen to report it one short.
     let mut ends: HashMap<i32, i64> = HashMap::new();
     let mut tpl = TopicPartitionList::new();
     for p in t.partitions() {
@@ -151,15 +249,11 @@ pub(crate) fn load(
                 .map_err(|e| Error::Kafka(e.to_string()))?;
         }
     }
-    let mut found: HashMap<i32, Assembly> = HashMap::new();
+    let mut asm = Assembler::new(group, source_topic, partitions);
     if !ends.is_empty() {
         consumer
             .assign(&tpl)
             .map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
-        let wanted: HashMap<String, i32> = partitions
-            .iter()
-            .map(|p| (key_prefix(group, source_topic, *p), *p))
-            .collect();
         let deadline = Instant::now() + timeout;
         while !ends.is_empty() {
             if Instant::now() > deadline {
@@ -170,67 +264,18 @@ pub(crate) fn load(
             let Some(m) = consumer.poll(Duration::from_millis(200)) else {
                 continue;
             };
-            let m = m.map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
-            if ends
-                .get(&m.partition())
-                .is_some_and(|end| m.offset() + 1 >= *end)
-            {
-                ends.remove(&m.partition());
-            }
-            let (Some(k), Some(v)) = (m.key(), m.payload()) else {
-                continue;
-            };
-            let Ok(k) = std::str::from_utf8(k) else {
-                continue;
-            };
-            let Some(cut) = k.rfind('|') else { continue };
-            let Some(&p) = wanted.get(&k[..=cut]) else {
-                continue;
-            };
-            let Some((kind, epoch, n, body)) = parse_header(v) else {
-                tracing::warn!(key = k, "not a checkpoint record; skipped");
-                continue;
-            };
-            let a = found.entry(p).or_default();
-            match kind {
-                0 => {
-                    if a.epoch != epoch {
-                        a.epoch = epoch;
-                        a.chunks.clear();
-                    }
-                    a.chunks.insert(n, body.to_vec());
+            let m = match m {
+                Ok(m) => m,
+                Err(rdkafka::error::KafkaError::PartitionEOF(p)) => {
+                    ends.remove(&p);
+                    continue;
                 }
-                1 if a.epoch == epoch && body.len() == 16 => {
-                    let len = u64::from_be_bytes(body[..8].try_into().unwrap_or_default());
-                    let hash = u64::from_be_bytes(body[8..].try_into().unwrap_or_default());
-                    let mut whole = Vec::with_capacity(len as usize);
-                    for i in 0..n {
-                        match a.chunks.get(&i) {
-                            Some(c) => whole.extend_from_slice(c),
-                            None => break,
-                        }
-                    }
-                    if whole.len() as u64 == len && xxhash_rust::xxh3::xxh3_64(&whole) == hash {
-                        a.complete = Some(whole);
-                    } else {
-                        tracing::warn!(partition = p, epoch, "incomplete checkpoint; skipped");
-                    }
-                }
-                _ => {}
+                Err(e) => return Err(Error::Kafka(format!("checkpoint reader: {e}"))),
+            };
+            if let (Some(k), Some(v)) = (m.key(), m.payload()) {
+                asm.push(k, v);
             }
         }
     }
-    let mut out = HashMap::new();
-    for (p, a) in found {
-        let Some(bytes) = a.complete else { continue };
-        match rmp_serde::from_slice::<PartitionCheckpoint>(&bytes) {
-            Ok(cp) => {
-                out.insert(p, cp);
-            }
-            Err(e) => {
-                tracing::warn!(partition = p, "checkpoint unreadable, starting cold: {e}")
-            }
-        }
-    }
-    Ok(out)
+    Ok(asm.finish())
 }

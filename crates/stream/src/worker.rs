@@ -191,6 +191,7 @@ impl Worker {
                         }
                     }
                     other => {
+                        tracing::info!(partition = p, "no usable checkpoint; starting cold");
                         if other.is_some() {
                             tracing::warn!(
                                 partition = p,
@@ -432,6 +433,7 @@ impl Worker {
             )?;
             self.stats.checkpoints.inc();
             self.stats.checkpoint_bytes.inc_by(n as u64);
+            tracing::debug!(partition = *p, epoch = self.epoch, bytes = n, offsets = ?part.next, "checkpoint queued");
             for (t, o) in &part.next {
                 tpl.add_partition_offset(t, *p, Offset::Offset(*o))
                     .map_err(|e| Error::Kafka(e.to_string()))?;
@@ -480,25 +482,35 @@ impl Worker {
         self.stats.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
     }
 
-    /// Update the lag gauges from librdkafka's statistics: each owned
-    /// partition's high watermark minus the next offset to score.
+    /// Update the lag gauges from librdkafka's statistics: for each owned
+    /// partition of each source topic, the high watermark minus the next
+    /// offset to score (from the state; before the first record, the
+    /// committed offset or else the low watermark).
     pub(crate) fn lag(&self, stats: &rdkafka::Statistics) {
-        for (p, part) in &self.parts {
-            for (t, next) in &part.next {
-                let high = stats
-                    .topics
-                    .get(t)
-                    .and_then(|x| x.partitions.get(p))
-                    .map(|x| x.hi_offset);
-                if let Some(high) = high.filter(|h| *h >= 0) {
-                    self.stats
-                        .lag
-                        .get_or_create(&PartitionLabel {
-                            topic: t.clone(),
-                            partition: i64::from(*p),
-                        })
-                        .set((high - next).max(0));
+        let topics = std::iter::once(&self.topics.metrics).chain(self.topics.logs.as_ref());
+        for t in topics {
+            let Some(ts) = stats.topics.get(t) else {
+                continue;
+            };
+            for (p, part) in &self.parts {
+                let Some(x) = ts.partitions.get(p) else {
+                    continue;
+                };
+                if x.hi_offset < 0 {
+                    continue;
                 }
+                let next = match part.next.get(t) {
+                    Some(n) => *n,
+                    None if x.committed_offset >= 0 => x.committed_offset,
+                    None => x.lo_offset.max(0),
+                };
+                self.stats
+                    .lag
+                    .get_or_create(&PartitionLabel {
+                        topic: t.clone(),
+                        partition: i64::from(*p),
+                    })
+                    .set((x.hi_offset - next).max(0));
             }
         }
     }
