@@ -14,6 +14,7 @@
 //! - `cmd/backtest.rs`: NAB scoring and Forewarn's own NAB run.
 //! - `cmd/score.rs`: the streaming scorer over Kafka.
 //! - `cmd/demo.rs`: broker, fleet and scorer in one process, then a summary.
+//! - `cmd/bench.rs`: end-to-end throughput and latency of the scorer runtime.
 
 use std::process::ExitCode;
 
@@ -51,6 +52,8 @@ enum Command {
     Score(cmd::score::Args),
     /// Everything on one machine: embedded broker, simulated fleet, scorer, summary.
     Demo(cmd::demo::Args),
+    /// Measure: end-to-end throughput and latency of the streaming scorer.
+    Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
     Backtest(cmd::backtest::Args),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Backtest(a) => cmd::backtest::run(a),
         Command::Score(a) => cmd::score::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match result {
         Ok(code) => code,

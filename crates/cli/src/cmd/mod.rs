@@ -2,6 +2,7 @@
 //! `run(Args) -> anyhow::Result<ExitCode>`.
 
 pub(crate) mod backtest;
+pub(crate) mod bench;
 pub(crate) mod demo;
 pub(crate) mod logs;
 pub(crate) mod schema;
