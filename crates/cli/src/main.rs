@@ -15,6 +15,8 @@
 //! - `cmd/score.rs`: the streaming scorer over Kafka.
 //! - `cmd/demo.rs`: broker, fleet and scorer in one process, then a summary.
 //! - `cmd/bench.rs`: end-to-end throughput and latency of the scorer runtime.
+//! - `cmd/remediate.rs`: the remediator over Kafka.
+//! - `cmd/audit.rs`: verify the remediator's audit log.
 
 use std::process::ExitCode;
 
@@ -52,6 +54,10 @@ enum Command {
     Score(cmd::score::Args),
     /// Everything on one machine: embedded broker, simulated fleet, scorer, summary.
     Demo(cmd::demo::Args),
+    /// Act on predicted issues under a policy (shadow mode first).
+    Remediate(cmd::remediate::Args),
+    /// The remediator's audit log: verify its hash chain.
+    Audit(cmd::audit::Args),
     /// Measure: end-to-end throughput and latency of the streaming scorer.
     Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -77,6 +83,8 @@ fn main() -> ExitCode {
         Command::Score(a) => cmd::score::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Remediate(a) => cmd::remediate::run(a),
+        Command::Audit(a) => cmd::audit::run(a),
     };
     match result {
         Ok(code) => code,

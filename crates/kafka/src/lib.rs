@@ -20,6 +20,6 @@ pub mod reader;
 pub mod topics;
 
 pub use embedded::EmbeddedBroker;
-pub use producer::{Deliveries, Error, Producer};
+pub use producer::{Deliveries, Error, Producer, dead_letter_headers};
 pub use reader::{Record, TopicReader};
 pub use topics::{TopicSpec, ensure, ensure_topics};

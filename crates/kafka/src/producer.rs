@@ -11,7 +11,7 @@ use std::time::Duration;
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::DeliveryResult;
+use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
 
 /// Errors of the Kafka edge.
@@ -108,7 +108,21 @@ impl Producer {
 
     /// Queue one message; waits while the local queue is full.
     pub fn send(&self, topic: &str, key: &[u8], payload: &[u8]) -> Result<(), Error> {
+        self.send_with(topic, key, payload, None)
+    }
+
+    /// Queue one message with headers; waits while the local queue is full.
+    pub fn send_with(
+        &self,
+        topic: &str,
+        key: &[u8],
+        payload: &[u8],
+        headers: Option<OwnedHeaders>,
+    ) -> Result<(), Error> {
         let mut record = BaseRecord::to(topic).key(key).payload(payload);
+        if let Some(h) = headers {
+            record = record.headers(h);
+        }
         loop {
             match self.inner.send(record) {
                 Ok(()) => {
@@ -147,4 +161,27 @@ impl Producer {
             failed: self.counts.failed.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Headers of a dead letter: where the record came from and why it was
+/// refused (its payload is the record's bytes, unchanged).
+pub fn dead_letter_headers(topic: &str, partition: i32, offset: i64, reason: &str) -> OwnedHeaders {
+    let (p, o) = (partition.to_string(), offset.to_string());
+    OwnedHeaders::new_with_capacity(4)
+        .insert(Header {
+            key: "forewarn.source.topic",
+            value: Some(topic),
+        })
+        .insert(Header {
+            key: "forewarn.source.partition",
+            value: Some(&p),
+        })
+        .insert(Header {
+            key: "forewarn.source.offset",
+            value: Some(&o),
+        })
+        .insert(Header {
+            key: "forewarn.reason",
+            value: Some(reason),
+        })
 }

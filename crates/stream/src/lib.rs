@@ -123,7 +123,8 @@ impl Topics {
 
 /// Create the pipeline's topics unless they exist: the sources with
 /// `partitions` partitions (co-partitioned, as the scorer expects), the
-/// sinks with as many, and the checkpoint topic compacted with one.
+/// sinks (remediation outcomes included) with as many, and the checkpoint
+/// topic compacted with one.
 pub fn ensure_topics(
     pipeline: &PipelineConfig,
     brokers: &str,
@@ -138,8 +139,10 @@ pub fn ensure_topics(
         partitions,
         config: Vec::new(),
     };
+    let outcomes = &pipeline.sinks.outcomes;
     let mut specs = vec![
         plain(&t.metrics),
+        plain(outcomes),
         plain(&t.predictions),
         plain(&t.optimizations),
         plain(&t.dead_letter),

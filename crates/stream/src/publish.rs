@@ -11,7 +11,7 @@ use std::time::Duration;
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
+use rdkafka::message::{DeliveryResult, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
 
 use crate::metrics::{Stats, now_ms};
@@ -125,32 +125,4 @@ impl Publisher {
             .flush(timeout)
             .map_err(|e| Error::Kafka(format!("flush: {e}")))
     }
-}
-
-/// Headers of a dead letter: where the record came from and why it was
-/// refused (the payload is the record's bytes, unchanged).
-pub(crate) fn dead_letter_headers(
-    topic: &str,
-    partition: i32,
-    offset: i64,
-    reason: &str,
-) -> OwnedHeaders {
-    let (p, o) = (partition.to_string(), offset.to_string());
-    OwnedHeaders::new_with_capacity(4)
-        .insert(Header {
-            key: "forewarn.source.topic",
-            value: Some(topic),
-        })
-        .insert(Header {
-            key: "forewarn.source.partition",
-            value: Some(&p),
-        })
-        .insert(Header {
-            key: "forewarn.source.offset",
-            value: Some(&o),
-        })
-        .insert(Header {
-            key: "forewarn.reason",
-            value: Some(reason),
-        })
 }

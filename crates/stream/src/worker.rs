@@ -29,8 +29,9 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::checkpoint::{self, PartitionCheckpoint};
 use crate::metrics::{PartitionLabel, ReasonLabel, Stats, TopicLabel, now_ms};
-use crate::publish::{Kind, Publisher, dead_letter_headers};
+use crate::publish::{Kind, Publisher};
 use crate::{Error, ScoreOptions, Topics};
+use forewarn_kafka::dead_letter_headers;
 
 /// Reasons a record goes to the dead-letter topic.
 pub(crate) const REJECT_REASONS: [&str; 3] = ["malformed_metric", "malformed_log", "empty"];

@@ -1,10 +1,12 @@
 //! The subcommands, one file each. Each exposes `Args` and
 //! `run(Args) -> anyhow::Result<ExitCode>`.
 
+pub(crate) mod audit;
 pub(crate) mod backtest;
 pub(crate) mod bench;
 pub(crate) mod demo;
 pub(crate) mod logs;
+pub(crate) mod remediate;
 pub(crate) mod schema;
 pub(crate) mod score;
 pub(crate) mod simulate;

@@ -65,7 +65,9 @@ pub enum IssueStatus {
 }
 
 /// What the remediator is advised to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendedAction {
     /// Restart the instance or service.

@@ -1,0 +1,101 @@
+//! `forewarn remediate`: act on predicted issues under a policy file, in
+//! shadow mode unless the policy says `mode: live` and the service is
+//! enabled; `RELIABILITY_ENGINE_ENABLED=false` stops every action. SIGTERM
+//! or Ctrl-C stops consuming, lets running actions finish, and exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+use forewarn_remediate::runtime::{self, Options};
+use forewarn_remediate::{Policy, engine_enabled};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Kafka bootstrap brokers, `host:port[,host:port]`.
+    #[arg(long, env = "FOREWARN_BROKERS")]
+    brokers: String,
+    /// The policy file (see `forewarn_remediate::policy`).
+    #[arg(long)]
+    policy: PathBuf,
+    /// Pipeline file whose topics to use (predictions in, outcomes and
+    /// dead letters out).
+    #[arg(long, default_value = "pipelines/default.yaml")]
+    pipeline: PathBuf,
+    /// Append-only audit log (hash-chained JSONL); read back at start so
+    /// that no action is repeated after a restart.
+    #[arg(long, default_value = "remediation-audit.jsonl")]
+    audit: PathBuf,
+    /// Consumer group.
+    #[arg(long, default_value = "forewarn-remediator")]
+    group: String,
+    /// Create the pipeline's topics first (N partitions), unless they exist.
+    #[arg(long, value_name = "N")]
+    create_topics: Option<i32>,
+    /// An extra librdkafka property (TLS, SASL, tuning); repeatable.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    kafka_options: Vec<String>,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let policy = Policy::load(&args.policy).map_err(|p| {
+        anyhow::anyhow!(
+            "{}: invalid policy:\n{}",
+            args.policy.display(),
+            p.0.iter()
+                .map(|x| format!("  {x}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    let pipeline = super::load_pipeline(&args.pipeline)?;
+    let client = super::kafka_options(&args.kafka_options)?;
+    if let Some(n) = args.create_topics {
+        forewarn_stream::ensure_topics(
+            &pipeline,
+            &args.brokers,
+            &client,
+            n,
+            std::time::Duration::from_secs(30),
+        )?;
+    }
+    let enabled = engine_enabled();
+    eprintln!(
+        "forewarn remediate: {:?} mode{}, audit log {}",
+        policy.mode,
+        if enabled {
+            ""
+        } else {
+            ", kill switch ON (RELIABILITY_ENGINE_ENABLED=false)"
+        },
+        args.audit.display()
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("while installing the signal handler")?;
+    }
+    let opts = Options {
+        brokers: args.brokers,
+        group: args.group,
+        client,
+        predictions: pipeline.sinks.predictions.clone(),
+        outcomes: pipeline.sinks.outcomes.clone(),
+        dead_letter: pipeline.sinks.dead_letter.clone(),
+        audit: args.audit,
+        enabled,
+    };
+    let c = runtime::run(policy, opts, stop)?;
+    super::print(
+        &serde_json::json!({
+            "events": c.events,
+            "duplicates": c.duplicates,
+            "executed": c.executed,
+            "skipped": c.skipped,
+        })
+        .to_string(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
