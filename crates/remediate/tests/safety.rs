@@ -346,3 +346,12 @@ services:
         assert!(text.contains(want), "{want} missing from:\n{text}");
     }
 }
+
+#[test]
+fn the_reference_policy_is_valid_and_in_shadow_mode() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/remediation.yaml");
+    let p = Policy::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.mode, forewarn_remediate::Mode::Shadow);
+    assert!(!p.service("anything").unwrap().enabled);
+}

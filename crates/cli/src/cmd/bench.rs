@@ -3,12 +3,13 @@
 //! one on loopback, e.g. tansu, with `--brokers`; the embedded one
 //! otherwise).
 //!
-//! 1. **Throughput.** A simulated fleet is produced first, as a backlog, in
-//!    the pipeline's high-volume format (Arrow IPC, `--batch` samples of one
-//!    service per record, keyed by service; or one JSON sample per record).
-//!    Then `--instances` scorers start in one consumer group (threads of
-//!    this process, each a full `forewarn score` runtime) and the clock
-//!    runs from the first sample scored to the last.
+//! 1. **Throughput.** `--instances` scorers join one consumer group, one
+//!    after the other (threads of this process, each a full `forewarn
+//!    score` runtime). Then a simulated fleet is produced as fast as the
+//!    broker takes it, in the pipeline's high-volume format (Arrow IPC,
+//!    `--batch` samples of one service per record, keyed by service; or one
+//!    JSON sample per record), and the clock runs from the first sample
+//!    scored to the last.
 //! 2. **Latency.** With the scorers caught up, the fleet goes on at
 //!    `--rate` samples per second for `--latency-for`; each record's Kafka
 //!    timestamp is its produce time, and the scorer records when it was
@@ -75,6 +76,9 @@ struct StreamArgs {
     /// Trained model artifact directory.
     #[arg(long, default_value = "models/default")]
     model: PathBuf,
+    /// An extra librdkafka property for every client; repeatable.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    kafka_options: Vec<String>,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -176,6 +180,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         forewarn_config::Format::Json
     };
     let (model, model_ref) = super::load_model(&args.model, &pipeline)?;
+    let client = super::kafka_options(&args.kafka_options)?;
     let topics = Topics::of(&pipeline);
 
     let embedded;
@@ -230,8 +235,57 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
     enc.flush(&mut live);
     let backlog_samples: usize = backlog.iter().map(|r| r.2).sum();
 
-    // 1. Throughput: the backlog first, then the scorers.
-    let producer = Producer::new(&brokers, &[])?;
+    // The scorers first, each a member of one group.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut handles = Vec::new();
+    let mut all_stats = Vec::new();
+    for i in 0..args.instances {
+        let stats = Arc::new(Stats::new(true));
+        all_stats.push(Arc::clone(&stats));
+        let mut opts = ScoreOptions::new(&brokers);
+        opts.group = format!("{run_id}.scorers");
+        opts.keep_latencies = true;
+        opts.client = client.clone();
+        let so = ScorerOptions {
+            model_ref: model_ref.clone(),
+            ..ScorerOptions::default()
+        };
+        let (pipeline, model, stop) = (pipeline.clone(), model.clone(), Arc::clone(&stop));
+        let owns = Arc::clone(&stats);
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("scorer-{i}"))
+                .spawn(move || forewarn_stream::run(pipeline, model, so, opts, stats, stop))?,
+        );
+        // One member at a time, as a group grows: wait until this one owns
+        // partitions (after the rebalance its arrival causes).
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while owns.partitions.get() == 0 {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "scorer {i} was given no partition within 2 minutes"
+            );
+            anyhow::ensure!(
+                !handles.iter().any(|h| h.is_finished()),
+                "a scorer stopped early"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let owned = || all_stats.iter().map(|s| s.partitions.get()).sum::<i64>();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while owned() != i64::from(args.partitions) || all_stats.iter().any(|s| s.partitions.get() == 0)
+    {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the group never settled: {} partitions owned",
+            owned()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // 1. Throughput: the backlog, into scorers that are already in their group.
+    let producer = Producer::new(&brokers, &client)?;
     let t = Instant::now();
     for (key, value, _) in &backlog {
         producer.send(&topics.metrics, key.as_bytes(), value)?;
@@ -243,31 +297,11 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         d.failed
     );
     eprintln!(
-        "Produced {} records ({backlog_samples} samples) in {:.1}s; starting {} scorer(s)...",
+        "Produced {} records ({backlog_samples} samples) in {:.1}s into {} scorer(s)...",
         backlog.len(),
         t.elapsed().as_secs_f64(),
         args.instances
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut handles = Vec::new();
-    let mut all_stats = Vec::new();
-    for i in 0..args.instances {
-        let stats = Arc::new(Stats::new(true));
-        all_stats.push(Arc::clone(&stats));
-        let mut opts = ScoreOptions::new(&brokers);
-        opts.group = format!("{run_id}.scorers");
-        opts.keep_latencies = true;
-        let so = ScorerOptions {
-            model_ref: model_ref.clone(),
-            ..ScorerOptions::default()
-        };
-        let (pipeline, model, stop) = (pipeline.clone(), model.clone(), Arc::clone(&stop));
-        handles.push(
-            std::thread::Builder::new()
-                .name(format!("scorer-{i}"))
-                .spawn(move || forewarn_stream::run(pipeline, model, so, opts, stats, stop))?,
-        );
-    }
     let decoded = || all_stats.iter().map(|s| s.decoded.get()).sum::<u64>();
     let deadline = Instant::now() + Duration::from_secs(600);
     let mut first = None;
@@ -312,7 +346,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         let due = Duration::from_secs_f64(sent as f64 / args.rate.max(1) as f64);
         while start.elapsed() < due {
             producer.poll();
-            std::thread::sleep(Duration::from_micros(200).min(due - start.elapsed()));
+            std::thread::sleep(Duration::from_micros(200).min(due.saturating_sub(start.elapsed())));
         }
         producer.send(&topics.metrics, key.as_bytes(), value)?;
         producer.poll();

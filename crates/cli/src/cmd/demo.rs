@@ -3,7 +3,8 @@
 //! mock cluster, on 127.0.0.1), simulates a labelled fleet into its metrics
 //! and logs topics as fast as it takes them, runs the same scorer runtime
 //! as `forewarn score` against it, and prints each prediction as it is
-//! published. When the scorer has read everything, it stops gracefully and
+//! published, with what the remediator (in shadow mode, on event time)
+//! would do about it. When the scorer has read everything, it stops gracefully and
 //! the predictions are scored against the simulator's labels: incidents
 //! predicted, lead times, false alarms. The last stdout line is a JSON
 //! object with at least `incidents`, `predicted`, `lead_time_median_s`,
@@ -52,6 +53,10 @@ pub(crate) struct Args {
     /// Write `labels.json`, `pipeline.yaml` and `predictions.jsonl` here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The remediation policy the shadow remediator follows (it records
+    /// what it would do; nothing is executed).
+    #[arg(long, default_value = "pipelines/remediation.yaml")]
+    policy: PathBuf,
     /// Do not print predictions as they arrive.
     #[arg(long)]
     quiet: bool,
@@ -176,6 +181,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
     };
 
+    // The remediator, in shadow mode whatever the policy file says: it
+    // decides and records, and nothing is executed.
+    let mut policy = forewarn_remediate::Policy::load(&args.policy).map_err(|p| {
+        anyhow::anyhow!(
+            "{}: invalid policy:\n  {}",
+            args.policy.display(),
+            p.0.join("\n  ")
+        )
+    })?;
+    policy.mode = forewarn_remediate::Mode::Shadow;
+    let mut remediator = forewarn_remediate::Remediator::new(policy, true);
+    let mut shadow_actions = 0u64;
+
     // Predictions, live.
     let reader = TopicReader::new(&brokers, &[], &topics.predictions)?;
     let mut events: Vec<PredictedIssue> = Vec::new();
@@ -184,8 +202,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         match serde_json::from_slice::<PredictedIssue>(payload) {
             // At-least-once: the same revision of an event may arrive twice.
             Ok(e) if seen.insert((e.id.clone(), e.revision)) => {
+                // A closed stdout (`forewarn demo | head`) just stops the
+                // live lines; the run and its summary go on.
                 if !args.quiet && e.status == IssueStatus::Open {
-                    println!("{}", live_line(&e));
+                    let _ = super::print(&live_line(&e));
+                }
+                for step in remediator.on_event(&e, e.detected_at) {
+                    if let forewarn_remediate::Step::Record { outcome, .. } = step {
+                        shadow_actions += 1;
+                        if !args.quiet {
+                            let _ = super::print(&format!(
+                                "    remediator (shadow): {}",
+                                outcome.detail
+                            ));
+                        }
+                    }
                 }
                 events.push(e);
             }
@@ -294,6 +325,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "samples": summary.decoded,
             "events": summary.events,
             "dead_letters": summary.rejected,
+            "shadow_remediations": shadow_actions,
             "elapsed_s": started.elapsed().as_secs_f64(),
         })
         .to_string(),

@@ -280,7 +280,8 @@ pub(crate) fn produce_fleet(
             while started.elapsed() < due {
                 producer.poll();
                 std::thread::sleep(
-                    (due - started.elapsed()).min(std::time::Duration::from_millis(50)),
+                    due.saturating_sub(started.elapsed())
+                        .min(std::time::Duration::from_millis(50)),
                 );
             }
         }
