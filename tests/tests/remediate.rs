@@ -380,6 +380,37 @@ services:
             .to_string()
             .contains("not a predicted-issue event")
     }));
+    // Every decision is also a remediation-outcome event.
+    let o = Command::new(&kcat)
+        .args([
+            "-C",
+            "-b",
+            b,
+            "-t",
+            "f.remediation-outcomes",
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let outcomes: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let finished: Vec<&serde_json::Value> = outcomes
+        .iter()
+        .filter(|o| o["mode"] == "live" && o["result"] == "succeeded" && o["duration_ms"].is_u64())
+        .collect();
+    assert!(finished.len() >= 2, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| o["result"] == "skipped" && o["detail"].as_str().unwrap().contains("cooldown")),
+        "{outcomes:?}"
+    );
     // The audit chain verifies; a tampered line is named.
     let o = forewarn(&["audit", "verify", audit.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));

@@ -21,7 +21,7 @@ use rdkafka::Message;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use crate::audit::{AuditError, AuditLog};
+use crate::audit::{AuditError, AuditLog, Phase};
 use crate::engine::{Counts, Planned, Remediator, Step};
 use crate::executor::{self, CommandSink, Execution};
 use crate::policy::Policy;
@@ -126,6 +126,16 @@ impl Runtime {
         self.dispatch()
     }
 
+    fn publish(&self, outcome: &forewarn_core::contracts::RemediationOutcome) {
+        let v = serde_json::to_vec(outcome).unwrap_or_default();
+        if let Err(e) = self
+            .producer
+            .send(&self.opts.outcomes, outcome.service.as_bytes(), &v)
+        {
+            tracing::warn!("outcome not published: {e}");
+        }
+    }
+
     /// Start queued actions while there is room.
     fn dispatch(&mut self) -> Result<(), Error> {
         while self.running < self.policy.concurrency {
@@ -190,6 +200,17 @@ pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Count
         running: 0,
         tx,
     };
+    // Outcomes are published after their audit line is synced; a crash in
+    // between would lose the event but not the line. So the outcomes of
+    // the last window are published again at start (same ids: consumers
+    // de-duplicate), making the outcomes topic at-least-once too.
+    let since = Utc::now() - chrono::TimeDelta::milliseconds(rt.policy.window.as_millis());
+    for e in past
+        .iter()
+        .filter(|e| e.phase != Phase::Started && e.outcome.ts >= since)
+    {
+        rt.publish(&e.outcome);
+    }
     let mut next_tick = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) && rt.running == 0 {
