@@ -55,9 +55,6 @@ pub(crate) struct Worker {
     format: Format,
     fingerprint: String,
     parts: BTreeMap<i32, Partition>,
-    /// Partitions revoked but kept in memory: if the next assignment gives
-    /// them back, their state is already here (and equals their checkpoint).
-    parked: BTreeMap<i32, Partition>,
     publisher: Publisher,
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
@@ -111,7 +108,6 @@ impl Worker {
             format,
             fingerprint,
             parts: BTreeMap::new(),
-            parked: BTreeMap::new(),
             publisher,
             stats,
             buf: Vec::new(),
@@ -134,79 +130,61 @@ impl Worker {
         .map_err(Error::Scorer)
     }
 
-    /// Take on the partitions of an assignment: state from memory (if we
-    /// just had them), else from the checkpoint topic, else cold. Sets the
-    /// offsets of `tpl` to where each state stops.
+    /// Take on the partitions of an assignment: state from the checkpoint
+    /// topic, else cold. Sets the offsets of `tpl` to where each state
+    /// stops. (Every assignment reads its state back, even of partitions
+    /// this process just gave up: one path, the one a crash takes too.)
     pub(crate) fn assign(&mut self, tpl: &mut TopicPartitionList) -> Result<(), Error> {
         let mut numbers: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
         numbers.sort_unstable();
         numbers.dedup();
-        let parked = std::mem::take(&mut self.parked);
-        let mut kept = BTreeMap::new();
-        for (p, part) in parked {
-            if numbers.contains(&p) {
-                kept.insert(p, part);
-            }
-        }
-        let missing: Vec<i32> = numbers
-            .iter()
-            .copied()
-            .filter(|p| !kept.contains_key(p))
-            .collect();
-        let mut loaded = if missing.is_empty() {
-            Default::default()
-        } else {
-            checkpoint::load(
-                &self.opts.brokers,
-                &self.opts.client,
-                &self.topics.checkpoints,
-                &self.opts.group,
-                &self.topics.metrics,
-                &missing,
-                Duration::from_secs(60),
-            )?
-        };
+        let mut loaded = checkpoint::load(
+            &self.opts.brokers,
+            &self.opts.client,
+            &self.topics.checkpoints,
+            &self.opts.group,
+            &self.topics.metrics,
+            &numbers,
+            Duration::from_secs(60),
+        )?;
         for p in numbers {
-            let part = match kept.remove(&p) {
-                Some(part) => part,
-                None => match loaded.remove(&p) {
-                    Some(cp) if cp.fingerprint == self.fingerprint => {
-                        let (scorer, r) = Scorer::restore(
-                            self.pipeline.clone(),
-                            self.model.clone(),
-                            self.scorer_opts.clone(),
-                            cp.state,
-                        )
-                        .map_err(Error::Scorer)?;
-                        tracing::info!(
+            let part = match loaded.remove(&p) {
+                Some(cp) if cp.fingerprint == self.fingerprint => {
+                    let (scorer, r) = Scorer::restore(
+                        self.pipeline.clone(),
+                        self.model.clone(),
+                        self.scorer_opts.clone(),
+                        cp.state,
+                    )
+                    .map_err(Error::Scorer)?;
+                    tracing::info!(
+                        partition = p,
+                        series = r.series,
+                        refused = r.refused,
+                        "resumed warm from checkpoint"
+                    );
+                    self.count_restored("warm");
+                    Partition {
+                        scorer,
+                        next: cp.offsets.into_iter().collect(),
+                        dirty: false,
+                    }
+                }
+                other => {
+                    tracing::info!(partition = p, "no usable checkpoint; starting cold");
+                    if other.is_some() {
+                        tracing::warn!(
                             partition = p,
-                            series = r.series,
-                            refused = r.refused,
-                            "resumed warm from checkpoint"
+                            "checkpoint made with another feature spec or model; starting cold"
                         );
-                        self.count_restored("warm");
-                        Partition {
-                            scorer,
-                            next: cp.offsets.into_iter().collect(),
-                            dirty: false,
-                        }
                     }
-                    other => {
-                        tracing::info!(partition = p, "no usable checkpoint; starting cold");
-                        if other.is_some() {
-                            tracing::warn!(
-                                partition = p,
-                                "checkpoint made with another feature spec or model; starting cold"
-                            );
-                        }
-                        self.count_restored("cold");
-                        Partition {
-                            scorer: self.fresh()?,
-                            next: BTreeMap::new(),
-                            dirty: false,
-                        }
+                    self.count_restored("cold");
+                    Partition {
+                        scorer: self.fresh()?,
+                        next: BTreeMap::new(),
+                        dirty: false,
                     }
-                },
+                }
             };
             self.parts.insert(p, part);
         }
@@ -236,16 +214,14 @@ impl Worker {
     }
 
     /// Give up every partition (eager rebalance or shutdown): checkpoint
-    /// and commit what is dirty, then park the states.
+    /// and commit what is dirty, then drop the states.
     pub(crate) fn revoke<C: ConsumerContext>(
         &mut self,
         consumer: &BaseConsumer<C>,
     ) -> Result<(), Error> {
         let r = self.checkpoint(consumer);
-        self.parked = std::mem::take(&mut self.parts);
-        self.stats.partitions.set(0);
         for (t, p) in self
-            .parked
+            .parts
             .iter()
             .flat_map(|(p, part)| part.next.keys().map(move |t| (t, *p)))
         {
@@ -257,28 +233,33 @@ impl Worker {
                 })
                 .set(0);
         }
+        // On a failed checkpoint the runner stops; the states go either way,
+        // since the partitions are no longer ours.
+        self.parts.clear();
+        self.stats.partitions.set(0);
         r
     }
 
     /// Handle one record.
     pub(crate) fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<(), Error> {
         let (topic, p, offset) = (m.topic(), m.partition(), m.offset());
-        self.stats.consumed(topic);
         let source_ms = m.timestamp().to_millis().unwrap_or(0);
         let payload = m.payload().unwrap_or_default();
         let is_metrics = topic == self.topics.metrics;
         if !self.parts.contains_key(&p) {
-            // Not from an assignment we saw (should not happen): start cold.
-            let scorer = self.fresh()?;
-            self.parts.insert(
-                p,
-                Partition {
-                    scorer,
-                    next: BTreeMap::new(),
-                    dirty: false,
-                },
+            // A record of a partition this process does not own (one
+            // fetched before a revocation and handed out after it): its
+            // owner reads it from the owner's own offset. Scoring it here,
+            // in a cold scorer, would publish events nobody should see.
+            tracing::debug!(
+                topic,
+                partition = p,
+                offset,
+                "record of a partition not owned; left to its owner"
             );
+            return Ok(());
         }
+        self.stats.consumed(topic);
         if payload.is_empty() {
             self.dead_letter(topic, p, offset, payload, "empty", "empty record")?;
         } else if is_metrics {
