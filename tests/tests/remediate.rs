@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use forewarn_e2e::{forewarn, forewarn_bin, workspace_root};
 
 mod common;
-use common::{ScorerProcess, kcat_binary, start_tansu};
+use common::{ScorerProcess, kcat_binary, kcat_consume, kcat_produce, start_tansu};
 
 fn leaky_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_leaky_service"))
@@ -255,17 +255,6 @@ fn event(id: &str, service: &str, status: &str) -> String {
     )
 }
 
-fn kcat_produce(kcat: &Path, dir: &Path, broker: &str, topic: &str, lines: &[String]) {
-    let file = dir.join("flood.txt");
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let o = Command::new(kcat)
-        .args(["-P", "-b", broker, "-t", topic, "-K", "\t", "-l"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 #[test]
 fn a_flood_acts_at_most_as_allowed_and_a_restart_repeats_nothing() {
     let Some(broker) = start_tansu() else { return };
@@ -341,26 +330,7 @@ services:
         "one action per service: duplicates de-duplicated, related events in cooldown, nothing repeated after the restart"
     );
     // Malformed events: in the dead-letter topic with their reason.
-    let o = Command::new(&kcat)
-        .args([
-            "-C",
-            "-b",
-            b,
-            "-t",
-            "f.dead-letter",
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-J",
-        ])
-        .output()
-        .unwrap();
-    let dead: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let dead = kcat_consume(&kcat, b, "f.dead-letter");
     // Each malformed event is there (at least once: those read again after
     // the kill, before their offsets were committed, are there twice).
     let sources: std::collections::BTreeSet<String> = dead
@@ -381,24 +351,9 @@ services:
             .contains("not a predicted-issue event")
     }));
     // Every decision is also a remediation-outcome event.
-    let o = Command::new(&kcat)
-        .args([
-            "-C",
-            "-b",
-            b,
-            "-t",
-            "f.remediation-outcomes",
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-        ])
-        .output()
-        .unwrap();
-    let outcomes: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
+    let outcomes: Vec<serde_json::Value> = kcat_consume(&kcat, b, "f.remediation-outcomes")
+        .iter()
+        .map(|r| serde_json::from_str(r["payload"].as_str().unwrap()).unwrap())
         .collect();
     let finished: Vec<&serde_json::Value> = outcomes
         .iter()

@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use forewarn_backtest::incidents::{Alert, Matching, Outcome, evaluate};
@@ -18,7 +17,7 @@ use forewarn_e2e::forewarn;
 use forewarn_sim::{Fleet, Labels, SimConfig};
 
 mod common;
-use common::{ScorerProcess, kcat_binary, start_tansu};
+use common::{ScorerProcess, kcat_binary, kcat_consume, kcat_produce, start_tansu};
 
 const SERVICES: usize = 7;
 const SEED: u64 = 9;
@@ -87,51 +86,6 @@ impl Fixture {
     fn log(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.log"))
     }
-}
-
-/// Produce `lines` (`key<TAB>value`) to `topic` with kcat.
-fn kcat_produce(kcat: &Path, dir: &Path, brokers: &str, topic: &str, lines: &[String]) {
-    let file = dir.join("produce.txt");
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
-    let o = Command::new(kcat)
-        .args(["-P", "-b", brokers, "-t", topic, "-K", "\t", "-l"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "kcat -P: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// Every record of `topic` read by kcat, as kcat's JSON envelope (`-J`).
-fn kcat_consume(kcat: &Path, brokers: &str, topic: &str) -> Vec<serde_json::Value> {
-    let o = Command::new(kcat)
-        .args([
-            "-C",
-            "-b",
-            brokers,
-            "-t",
-            topic,
-            "-o",
-            "beginning",
-            "-e",
-            "-q",
-            "-J",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "kcat -C: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// The predictions of `topic`, read by kcat (also kept in `dir`, for a

@@ -64,6 +64,51 @@ pub(crate) fn partitions_with_data(brokers: &str, topic: &str, partitions: i32) 
         .count()
 }
 
+/// Produce `lines` (`key<TAB>value`) to `topic` with kcat.
+pub(crate) fn kcat_produce(kcat: &Path, dir: &Path, brokers: &str, topic: &str, lines: &[String]) {
+    let file = dir.join("produce.txt");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let o = Command::new(kcat)
+        .args(["-P", "-b", brokers, "-t", topic, "-K", "\t", "-l"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "kcat -P: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every record of `topic` read by kcat, as kcat's JSON envelope (`-J`).
+pub(crate) fn kcat_consume(kcat: &Path, brokers: &str, topic: &str) -> Vec<serde_json::Value> {
+    let o = Command::new(kcat)
+        .args([
+            "-C",
+            "-b",
+            brokers,
+            "-t",
+            topic,
+            "-o",
+            "beginning",
+            "-e",
+            "-q",
+            "-J",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "kcat -C: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// A free TCP port on 127.0.0.1.
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
