@@ -132,8 +132,10 @@ impl Remediator {
 
     /// Rebuild memory from an audit log: handled issues, cooldowns, the
     /// rate window, breakers. An action `Started` but never `Finished`
-    /// (a crash in between) counts as run: it is not repeated.
-    pub fn restore(&mut self, entries: &[Entry]) {
+    /// (a crash in between) counts as run: it is not repeated, and its
+    /// `Finished` line, result `interrupted`, is returned to be recorded.
+    pub fn restore(&mut self, entries: &[Entry]) -> Vec<Step> {
+        let mut open: Vec<&Entry> = Vec::new();
         for e in entries {
             let o = &e.outcome;
             self.handled.insert(o.issue_id.clone());
@@ -142,8 +144,16 @@ impl Remediator {
                 Phase::Started => {
                     self.last_run.insert(key, o.ts);
                     self.recent.push_back(o.ts);
+                    open.push(e);
                 }
                 Phase::Finished => {
+                    open.retain(|s| {
+                        (&s.outcome.issue_id, s.outcome.action, s.step)
+                            != (&o.issue_id, o.action, e.step)
+                    });
+                    if o.result == ActionResult::Interrupted {
+                        continue;
+                    }
                     let b = self.breakers.entry(key).or_default();
                     if o.result == ActionResult::Succeeded {
                         *b = Breaker::default();
@@ -157,6 +167,27 @@ impl Remediator {
                 Phase::Skipped | Phase::Verified => {}
             }
         }
+        open.into_iter()
+            .map(|s| {
+                let mut o = s.outcome.clone();
+                o.id = content_id(&[
+                    &o.issue_id,
+                    &action_name(o.action),
+                    &s.step.to_string(),
+                    "finished",
+                ]);
+                o.result = ActionResult::Interrupted;
+                o.detail =
+                    "the remediator stopped while this action ran: result unknown, not repeated"
+                        .into();
+                Step::Record {
+                    phase: Phase::Finished,
+                    kind: s.kind,
+                    step: s.step,
+                    outcome: o,
+                }
+            })
+            .collect()
     }
 
     /// Handle one event at `now`.

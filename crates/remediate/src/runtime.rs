@@ -164,7 +164,7 @@ impl Runtime {
 pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Counts, Error> {
     let (audit, past) = AuditLog::open(&opts.audit)?;
     let mut engine = Remediator::new(policy.clone(), opts.enabled);
-    engine.restore(&past);
+    let interrupted = engine.restore(&past);
     if !opts.enabled {
         tracing::warn!("RELIABILITY_ENGINE_ENABLED=false: no action will be executed");
     }
@@ -211,6 +211,12 @@ pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Count
     {
         rt.publish(&e.outcome);
     }
+    for step in &interrupted {
+        if let Step::Record { outcome, .. } = step {
+            tracing::warn!(issue = %outcome.issue_id, service = %outcome.service, action = ?outcome.action, "an action was interrupted by the last stop: recorded, not repeated");
+        }
+    }
+    rt.apply(interrupted)?;
     let mut next_tick = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) && rt.running == 0 {

@@ -304,7 +304,33 @@ fn a_restarted_remediator_repeats_no_action() {
     drop((log, r));
     let (_, past) = AuditLog::open(&path).unwrap();
     let mut again = Remediator::new(policy(|_| {}), true);
-    again.restore(&past);
+    let interrupted = again.restore(&past);
+    // The unfinished action gets its Finished line, result interrupted.
+    assert_eq!(interrupted.len(), 1);
+    let Step::Record { phase, outcome, .. } = &interrupted[0] else {
+        panic!("{interrupted:?}")
+    };
+    assert_eq!(*phase, Phase::Finished);
+    assert_eq!(outcome.result, ActionResult::Interrupted);
+    assert_eq!(outcome.issue_id, "x");
+    // Once recorded, the next start has nothing left to close.
+    let (mut log, _) = AuditLog::open(&path).unwrap();
+    if let Step::Record {
+        phase,
+        kind,
+        step,
+        outcome,
+    } = &interrupted[0]
+    {
+        log.append(*phase, *kind, *step, outcome).unwrap();
+    }
+    drop(log);
+    let (_, past) = AuditLog::open(&path).unwrap();
+    assert!(
+        Remediator::new(policy(|_| {}), true)
+            .restore(&past)
+            .is_empty()
+    );
     // The same event redelivered, and a related one inside the cooldown.
     assert!(
         again

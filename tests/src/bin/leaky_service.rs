@@ -11,8 +11,10 @@
 //! reaches the limit it "dies of OOM": appends that to `--status` and exits
 //! with code 137.
 //!
-//! Also: `leaky_service record FILE ARGS...` appends `ARGS` as one line to
-//! `FILE` (an action that leaves a trace the test can count).
+//! Also: `leaky_service record [--hold-ms N] FILE ARGS...` appends `ARGS`
+//! as one line to `FILE` (an action that leaves a trace the test can
+//! count), then waits N ms before it exits (an action still running when
+//! the test kills the remediator).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,8 +48,12 @@ fn append(path: &PathBuf, line: &str) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("record") {
-        let file = PathBuf::from(&args[1]);
-        append(&file, &args[2..].join(" "));
+        let (hold_ms, rest) = match args.get(1).map(String::as_str) {
+            Some("--hold-ms") => (args[2].parse().unwrap_or(0), &args[3..]),
+            _ => (0, &args[1..]),
+        };
+        append(&PathBuf::from(&rest[0]), &rest[1..].join(" "));
+        std::thread::sleep(Duration::from_millis(hold_ms));
         return;
     }
     let service = arg(&args, "--service").unwrap_or_else(|| "leaky".into());

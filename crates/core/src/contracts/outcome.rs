@@ -27,6 +27,9 @@ pub enum ActionResult {
     Failed,
     /// The executor did not finish within its timeout.
     TimedOut,
+    /// The remediator stopped (crash, kill) while the action ran: its
+    /// result is unknown. Recorded at the next start; never repeated.
+    Interrupted,
     /// Not executed: shadow mode, kill switch, disabled service, cooldown,
     /// rate limit or open circuit breaker (see `detail`).
     Skipped,
