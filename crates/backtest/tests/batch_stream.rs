@@ -30,6 +30,7 @@ fn batch_replay_and_record_by_record_streaming_give_identical_events() {
         &pipeline,
         model.clone(),
         &history,
+        &[],
         &ReplayOptions::default(),
     )
     .unwrap();

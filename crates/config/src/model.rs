@@ -136,6 +136,44 @@ pub struct Models {
     /// Trained anomaly models.
     #[serde(default)]
     pub anomaly: AnomalyConfig,
+    /// Log template mining and the log-anomaly detector (needs
+    /// `sources.logs`).
+    #[serde(default)]
+    pub logs: LogModelConfig,
+}
+
+/// Log template mining per service, the per-minute log features it feeds
+/// into the windows (`log_lines_per_s`, `log_error_rate`, `log_warn_rate`,
+/// `log_new_template_rate`, `log_template_js`, `log_top_template_share`)
+/// and the log-anomaly detector over them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LogModelConfig {
+    /// Whether log records are mined and scored.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Regexes whose matches are variable parts (`<*>`), applied before
+    /// tokenising, e.g. `blk_-?\d+`.
+    #[serde(default)]
+    pub masks: Vec<String>,
+    /// Log history a service needs before its anomalies are reported
+    /// (templates and rates must settle first).
+    #[serde(default = "default_log_warmup")]
+    pub warmup: HumanDuration,
+}
+
+impl Default for LogModelConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            masks: Vec::new(),
+            warmup: default_log_warmup(),
+        }
+    }
+}
+
+fn default_log_warmup() -> HumanDuration {
+    HumanDuration::from_secs(1800)
 }
 
 /// A capacity-like metric and the limit it runs into.

@@ -323,6 +323,27 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
             }
         }
     }
+    for (i, m) in c.models.logs.masks.iter().enumerate() {
+        if let Err(e) = regex::Regex::new(m) {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            bad(
+                format!("models.logs.masks[{i}]"),
+                format!("not a valid regex: {first}"),
+            );
+        }
+    }
+    if c.models.logs.warmup.is_zero() && c.models.logs.enabled {
+        bad(
+            "models.logs.warmup".into(),
+            "must be greater than zero".into(),
+        );
+    }
     if let Some(cycle) = find_cycle(c) {
         bad(
             "services".into(),

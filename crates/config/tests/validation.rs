@@ -24,6 +24,8 @@ features:
     - { name: 1m, length: 1m, panes: 7 }
     - { name: 5s, length: 5s, panes: 1 }
   expected_interval: 10s
+models:
+  logs: { masks: ["blk_\\d+", "(unclosed"] }
 thresholds:
   probability: 1.5
 services:
@@ -56,6 +58,7 @@ services:
         "services.api.limits.memory_bytes",
         "services.api.limits.disk_bytes",
         "services.db.slo.error_rate",
+        "models.logs.masks[1]",
         "services",
     ] {
         assert!(paths.contains(&want), "missing {want} in {got:#?}");
@@ -68,6 +71,10 @@ services:
     assert!(
         got.iter().any(|p| p.contains("unknown service \"ghost\"")),
         "{got:#?}"
+    );
+    assert!(
+        !paths.contains(&"models.logs.masks[0]"),
+        "a valid mask is not a problem: {got:#?}"
     );
 }
 

@@ -283,4 +283,34 @@ mod tests {
         let e = decode::<PredictedIssue>(json.as_bytes()).unwrap_err();
         assert_eq!(e.field(), Some("probability"));
     }
+
+    #[test]
+    fn log_levels_are_read_in_the_spellings_shippers_write() {
+        use crate::contracts::LogLevel as L;
+        for (written, level) in [
+            ("warning", L::Warn),
+            ("WARN", L::Warn),
+            ("err", L::Error),
+            ("ERROR", L::Error),
+            ("crit", L::Fatal),
+            ("emerg", L::Fatal),
+            ("notice", L::Info),
+            ("info", L::Info),
+            ("DEBUG", L::Debug),
+        ] {
+            let json = format!(
+                r#"{{"ts":"2026-01-01T00:00:00Z","service":"api","level":"{written}","message":"m"}}"#
+            );
+            assert_eq!(
+                decode_log(json.as_bytes()).unwrap().level,
+                level,
+                "{written}"
+            );
+        }
+        let bad = r#"{"ts":"2026-01-01T00:00:00Z","service":"api","level":"loud","message":"m"}"#;
+        assert_eq!(
+            decode_log(bad.as_bytes()).unwrap_err().field(),
+            Some("level")
+        );
+    }
 }

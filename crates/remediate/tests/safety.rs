@@ -73,6 +73,7 @@ fn issue(id: &str, service: &str, status: IssueStatus) -> PredictedIssue {
             version: "1".into(),
         },
         recommended_action: Some(RecommendedAction::Restart),
+        log: None,
     }
 }
 

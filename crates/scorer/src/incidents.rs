@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{
-    Evidence, FailureInterval, IssueKind, IssueStatus, ModelRef, PredictedIssue, RecommendedAction,
-    Severity,
+    Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
+    RecommendedAction, Severity,
 };
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +57,8 @@ pub struct Signal {
     pub model: ModelRef,
     /// Advised action.
     pub recommended_action: Option<RecommendedAction>,
+    /// The log template behind a log anomaly.
+    pub log: Option<LogEvidence>,
 }
 
 /// Thresholds of the tracker (from the pipeline's `thresholds` section).
@@ -162,6 +164,7 @@ impl IncidentTracker {
             next.predicted_failure_at = s.predicted_failure_at;
             next.failure_interval = s.failure_interval;
             next.evidence = s.evidence;
+            next.log = s.log.or(next.log);
             next.root_cause_service = s.root_cause_service.or(next.root_cause_service);
             if !materially_changed(prev, &next) {
                 return None;
@@ -210,6 +213,7 @@ impl IncidentTracker {
             root_cause_service: s.root_cause_service,
             model: s.model,
             recommended_action: s.recommended_action,
+            log: s.log,
         };
         self.open.insert(k, issue.clone());
         Some(issue)
@@ -276,6 +280,7 @@ mod tests {
                 version: "1".into(),
             },
             recommended_action: Some(RecommendedAction::Restart),
+            log: None,
         }
     }
 

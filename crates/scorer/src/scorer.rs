@@ -24,7 +24,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_config::PipelineConfig;
 use forewarn_core::SeriesKey;
 use forewarn_core::contracts::{
-    Evidence, FailureInterval, IssueKind, MetricSample, ModelRef, OptimizationEvent,
+    Evidence, FailureInterval, IssueKind, LogRecord, MetricSample, ModelRef, OptimizationEvent,
     OptimizationKind, PredictedIssue, RecommendedAction,
 };
 use forewarn_features::engine::EngineRejected;
@@ -40,6 +40,7 @@ use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
 use serde::{Deserialize, Serialize};
 
 use crate::incidents::{IncidentPolicy, IncidentTracker, Signal};
+use crate::logs::{Belief, LOG_FEATURES, Logs};
 use crate::optimize::{self, Advice, Advisor, DAY_MS, OVER_PROVISIONED_HOURS};
 use crate::root_cause::DependencyGraph;
 
@@ -187,6 +188,11 @@ const UNIVARIATE_FLOOR: f64 = 0.95;
 /// 0.9 threshold for 7 minutes and resolves about 17 minutes later.
 const UNIVARIATE_DECAY_PER_MIN: f64 = 0.01;
 
+/// How fast a log-anomaly probability decays between minutes: a minute at
+/// 1.0 stays over the default 0.9 threshold for two minutes (past the
+/// tracker's one-minute minimum) and resolves four minutes later.
+const LOG_DECAY_PER_MIN: f64 = 0.05;
+
 /// State of one (service, instance).
 #[derive(Debug, Clone)]
 struct InstanceState {
@@ -306,6 +312,8 @@ pub struct Scorer {
     longest_ms: i64,
     /// Feature positions within a window.
     at: FeatureAt,
+    /// Log mining, features and beliefs, when the pipeline reads logs.
+    logs: Option<Logs>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -507,6 +515,11 @@ impl Scorer {
             .max_by_key(|(_, w)| w.pane_ms * w.panes)
             .map_or(0, |(i, _)| i);
         let longest_ms = spec.windows.get(longest).map_or(0, |w| w.pane_ms * w.panes);
+        let lc = &pipeline.models.logs;
+        let logs = match (&pipeline.sources.logs, lc.enabled) {
+            (Some(_), true) => Some(Logs::new(&lc.masks, lc.warmup.as_millis())?),
+            _ => None,
+        };
         Ok(Self {
             horizon_s: pipeline.models.trend.horizon.as_secs_f64(),
             min_history_ms: pipeline.models.trend.min_history.as_millis(),
@@ -526,6 +539,7 @@ impl Scorer {
             longest,
             longest_ms,
             at,
+            logs,
             pipeline,
             model,
             opts,
@@ -547,6 +561,140 @@ impl Scorer {
     /// over the series cap) is returned as the error and changes nothing
     /// else.
     pub fn on_metric(&mut self, s: &MetricSample, out: &mut Events) -> Result<(), EngineRejected> {
+        self.sample(s, out, true)
+    }
+
+    /// Apply one log record: counted in its service's open minute; when
+    /// it closes that minute, the minute's log features go into the
+    /// windows as series of the service (instance "", see
+    /// [`crate::logs::LOG_FEATURES`]) and the log-anomaly detector judges
+    /// it. Does nothing when the pipeline has no `sources.logs` or
+    /// `models.logs.enabled` is false.
+    pub fn on_log(&mut self, r: &LogRecord, out: &mut Events) {
+        let Some(logs) = self.logs.as_mut() else {
+            return;
+        };
+        let Some((minute, belief)) = logs.push(r) else {
+            return;
+        };
+        let mut s = MetricSample {
+            schema_version: forewarn_core::SCHEMA_VERSION,
+            ts: ts_of(minute.end_ms),
+            service: r.service.clone(),
+            instance: String::new(),
+            metric: String::new(),
+            value: 0.0,
+            labels: BTreeMap::new(),
+        };
+        for (name, v) in LOG_FEATURES.iter().zip(minute.features) {
+            s.metric.clear();
+            s.metric.push_str(name);
+            s.value = v;
+            // Refused only when late or over the series cap; the belief
+            // below does not depend on it.
+            let _ = self.sample(&s, out, false);
+        }
+        self.log_anomaly(&r.service, minute.end_ms, belief, out);
+    }
+
+    /// Hold the log belief of `service` (it decays 0.05 a minute, so a
+    /// one-minute spike lasts past the tracker's minimum duration) and
+    /// pass it on with its evidence: the log features, the template behind
+    /// it with example lines, and the service's other open incidents.
+    fn log_anomaly(
+        &mut self,
+        service: &str,
+        end_ms: i64,
+        belief: Option<Belief>,
+        out: &mut Events,
+    ) {
+        let Some(b) = belief else { return };
+        let threshold = self.policy.threshold(IssueKind::LogAnomaly);
+        let Some(st) = self.logs.as_mut().and_then(|l| l.service_mut(service)) else {
+            return;
+        };
+        let minutes = (end_ms - st.held_ms).max(0) as f64 / 60_000.0;
+        let decayed = st.held - LOG_DECAY_PER_MIN * minutes;
+        if b.probability >= decayed {
+            st.held = b.probability;
+            st.why = Some(b);
+        } else {
+            st.held = decayed;
+        }
+        st.held_ms = end_ms;
+        let (probability, was) = (st.held, st.engaged);
+        let Some(why) = st.why.clone() else { return };
+        let (emit, engaged) = self.worth_emitting(IssueKind::LogAnomaly, probability, was);
+        if let Some(st) = self.logs.as_mut().and_then(|l| l.service_mut(service)) {
+            st.engaged = engaged;
+        }
+        if !emit {
+            return;
+        }
+        let total: f64 = why.parts.iter().map(|p| p.3).sum::<f64>().max(1e-9);
+        let mut evidence: Vec<Evidence> = why
+            .parts
+            .iter()
+            .map(|(feature, value, baseline, strength)| Evidence {
+                feature: feature.clone(),
+                value: *value,
+                baseline: Some(*baseline),
+                contribution: strength / total,
+            })
+            .collect();
+        let mut related: Vec<&PredictedIssue> = self
+            .tracker
+            .open()
+            .filter(|i| i.service == service && i.kind != IssueKind::LogAnomaly)
+            .collect();
+        related.sort_by(|a, b| a.id.cmp(&b.id));
+        evidence.extend(related.into_iter().map(|i| {
+            let kind = serde_json::to_value(i.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let target = if i.instance.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", i.instance)
+            };
+            Evidence {
+                feature: format!("open_issue.{kind}{target}"),
+                value: i.probability,
+                baseline: None,
+                contribution: 0.0,
+            }
+        }));
+        let signal = Signal {
+            kind: IssueKind::LogAnomaly,
+            service: service.to_string(),
+            instance: String::new(),
+            subject: None,
+            ts: ts_of(end_ms),
+            probability,
+            predicted_failure_at: None,
+            failure_interval: None,
+            horizon_s: self.horizon_s,
+            evidence,
+            root_cause_service: None,
+            model: ModelRef {
+                name: format!("{}/logs", self.opts.model_ref.name),
+                version: self.opts.model_ref.version.clone(),
+            },
+            recommended_action: Some(RecommendedAction::Notify),
+            // The template of the minute the belief comes from, when that
+            // minute was anomalous.
+            log: why.log.filter(|_| why.probability >= threshold),
+        };
+        self.emit(signal, out);
+    }
+
+    fn sample(
+        &mut self,
+        s: &MetricSample,
+        out: &mut Events,
+        cluster: bool,
+    ) -> Result<(), EngineRejected> {
         let ts = s.ts.timestamp_millis();
         let Self {
             engine,
@@ -643,7 +791,9 @@ impl Scorer {
         if let Some(u) = detector {
             self.univariate(u as usize, s, ts, out);
         }
-        self.cluster(inst, ts, out);
+        if cluster {
+            self.cluster(inst, ts, out);
+        }
         Ok(())
     }
 
@@ -691,6 +841,7 @@ impl Scorer {
                 version: self.opts.model_ref.version.clone(),
             },
             recommended_action: Some(RecommendedAction::Notify),
+            log: None,
         };
         self.emit(signal, out);
     }
@@ -889,6 +1040,7 @@ impl Scorer {
                 version: self.opts.model_ref.version.clone(),
             },
             recommended_action: Some(action),
+            log: None,
         };
         self.emit(signal, out);
         engaged
@@ -1010,6 +1162,7 @@ impl Scorer {
                 version: self.opts.model_ref.version.clone(),
             },
             recommended_action: Some(RecommendedAction::Notify),
+            log: None,
         };
         self.emit(signal, out);
     }

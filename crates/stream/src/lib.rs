@@ -29,6 +29,7 @@ use rdkafka::config::ClientConfig;
 
 pub mod checkpoint;
 pub mod metrics;
+mod order;
 mod publish;
 pub mod runner;
 mod worker;

@@ -20,6 +20,8 @@
 //! | `forewarn_partitions_assigned` | gauge | partitions this process owns |
 //! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |
 //! | `forewarn_partitions_restored_total{how}` | counter | partitions resumed warm or started cold |
+//! | `forewarn_records_replayed_total` | counter | records read again after their partition's state (skipped) |
+//! | `forewarn_offset_gaps_total{how}` | counter | records handed out past the partition's next offset: `repaired` by seeking back, or `accepted` (the broker has no records there) |
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -112,6 +114,10 @@ pub struct Stats {
     pub checkpoint_bytes: Counter,
     /// Partitions taken on, warm or cold.
     pub restored: Family<HowLabel, Counter>,
+    /// Records read again that the state already holds (skipped).
+    pub replayed: Counter,
+    /// Gaps in a partition's offsets, repaired or accepted.
+    pub offset_gaps: Family<HowLabel, Counter>,
     /// Wall-clock ms of the consumer loop's last turn.
     pub(crate) heartbeat_ms: AtomicI64,
     /// Whether the consumer has joined its group and not begun to stop.
@@ -156,6 +162,8 @@ impl Stats {
             checkpoints: Counter::default(),
             checkpoint_bytes: Counter::default(),
             restored: Family::default(),
+            replayed: Counter::default(),
+            offset_gaps: Family::default(),
             heartbeat_ms: AtomicI64::new(0),
             ready: AtomicBool::new(false),
             latencies: keep_latencies.then(|| Mutex::new(Latencies::default())),
@@ -233,6 +241,16 @@ impl Stats {
             "partitions_restored",
             "Partitions taken on, warm (from a checkpoint) or cold",
             s.restored.clone(),
+        );
+        r.register(
+            "records_replayed",
+            "Records read again that the partition's state already holds (skipped)",
+            s.replayed.clone(),
+        );
+        r.register(
+            "offset_gaps",
+            "Records handed out past the partition's next offset: repaired by seeking back, or accepted (the broker has none there)",
+            s.offset_gaps.clone(),
         );
         Self { registry, ..s }
     }

@@ -17,7 +17,7 @@ use forewarn_models::artifact::Model;
 use forewarn_scorer::ScorerOptions;
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
-use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 
 use crate::metrics::Stats;
@@ -155,8 +155,22 @@ pub fn run(
         }
         match consumer.poll(Duration::from_millis(50)) {
             Some(Ok(m)) => {
-                if let Err(e) = consumer.context().worker().handle(&m) {
-                    break Err(e);
+                let handled = consumer.context().worker().handle(&m);
+                drop(m);
+                match handled {
+                    Ok(None) => {}
+                    Ok(Some(s)) => {
+                        let to = Offset::Offset(s.offset);
+                        if let Err(e) =
+                            consumer.seek(&s.topic, s.partition, to, Duration::from_secs(10))
+                        {
+                            break Err(Error::Kafka(format!(
+                                "seek {}/{} to {}: {e}",
+                                s.topic, s.partition, s.offset
+                            )));
+                        }
+                    }
+                    Err(e) => break Err(e),
                 }
             }
             Some(Err(e)) => tracing::warn!("consumer: {e}"),

@@ -29,6 +29,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::checkpoint::{self, PartitionCheckpoint};
 use crate::metrics::{PartitionLabel, ReasonLabel, Stats, TopicLabel, now_ms};
+use crate::order::{self, Gap, Order, Repair};
 use crate::publish::{Kind, Publisher};
 use crate::{Error, ScoreOptions, Topics};
 use forewarn_kafka::dead_letter_headers;
@@ -41,8 +42,18 @@ struct Partition {
     scorer: Scorer,
     /// Next offset to read, per source topic.
     next: BTreeMap<String, i64>,
+    /// Gaps being repaired, per source topic.
+    repair: BTreeMap<String, Repair>,
     /// Read anything since the last checkpoint.
     dirty: bool,
+}
+
+/// Where a consumer must seek to before the next poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seek {
+    pub(crate) topic: String,
+    pub(crate) partition: i32,
+    pub(crate) offset: i64,
 }
 
 /// The consumer loop's state: owned partitions, the producer, the models.
@@ -167,6 +178,7 @@ impl Worker {
                     Partition {
                         scorer,
                         next: cp.offsets.into_iter().collect(),
+                        repair: BTreeMap::new(),
                         dirty: false,
                     }
                 }
@@ -182,6 +194,7 @@ impl Worker {
                     Partition {
                         scorer: self.fresh()?,
                         next: BTreeMap::new(),
+                        repair: BTreeMap::new(),
                         dirty: false,
                     }
                 }
@@ -240,8 +253,57 @@ impl Worker {
         r
     }
 
-    /// Handle one record.
-    pub(crate) fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<(), Error> {
+    /// Place a record against its partition's next offset (see
+    /// [`crate::order`]), counting replays and gaps.
+    fn order(&mut self, topic: &str, p: i32, offset: i64) -> Order {
+        let Some(part) = self.parts.get_mut(&p) else {
+            return Order::Next;
+        };
+        let Some(&next) = part.next.get(topic) else {
+            return Order::Next;
+        };
+        let (order, repair, gap) = order::place(next, part.repair.remove(topic), offset);
+        if let Some(r) = repair {
+            part.repair.insert(topic.to_string(), r);
+        }
+        match (order, gap) {
+            (Order::Replay, _) => {
+                self.stats.replayed.inc();
+            }
+            (Order::SeekTo(_), _) if repair.is_some_and(|r| r.back == 1) => {
+                tracing::info!(
+                    topic,
+                    partition = p,
+                    next,
+                    offset,
+                    "records skipped by the consumer; reading them again"
+                );
+            }
+            (_, Some(Gap::Repaired)) => {
+                tracing::info!(topic, partition = p, next, "offset gap repaired");
+            }
+            (_, Some(Gap::Accepted)) => tracing::warn!(
+                topic,
+                partition = p,
+                next,
+                offset,
+                "offsets {next}..{offset} are not served by the broker; going on without them"
+            ),
+            _ => {}
+        }
+        if let Some(g) = gap {
+            self.stats
+                .offset_gaps
+                .get_or_create(&crate::metrics::HowLabel {
+                    how: g.label().into(),
+                })
+                .inc();
+        }
+        order
+    }
+
+    /// Handle one record; `Some` when the consumer must seek first (a gap).
+    pub(crate) fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<Option<Seek>, Error> {
         let (topic, p, offset) = (m.topic(), m.partition(), m.offset());
         let source_ms = m.timestamp().to_millis().unwrap_or(0);
         let payload = m.payload().unwrap_or_default();
@@ -257,7 +319,18 @@ impl Worker {
                 offset,
                 "record of a partition not owned; left to its owner"
             );
-            return Ok(());
+            return Ok(None);
+        }
+        match self.order(topic, p, offset) {
+            Order::Next => {}
+            Order::Replay => return Ok(None),
+            Order::SeekTo(o) => {
+                return Ok(Some(Seek {
+                    topic: topic.to_string(),
+                    partition: p,
+                    offset: o,
+                }));
+            }
         }
         self.stats.consumed(topic);
         if payload.is_empty() {
@@ -286,8 +359,10 @@ impl Worker {
             }
         } else {
             match forewarn_core::decode::decode_log(payload) {
-                Ok(_) => {
+                Ok(record) => {
                     self.stats.logs_decoded.inc();
+                    let part = self.parts.get_mut(&p).expect("inserted above");
+                    part.scorer.on_log(&record, &mut self.out);
                 }
                 Err(e) => {
                     let reason = e.to_string();
@@ -305,7 +380,7 @@ impl Worker {
             self.stats.record_latency.observe(s);
             self.stats.record_record_latency(s);
         }
-        Ok(())
+        Ok(None)
     }
 
     fn dead_letter(

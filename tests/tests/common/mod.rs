@@ -120,7 +120,7 @@ pub(crate) fn free_port() -> u16 {
 
 /// A tool the test needs: found, skipped with a notice, or (CI=true) a
 /// failure, because CI must never skip these tests silently.
-fn required(path: Option<PathBuf>, what: &str) -> Option<PathBuf> {
+pub(crate) fn required(path: Option<PathBuf>, what: &str) -> Option<PathBuf> {
     if let Some(p) = path.filter(|p| p.is_file()) {
         return Some(p);
     }

@@ -1,7 +1,8 @@
-//! Replay metric history through the production scorer in event time: the
-//! series are merged by timestamp (a k-way merge, so memory stays that of
-//! the history) and each sample goes through [`Scorer::on_metric`], exactly
-//! as the Kafka consumer feeds it.
+//! Replay metric history (and log records, when there are any) through the
+//! production scorer in event time: the series are merged by timestamp (a
+//! k-way merge, so memory stays that of the history) and each sample goes
+//! through [`Scorer::on_metric`], each log record through
+//! [`Scorer::on_log`], exactly as the Kafka consumer feeds them.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -11,7 +12,7 @@ use std::time::Instant;
 use chrono::DateTime;
 use forewarn_config::PipelineConfig;
 use forewarn_core::contracts::OptimizationEvent;
-use forewarn_core::contracts::{MetricSample, PredictedIssue};
+use forewarn_core::contracts::{LogRecord, MetricSample, PredictedIssue};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 use forewarn_train::History;
@@ -93,11 +94,14 @@ pub fn samples_in_time_order(history: &History) -> impl Iterator<Item = MetricSa
     })
 }
 
-/// Replay `history` through a fresh scorer for `pipeline` and `model`.
+/// Replay `history` through a fresh scorer for `pipeline` and `model`,
+/// with `logs` (in event-time order; each goes in before the metric
+/// samples of its timestamp and later).
 pub fn replay(
     pipeline: &PipelineConfig,
     model: Model,
     history: &History,
+    logs: &[LogRecord],
     opts: &ReplayOptions,
 ) -> Result<Replay, String> {
     let started = Instant::now();
@@ -105,7 +109,11 @@ pub fn replay(
     let bar = progress_bar(opts.progress, history.samples(), "replaying");
     let mut events = Events::default();
     let (mut samples, mut rejected) = (0u64, 0u64);
+    let mut logs = logs.iter().peekable();
     for s in samples_in_time_order(history) {
+        while let Some(l) = logs.next_if(|l| l.ts <= s.ts) {
+            scorer.on_log(l, &mut events);
+        }
         samples += 1;
         if samples % 65_536 == 0 {
             bar.set_position(samples);
@@ -113,6 +121,9 @@ pub fn replay(
         if scorer.on_metric(&s, &mut events).is_err() {
             rejected += 1;
         }
+    }
+    for l in logs {
+        scorer.on_log(l, &mut events);
     }
     bar.finish_and_clear();
     let alerts = events.issues.iter().filter_map(Alert::from_event).collect();

@@ -172,6 +172,28 @@ pub struct PredictedIssue {
     /// What to do about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommended_action: Option<RecommendedAction>,
+    /// For log anomalies: the log template most behind it, with example
+    /// lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogEvidence>,
+}
+
+/// The log template behind a log anomaly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogEvidence {
+    /// Stable template id (16 hex digits), the same across restarts.
+    pub template_id: String,
+    /// The template text, variable parts as `<*>`.
+    pub template: String,
+    /// Lines of this template in the minute that decided.
+    pub count: u64,
+    /// Its usual count per minute (the service's baseline).
+    pub baseline: f64,
+    /// Whether the template was first seen in that minute.
+    pub new: bool,
+    /// Up to three lines of it from that minute, as written.
+    pub examples: Vec<String>,
 }
 
 impl PredictedIssue {

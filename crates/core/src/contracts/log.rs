@@ -8,23 +8,42 @@ use serde::{Deserialize, Serialize};
 
 use super::default_schema_version;
 
-/// Severity of a log line.
+/// Severity of a log line. Written lowercase; read also in the spellings
+/// shippers use: syslog's severity names (`emerg`, `alert`, `crit`, `err`,
+/// `warning`, `notice`, as rsyslog's `syslogseverity-text` writes them)
+/// and upper case (`ERROR`, `WARN`, `WARNING`, ...).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     /// Verbose diagnostics.
+    #[serde(alias = "TRACE")]
     Trace,
     /// Debugging output.
+    #[serde(alias = "DEBUG")]
     Debug,
     /// Normal operation.
+    #[serde(alias = "INFO", alias = "notice", alias = "NOTICE")]
     Info,
     /// Something unexpected that the service handled.
+    #[serde(alias = "WARN", alias = "warning", alias = "WARNING")]
     Warn,
     /// A failed operation.
+    #[serde(alias = "ERROR", alias = "err", alias = "ERR")]
     Error,
     /// The service cannot go on.
+    #[serde(
+        alias = "FATAL",
+        alias = "crit",
+        alias = "CRIT",
+        alias = "critical",
+        alias = "CRITICAL",
+        alias = "alert",
+        alias = "ALERT",
+        alias = "emerg",
+        alias = "EMERG"
+    )]
     Fatal,
 }
 

@@ -12,8 +12,8 @@ mod optimization;
 mod outcome;
 
 pub use issue::{
-    Evidence, FailureInterval, IssueKind, IssueStatus, ModelRef, PredictedIssue, RecommendedAction,
-    Severity,
+    Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
+    RecommendedAction, Severity,
 };
 pub use log::{LogLevel, LogRecord};
 pub use metric::MetricSample;

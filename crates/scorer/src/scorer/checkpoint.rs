@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{InstanceState, Scorer, ScorerOptions, SeriesState, TrendTrack, Univariate};
 use crate::incidents::IncidentTracker;
+use crate::logs::LogsState;
 use crate::optimize::Advisor;
 use forewarn_config::PipelineConfig;
 use forewarn_models::artifact::Model;
@@ -28,6 +29,9 @@ pub struct ScorerState {
     instances: Vec<InstanceEntry>,
     tracker: IncidentTracker,
     advisor: Advisor,
+    /// Template miners and per-service log minutes and baselines.
+    #[serde(default)]
+    logs: Option<LogsState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +110,7 @@ impl Scorer {
             instances,
             tracker: self.tracker.clone(),
             advisor: self.advisor.clone(),
+            logs: self.logs.as_ref().map(|l| l.state()),
         }
     }
 
@@ -162,6 +167,9 @@ impl Scorer {
         }
         s.tracker = state.tracker;
         s.advisor = state.advisor;
+        if let (Some(logs), Some(st)) = (s.logs.as_mut(), state.logs) {
+            logs.restore(st)?;
+        }
         Ok((s, done))
     }
 

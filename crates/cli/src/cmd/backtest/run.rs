@@ -33,6 +33,11 @@ pub(crate) struct Args {
     /// The labels [default: `labels.json` in the first `--data` directory].
     #[arg(long, value_name = "FILE")]
     labels: Option<PathBuf>,
+    /// Log records, one JSON log-record per line, replayed with the
+    /// metrics when the pipeline reads logs [default: `logs.jsonl` in the
+    /// first `--data` directory, when there is one].
+    #[arg(long, value_name = "FILE")]
+    logs: Option<PathBuf>,
     /// Where to write the reports.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -71,6 +76,24 @@ fn scores(s: &Summary) -> serde_json::Value {
     })
 }
 
+/// Log records of a JSONL file, in event-time order (stable). A line that
+/// is not a log record is an error naming the line.
+fn read_logs(path: &std::path::Path) -> anyhow::Result<Vec<forewarn_core::contracts::LogRecord>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("while reading {}", path.display()))?;
+    let mut logs = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            forewarn_core::decode::decode_log(l.as_bytes())
+                .with_context(|| format!("{}:{}: not a log record", path.display(), i + 1))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    logs.sort_by_key(|l| l.ts);
+    Ok(logs)
+}
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let pipeline = super::super::load_pipeline(&args.pipeline)?;
@@ -96,8 +119,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         progress: !args.no_progress,
     };
+    let logs_path = args.logs.clone().or_else(|| {
+        args.data
+            .first()
+            .map(|d| d.join("logs.jsonl"))
+            .filter(|p| p.is_file())
+    });
+    let logs = match (&logs_path, &pipeline.sources.logs) {
+        (Some(p), Some(_)) => read_logs(p)?,
+        _ => Vec::new(),
+    };
     let replay =
-        incidents::replay(&pipeline, model, &history, &opts).map_err(anyhow::Error::msg)?;
+        incidents::replay(&pipeline, model, &history, &logs, &opts).map_err(anyhow::Error::msg)?;
     let b = BaselineOptions::default();
     let stat = baselines::static_threshold(&pipeline, &history, &b);
     let z = baselines::zscore(&pipeline, &history, &b);

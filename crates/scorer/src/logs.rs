@@ -1,0 +1,371 @@
+//! Logs → per-minute features → log-anomaly beliefs, per service.
+//!
+//! Each log record's message goes through the service's template miner
+//! (`forewarn-logs`: masking, parse tree, stable template ids). Records
+//! are counted per service in event-time minutes; when a record of a later
+//! minute arrives, the open minute closes into [`Minute`]: lines, error and
+//! warn lines, never-seen templates (per second), the Jensen-Shannon
+//! divergence of the minute's template distribution from the service's
+//! baseline distribution, and the share of the most frequent template.
+//! The scorer pushes those as ordinary series (`log_error_rate`, ...) into
+//! its windows, and asks [`ServiceLog::belief`] how anomalous the minute
+//! was against the service's own exponentially weighted baselines (about
+//! an hour): each feature's excess maps to a probability, the strongest
+//! wins, and the template most behind the shift is named with examples.
+//!
+//! Minutes close on log records only, so log features do not depend on
+//! how the metrics topic interleaves with the logs topic.
+
+use std::collections::BTreeMap;
+
+use forewarn_core::contracts::{LogEvidence, LogLevel, LogRecord};
+use forewarn_logs::{MinerConfig, ServiceMiners, ServiceMinersState, TemplateId};
+use serde::{Deserialize, Serialize};
+
+/// Length of a log minute, ms.
+pub(crate) const MINUTE_MS: i64 = 60_000;
+
+/// Weight of the newest minute in the baselines (a ~1 h memory).
+const ALPHA: f64 = 1.0 / 60.0;
+
+/// Example lines kept per template per minute.
+const EXAMPLES: usize = 3;
+
+/// Baseline entries under this weight are dropped.
+const PRUNE: f64 = 1e-3;
+
+/// The per-minute series the log features are pushed as.
+pub const LOG_FEATURES: [&str; 6] = [
+    "log_lines_per_s",
+    "log_error_rate",
+    "log_warn_rate",
+    "log_new_template_rate",
+    "log_template_js",
+    "log_top_template_share",
+];
+
+/// An exponentially weighted mean and variance.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Ew {
+    mean: f64,
+    var: f64,
+    n: u32,
+}
+
+impl Ew {
+    fn update(&mut self, x: f64) {
+        if self.n == 0 {
+            self.mean = x;
+        } else {
+            let d = x - self.mean;
+            self.mean += ALPHA * d;
+            self.var = (1.0 - ALPHA) * (self.var + ALPHA * d * d);
+        }
+        self.n = self.n.saturating_add(1);
+    }
+
+    /// How many deviations `x` is above the mean; counts are Poisson-like,
+    /// so the deviation is at least the square root of the mean (plus one).
+    fn excess(&self, x: f64) -> f64 {
+        (x - self.mean) / (self.var + self.mean + 1.0).sqrt()
+    }
+}
+
+/// One closed minute of one service.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Minute {
+    /// End of the minute (event time, ms): the features' timestamp.
+    pub(crate) end_ms: i64,
+    /// The values of [`LOG_FEATURES`], in that order.
+    pub(crate) features: [f64; 6],
+}
+
+/// What a closed minute says about the service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Belief {
+    pub(crate) probability: f64,
+    /// (feature, value, baseline, strength) strongest first.
+    pub(crate) parts: Vec<(String, f64, f64, f64)>,
+    pub(crate) log: Option<LogEvidence>,
+}
+
+/// The open minute and the baselines of one service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct ServiceLog {
+    minute_ms: i64,
+    first_ms: i64,
+    lines: u32,
+    errors: u32,
+    warns: u32,
+    new: Vec<TemplateId>,
+    counts: BTreeMap<TemplateId, u32>,
+    examples: BTreeMap<TemplateId, Vec<String>>,
+    /// Per-template expected lines per minute.
+    baseline: BTreeMap<TemplateId, f64>,
+    lines_ew: Ew,
+    errors_ew: Ew,
+    warns_ew: Ew,
+    new_ew: Ew,
+    top_ew: Ew,
+    /// Belief held between minutes (decaying), when it was last set, and
+    /// the minute that set it (its evidence is reported while it holds).
+    pub(crate) held: f64,
+    pub(crate) held_ms: i64,
+    pub(crate) why: Option<Belief>,
+    /// Whether the tracker may hold state for this service's logs.
+    pub(crate) engaged: bool,
+}
+
+/// Every service's log state, with the template miners.
+#[derive(Debug, Clone)]
+pub(crate) struct Logs {
+    miners: ServiceMiners,
+    services: BTreeMap<String, ServiceLog>,
+    warmup_ms: i64,
+}
+
+/// Saved form of [`Logs`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LogsState {
+    miners: ServiceMinersState,
+    services: BTreeMap<String, ServiceLog>,
+}
+
+fn js_divergence(p: &BTreeMap<TemplateId, u32>, lines: f64, q: &BTreeMap<TemplateId, f64>) -> f64 {
+    let qt: f64 = q.values().sum();
+    if lines <= 0.0 || qt <= 0.0 {
+        return 0.0;
+    }
+    let term = |a: f64, m: f64| if a > 0.0 { a * (a / m).log2() } else { 0.0 };
+    let mut d = 0.0;
+    for (id, c) in p {
+        let a = f64::from(*c) / lines;
+        let b = q.get(id).copied().unwrap_or(0.0) / qt;
+        let m = 0.5 * (a + b);
+        d += 0.5 * term(a, m) + 0.5 * term(b, m);
+    }
+    for (id, w) in q {
+        if !p.contains_key(id) {
+            let b = w / qt;
+            d += 0.5 * term(b, 0.5 * b);
+        }
+    }
+    d.clamp(0.0, 1.0)
+}
+
+/// Maps an excess (in deviations) to a probability: nothing up to 3,
+/// certain from 6.
+fn from_excess(z: f64) -> f64 {
+    ((z - 3.0) / 3.0).clamp(0.0, 1.0)
+}
+
+impl Logs {
+    /// Miners with `masks`; fails on a mask that does not compile.
+    pub(crate) fn new(masks: &[String], warmup_ms: i64) -> Result<Self, String> {
+        let config = MinerConfig {
+            masks: masks.to_vec(),
+            ..MinerConfig::default()
+        };
+        let miners = ServiceMiners::new(config, BTreeMap::new())
+            .map_err(|e| format!("models.logs.masks: {e}"))?;
+        Ok(Self {
+            miners,
+            services: BTreeMap::new(),
+            warmup_ms,
+        })
+    }
+
+    /// Count one record; returns the minute it closed, if any, with what
+    /// that minute says about the service (none during the warm-up). A
+    /// record of a minute older than the open one counts in the open one.
+    pub(crate) fn push(&mut self, r: &LogRecord) -> Option<(Minute, Option<Belief>)> {
+        let ts = r.ts.timestamp_millis();
+        let minute = ts.div_euclid(MINUTE_MS) * MINUTE_MS;
+        let Self {
+            miners,
+            services,
+            warmup_ms,
+        } = self;
+        let m = miners.add(&r.service, &r.message);
+        let st = services
+            .entry(r.service.clone())
+            .or_insert_with(|| ServiceLog {
+                minute_ms: minute,
+                first_ms: minute,
+                ..ServiceLog::default()
+            });
+        let closed = (minute > st.minute_ms).then(|| {
+            let miner = miners.miner(&r.service);
+            let closed = st.close(*warmup_ms, |id| {
+                miner
+                    .and_then(|m| m.template(id))
+                    .unwrap_or_default()
+                    .to_string()
+            });
+            st.minute_ms = minute;
+            closed
+        });
+        st.lines += 1;
+        match r.level {
+            LogLevel::Error | LogLevel::Fatal => st.errors += 1,
+            LogLevel::Warn => st.warns += 1,
+            _ => {}
+        }
+        if m.is_new {
+            st.new.push(m.template_id);
+        }
+        *st.counts.entry(m.template_id).or_default() += 1;
+        let ex = st.examples.entry(m.template_id).or_default();
+        if ex.len() < EXAMPLES {
+            ex.push(r.message.clone());
+        }
+        closed
+    }
+
+    /// The service's state, mutable (held belief).
+    pub(crate) fn service_mut(&mut self, service: &str) -> Option<&mut ServiceLog> {
+        self.services.get_mut(service)
+    }
+
+    /// For a checkpoint.
+    pub(crate) fn state(&self) -> LogsState {
+        LogsState {
+            miners: self.miners.state(),
+            services: self.services.clone(),
+        }
+    }
+
+    /// Back from a checkpoint.
+    pub(crate) fn restore(&mut self, state: LogsState) -> Result<(), String> {
+        self.miners = self
+            .miners
+            .clone()
+            .with_state(state.miners)
+            .map_err(|e| e.to_string())?;
+        self.services = state.services;
+        Ok(())
+    }
+}
+
+impl ServiceLog {
+    /// Close the open minute: its features and, after the warm-up, the
+    /// belief it gives against the baselines as they were; then the
+    /// baselines take the minute in.
+    fn close(
+        &mut self,
+        warmup_ms: i64,
+        template: impl Fn(TemplateId) -> String,
+    ) -> (Minute, Option<Belief>) {
+        let lines = f64::from(self.lines);
+        let top = self.counts.values().copied().max().unwrap_or(0);
+        let js = js_divergence(&self.counts, lines, &self.baseline);
+        let share = if lines > 0.0 {
+            f64::from(top) / lines
+        } else {
+            0.0
+        };
+        let features = [
+            lines / 60.0,
+            f64::from(self.errors) / 60.0,
+            f64::from(self.warns) / 60.0,
+            self.new.len() as f64 / 60.0,
+            js,
+            share,
+        ];
+        let belief = (self.minute_ms - self.first_ms >= warmup_ms).then(|| {
+            let (errors, warns, new) = (
+                f64::from(self.errors),
+                f64::from(self.warns),
+                self.new.len() as f64,
+            );
+            let mut parts = vec![
+                (
+                    "log_error_rate",
+                    errors / 60.0,
+                    self.errors_ew.mean / 60.0,
+                    from_excess(self.errors_ew.excess(errors)),
+                ),
+                (
+                    "log_warn_rate",
+                    warns / 60.0,
+                    self.warns_ew.mean / 60.0,
+                    from_excess(self.warns_ew.excess(warns)),
+                ),
+                (
+                    "log_new_template_rate",
+                    new / 60.0,
+                    self.new_ew.mean / 60.0,
+                    from_excess(self.new_ew.excess(new)),
+                ),
+                // A shift needs lines to be told from sampling noise.
+                (
+                    "log_template_js",
+                    js,
+                    0.0,
+                    if lines >= 20.0 {
+                        ((js - 0.2) / 0.3).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    },
+                ),
+                (
+                    "log_top_template_count",
+                    f64::from(top),
+                    self.top_ew.mean,
+                    from_excess(self.top_ew.excess(f64::from(top))),
+                ),
+            ];
+            parts.sort_by(|a, b| b.3.total_cmp(&a.3));
+            let parts: Vec<(String, f64, f64, f64)> = parts
+                .into_iter()
+                .map(|(f, v, b, w)| (f.to_string(), v, b, w))
+                .collect();
+            // The template most behind the shift: the largest term of the
+            // divergence (its share now against its share in the baseline).
+            let qt: f64 = self.baseline.values().sum::<f64>().max(1e-9);
+            let log = self
+                .counts
+                .iter()
+                .map(|(id, c)| {
+                    let a = f64::from(*c) / lines.max(1.0);
+                    let b = self.baseline.get(id).copied().unwrap_or(0.0) / qt;
+                    (*id, *c, a * ((a + 1e-6) / (b + 1e-6)).ln())
+                })
+                .max_by(|x, y| x.2.total_cmp(&y.2).then(y.0.cmp(&x.0)))
+                .map(|(id, count, _)| LogEvidence {
+                    template_id: id.to_string(),
+                    template: template(id),
+                    count: u64::from(count),
+                    baseline: self.baseline.get(&id).copied().unwrap_or(0.0),
+                    new: self.new.contains(&id),
+                    examples: self.examples.get(&id).cloned().unwrap_or_default(),
+                });
+            Belief {
+                probability: parts[0].3,
+                parts,
+                log,
+            }
+        });
+        // Baselines take the minute in.
+        self.lines_ew.update(lines);
+        self.errors_ew.update(f64::from(self.errors));
+        self.warns_ew.update(f64::from(self.warns));
+        self.new_ew.update(self.new.len() as f64);
+        self.top_ew.update(f64::from(top));
+        for w in self.baseline.values_mut() {
+            *w *= 1.0 - ALPHA;
+        }
+        for (id, c) in &self.counts {
+            *self.baseline.entry(*id).or_default() += ALPHA * f64::from(*c);
+        }
+        self.baseline.retain(|_, w| *w >= PRUNE);
+        let end_ms = self.minute_ms + MINUTE_MS;
+        self.lines = 0;
+        self.errors = 0;
+        self.warns = 0;
+        self.new.clear();
+        self.counts.clear();
+        self.examples.clear();
+        (Minute { end_ms, features }, belief)
+    }
+}
