@@ -8,10 +8,13 @@
 //! divergence of the minute's template distribution from the service's
 //! baseline distribution, and the share of the most frequent template.
 //! The scorer pushes those as ordinary series (`log_error_rate`, ...) into
-//! its windows, and asks [`ServiceLog::belief`] how anomalous the minute
-//! was against the service's own exponentially weighted baselines (about
-//! an hour): each feature's excess maps to a probability, the strongest
-//! wins, and the template most behind the shift is named with examples.
+//! its windows, and the closing minute is judged against the service's own
+//! exponentially weighted baselines (about an hour): error, warn,
+//! warn-or-error and new-template counts over the last 1, 5 and 15 minutes
+//! (bursts, and trickles no single minute shows), the template shift and
+//! the top template's count; each excess maps to a probability, the
+//! strongest wins, and the template most behind the shift is named with
+//! examples.
 //!
 //! Minutes close on log records only, so log features do not depend on
 //! how the metrics topic interleaves with the logs topic.
@@ -33,6 +36,13 @@ const EXAMPLES: usize = 3;
 
 /// Baseline entries under this weight are dropped.
 const PRUNE: f64 = 1e-3;
+
+/// Windows (minutes) over which error, warn and new-template counts are
+/// compared with their baselines: one minute catches bursts, the longer
+/// ones a steady trickle of warnings that no single minute shows (a
+/// failure approaching typically logs one or two a minute where the
+/// service logs one an hour).
+const WINDOWS: [i64; 3] = [1, 5, 15];
 
 /// The per-minute series the log features are pushed as.
 pub const LOG_FEATURES: [&str; 6] = [
@@ -67,8 +77,24 @@ impl Ew {
     /// How many deviations `x` is above the mean; counts are Poisson-like,
     /// so the deviation is at least the square root of the mean (plus one).
     fn excess(&self, x: f64) -> f64 {
-        (x - self.mean) / (self.var + self.mean + 1.0).sqrt()
+        self.excess_over(x, 1.0)
     }
+
+    /// The same for a sum over `k` minutes (minutes taken as independent).
+    fn excess_over(&self, sum: f64, k: f64) -> f64 {
+        (sum - k * self.mean) / (k * (self.var + self.mean) + 1.0).sqrt()
+    }
+}
+
+/// A closed minute's counts ([errors, warns, new templates, warns and
+/// errors]) and the baselines as they were before it: a window is judged
+/// against the baselines from before its first minute, so a slow trickle
+/// does not raise its own baseline while it is being judged.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Recent {
+    minute_ms: i64,
+    counts: [u32; 4],
+    before: [Ew; 4],
 }
 
 /// One closed minute of one service.
@@ -107,6 +133,10 @@ pub(crate) struct ServiceLog {
     warns_ew: Ew,
     new_ew: Ew,
     top_ew: Ew,
+    /// Warn, error and fatal lines together.
+    problems_ew: Ew,
+    /// The last closed minutes, as long as the longest window.
+    recent: std::collections::VecDeque<Recent>,
     /// Belief held between minutes (decaying), when it was last set, and
     /// the minute that set it (its evidence is reported while it holds).
     pub(crate) held: f64,
@@ -273,30 +303,45 @@ impl ServiceLog {
             share,
         ];
         let belief = (self.minute_ms - self.first_ms >= warmup_ms).then(|| {
-            let (errors, warns, new) = (
-                f64::from(self.errors),
-                f64::from(self.warns),
-                self.new.len() as f64,
-            );
+            let now = [
+                self.errors,
+                self.warns,
+                self.new.len() as u32,
+                self.errors + self.warns,
+            ];
+            let current = [self.errors_ew, self.warns_ew, self.new_ew, self.problems_ew];
+            let windowed = |i: usize, name: &'static str| {
+                // The window (of those in WINDOWS) where the count stands
+                // out most against the baseline from before the window:
+                // (rate per second over it, its baseline, strength).
+                // Windows are tried shortest first and a longer one wins
+                // only when it is stronger (the probability, which is 1 for
+                // every clear burst): the evidence shows the burst's rate.
+                let (rate, base, p) = WINDOWS
+                    .iter()
+                    .map(|k| {
+                        let since = self.minute_ms - (k - 1) * MINUTE_MS;
+                        let inside = self.recent.iter().filter(|r| r.minute_ms >= since);
+                        let sum = now[i] + inside.clone().map(|r| r.counts[i]).sum::<u32>();
+                        let ew = inside.map(|r| r.before[i]).next().unwrap_or(current[i]);
+                        let (sum, k) = (f64::from(sum), *k as f64);
+                        (
+                            sum / (60.0 * k),
+                            ew.mean / 60.0,
+                            from_excess(ew.excess_over(sum, k)),
+                        )
+                    })
+                    .fold(
+                        (0.0, 0.0, -1.0),
+                        |best, w| if w.2 > best.2 { w } else { best },
+                    );
+                (name, rate, base, p.max(0.0))
+            };
             let mut parts = vec![
-                (
-                    "log_error_rate",
-                    errors / 60.0,
-                    self.errors_ew.mean / 60.0,
-                    from_excess(self.errors_ew.excess(errors)),
-                ),
-                (
-                    "log_warn_rate",
-                    warns / 60.0,
-                    self.warns_ew.mean / 60.0,
-                    from_excess(self.warns_ew.excess(warns)),
-                ),
-                (
-                    "log_new_template_rate",
-                    new / 60.0,
-                    self.new_ew.mean / 60.0,
-                    from_excess(self.new_ew.excess(new)),
-                ),
+                windowed(0, "log_error_rate"),
+                windowed(1, "log_warn_rate"),
+                windowed(2, "log_new_template_rate"),
+                windowed(3, "log_warn_or_error_rate"),
                 // A shift needs lines to be told from sampling noise.
                 (
                     "log_template_js",
@@ -347,11 +392,31 @@ impl ServiceLog {
             }
         });
         // Baselines take the minute in.
+        let longest = WINDOWS[WINDOWS.len() - 1];
+        self.recent.push_back(Recent {
+            minute_ms: self.minute_ms,
+            counts: [
+                self.errors,
+                self.warns,
+                self.new.len() as u32,
+                self.errors + self.warns,
+            ],
+            before: [self.errors_ew, self.warns_ew, self.new_ew, self.problems_ew],
+        });
+        while self
+            .recent
+            .front()
+            .is_some_and(|r| r.minute_ms <= self.minute_ms - longest * MINUTE_MS)
+        {
+            self.recent.pop_front();
+        }
         self.lines_ew.update(lines);
         self.errors_ew.update(f64::from(self.errors));
         self.warns_ew.update(f64::from(self.warns));
         self.new_ew.update(self.new.len() as f64);
         self.top_ew.update(f64::from(top));
+        self.problems_ew
+            .update(f64::from(self.errors) + f64::from(self.warns));
         for w in self.baseline.values_mut() {
             *w *= 1.0 - ALPHA;
         }
