@@ -178,6 +178,12 @@ fn two_scorers_one_stopped(
     kcat_produce(kcat, &fx.dir, b, &topic, &input[n / 2..]);
     a.wait_partitions(3.0, wait);
     a.wait_caught_up(&topic, 3.0, wait);
+    eprintln!(
+        "survivor of {prefix}: offset gaps repaired {}, accepted {}; records replayed {}",
+        a.metric("forewarn_offset_gaps_total{how=\"repaired\"}"),
+        a.metric("forewarn_offset_gaps_total{how=\"accepted\"}"),
+        a.metric("forewarn_records_replayed_total"),
+    );
     drop(a);
     predictions(kcat, &fx.dir, b, &format!("{prefix}.predictions"))
 }

@@ -153,8 +153,10 @@ pub struct LogModelConfig {
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Regexes whose matches are variable parts (`<*>`), applied before
-    /// tokenising, e.g. `blk_-?\d+`.
-    #[serde(default)]
+    /// tokenising, e.g. `blk_-?\d+`. The default masks IPv4 addresses
+    /// (with a port), UUIDs and hex ids of 8 or more digits, so even a
+    /// template seen once reads as a template.
+    #[serde(default = "default_log_masks")]
     pub masks: Vec<String>,
     /// Log history a service needs before its anomalies are reported
     /// (templates and rates must settle first).
@@ -166,10 +168,20 @@ impl Default for LogModelConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            masks: Vec::new(),
+            masks: default_log_masks(),
             warmup: default_log_warmup(),
         }
     }
+}
+
+fn default_log_masks() -> Vec<String> {
+    [
+        r"(\d+\.){3}\d+(:\d+)?",
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        r"\b(0x)?[0-9a-fA-F]{8,}\b",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_log_warmup() -> HumanDuration {

@@ -302,7 +302,8 @@ impl ScorerProcess {
                     .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
             })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+            // (An empty f64 sum is -0.0.)
+            .fold(0.0, |a, b| a + b)
     }
 
     /// Wait until this process owns `partitions` partitions, knows the

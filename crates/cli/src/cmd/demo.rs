@@ -78,12 +78,24 @@ fn live_line(e: &PredictedIssue) -> String {
         Some(r) if *r != e.service => format!(", root cause {r}"),
         _ => String::new(),
     };
+    let target = if e.instance.is_empty() {
+        e.service.clone()
+    } else {
+        format!("{}/{}", e.service, e.instance)
+    };
+    let template = match &e.log {
+        Some(l) => format!(
+            ": {:?} ({} line{} that minute)",
+            l.template,
+            l.count,
+            if l.count == 1 { "" } else { "s" }
+        ),
+        None => String::new(),
+    };
     format!(
-        "[{}] {:?} on {}/{} (p={:.2}){when}{cause}",
+        "[{}] {:?} on {target} (p={:.2}){when}{cause}{template}",
         e.detected_at.format("%m-%d %H:%M"),
         e.kind,
-        e.service,
-        e.instance,
         e.probability
     )
 }
