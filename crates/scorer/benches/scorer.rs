@@ -8,12 +8,18 @@
 //!
 //! Run: `cargo bench -p forewarn-scorer --bench scorer`. Target: under
 //! 500 ns per sample.
+//!
+//! Also the cost of one log record through [`Scorer::on_log`]: template
+//! mining with the default masks, the minute's counts, and per closed
+//! minute the six log series into the windows and the log-anomaly check;
+//! 20 services logging 120 lines a minute each, the first 2 hours as
+//! warm-up.
 
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use forewarn_core::contracts::MetricSample;
+use forewarn_core::contracts::{LogRecord, MetricSample};
 use forewarn_models::artifact::Artifact;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 use forewarn_sim::{Fleet, SimConfig};
@@ -87,5 +93,59 @@ fn scorer_clone(
     sc
 }
 
-criterion_group!(benches, bench);
+fn logs(services: usize, hours: u64) -> Vec<LogRecord> {
+    let mut cfg = SimConfig {
+        services,
+        duration: format!("{hours}h").parse().unwrap(),
+        interval: "10s".parse().unwrap(),
+        seed: 3,
+        ..SimConfig::default()
+    };
+    cfg.logs.lines_per_minute = 120.0;
+    let mut logs: Vec<LogRecord> = Fleet::new(&cfg).unwrap().flat_map(|b| b.logs).collect();
+    logs.sort_by_key(|l| l.ts);
+    logs
+}
+
+fn bench_logs(c: &mut Criterion) {
+    let pipeline = forewarn_config::load(&root().join("pipelines/default.yaml")).unwrap();
+    let model = Artifact::load_for(&root().join("models/default"), &pipeline.features.hash())
+        .unwrap()
+        .model;
+    let all = logs(20, 4);
+    let (warmup, measured) = all.split_at(all.len() / 2);
+    let warm = |warmup: &[LogRecord]| {
+        let mut sc =
+            Scorer::new(pipeline.clone(), model.clone(), ScorerOptions::default()).unwrap();
+        let mut out = Events::default();
+        for r in warmup {
+            sc.on_log(r, &mut out);
+        }
+        sc
+    };
+    eprintln!(
+        "{} log records warm-up, {} measured per iteration",
+        warmup.len(),
+        measured.len()
+    );
+    let mut g = c.benchmark_group("scorer");
+    g.throughput(Throughput::Elements(measured.len() as u64));
+    g.sample_size(10);
+    g.bench_function("on_log/default_pipeline", |b| {
+        b.iter_batched(
+            || warm(warmup),
+            |mut sc| {
+                let mut out = Events::default();
+                for r in measured {
+                    sc.on_log(black_box(r), &mut out);
+                }
+                out.len()
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_logs);
 criterion_main!(benches);
