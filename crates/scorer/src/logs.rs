@@ -217,13 +217,15 @@ impl Logs {
             warmup_ms,
         } = self;
         let m = miners.add(&r.service, &r.message);
-        let st = services
-            .entry(r.service.clone())
-            .or_insert_with(|| ServiceLog {
+        if !services.contains_key(&r.service) {
+            let fresh = ServiceLog {
                 minute_ms: minute,
                 first_ms: minute,
                 ..ServiceLog::default()
-            });
+            };
+            services.insert(r.service.clone(), fresh);
+        }
+        let st = services.get_mut(&r.service)?;
         let closed = (minute > st.minute_ms).then(|| {
             let miner = miners.miner(&r.service);
             let closed = st.close(*warmup_ms, |id| {
