@@ -78,6 +78,11 @@ impl ServiceMiners {
         self.miners.get(service)
     }
 
+    /// Forget `service`'s miner (it starts afresh on its next message).
+    pub fn remove(&mut self, service: &str) -> bool {
+        self.miners.remove(service).is_some()
+    }
+
     /// Services seen so far, in name order.
     pub fn services(&self) -> impl Iterator<Item = &str> {
         self.miners.keys().map(String::as_str)

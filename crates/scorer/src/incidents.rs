@@ -94,6 +94,10 @@ pub struct IncidentTracker {
     pending: HashMap<String, i64>,
     /// Until when (ms) each target is suppressed.
     suppressed: HashMap<String, i64>,
+    /// Event time (ms) of the last signal of each open incident (material
+    /// change or not), for [`IncidentTracker::expire_silent`].
+    #[serde(default)]
+    last_seen: HashMap<String, i64>,
 }
 
 fn key_string(s: &Signal) -> String {
@@ -149,6 +153,7 @@ impl IncidentTracker {
             .predicted_failure_at
             .map(|f| (f - s.ts).num_milliseconds() as f64 / 1000.0);
         if let Some(prev) = self.open.get(&k) {
+            self.last_seen.insert(k.clone(), ts_ms);
             let mut next = prev.clone();
             next.revision = prev.revision + 1;
             next.detected_at = s.ts;
@@ -156,6 +161,7 @@ impl IncidentTracker {
             if s.probability < threshold - policy.hysteresis {
                 next.status = IssueStatus::Resolved;
                 self.open.remove(&k);
+                self.last_seen.remove(&k);
                 self.suppressed.insert(k, ts_ms + policy.suppress_ms);
                 return Some(next);
             }
@@ -215,28 +221,36 @@ impl IncidentTracker {
             recommended_action: s.recommended_action,
             log: s.log,
         };
+        self.last_seen.insert(k.clone(), ts_ms);
         self.open.insert(k, issue.clone());
         Some(issue)
     }
 
     /// Resolve every open incident whose target has sent no signal since
-    /// `before` (its series went idle or was evicted).
+    /// `before` (its series went idle or was evicted, its service stopped
+    /// logging), with `before` as the resolution's detection time.
     pub fn expire_silent(
         &mut self,
         before: DateTime<Utc>,
         suppress: TimeDelta,
     ) -> Vec<PredictedIssue> {
+        let before_ms = before.timestamp_millis();
         let stale: Vec<String> = self
             .open
             .iter()
-            .filter(|(_, i)| i.detected_at < before)
+            .filter(|(k, i)| {
+                let seen = self.last_seen.get(*k).copied();
+                seen.unwrap_or_else(|| i.detected_at.timestamp_millis()) < before_ms
+            })
             .map(|(k, _)| k.clone())
             .collect();
         let mut out = Vec::new();
         for k in stale {
+            self.last_seen.remove(&k);
             if let Some(mut i) = self.open.remove(&k) {
                 i.revision += 1;
                 i.status = IssueStatus::Resolved;
+                i.detected_at = before;
                 self.suppressed
                     .insert(k, (before + suppress).timestamp_millis());
                 out.push(i);
@@ -380,5 +394,28 @@ mod tests {
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0].status, IssueStatus::Resolved);
         assert_eq!(t.open_count(), 0);
+    }
+
+    #[test]
+    fn a_steady_incident_is_not_expired_while_its_signals_come() {
+        let pol = policy();
+        let mut t = IncidentTracker::default();
+        // Opens after a minute, then stays at 0.9: no further event.
+        let events: Vec<_> = (0..100)
+            .filter_map(|i| t.observe(&pol, sig(i * 10, 0.9, None)))
+            .collect();
+        assert_eq!(events.len(), 1);
+        let at = |s: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        // Its last event is at 60 s, its last signal at 990 s.
+        assert!(t.expire_silent(at(900), TimeDelta::minutes(30)).is_empty());
+        let gone = t.expire_silent(at(1000), TimeDelta::minutes(30));
+        assert_eq!(gone.len(), 1);
+        assert_eq!(
+            (gone[0].status, gone[0].revision, gone[0].detected_at),
+            (IssueStatus::Resolved, 1, at(1000))
+        );
+        // Suppressed for 30 minutes after.
+        assert!(t.observe(&pol, sig(1100, 0.9, None)).is_none());
+        assert!(t.observe(&pol, sig(1200, 0.9, None)).is_none());
     }
 }

@@ -254,6 +254,24 @@ impl Logs {
         closed
     }
 
+    /// Forget the log state (miner, baselines, open minute) of every
+    /// service whose newest minute started before `before_ms`. Template ids
+    /// are content hashes, so a service that logs again gets the same ids
+    /// for the same templates.
+    pub(crate) fn evict_idle(&mut self, before_ms: i64) -> usize {
+        let idle: Vec<String> = self
+            .services
+            .iter()
+            .filter(|(_, st)| st.minute_ms < before_ms)
+            .map(|(s, _)| s.clone())
+            .collect();
+        for s in &idle {
+            self.services.remove(s);
+            self.miners.remove(s);
+        }
+        idle.len()
+    }
+
     /// The service's state, mutable (held belief).
     pub(crate) fn service_mut(&mut self, service: &str) -> Option<&mut ServiceLog> {
         self.services.get_mut(service)

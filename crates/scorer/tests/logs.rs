@@ -260,6 +260,33 @@ fn a_trickle_of_new_warnings_no_single_minute_shows_opens_a_log_anomaly() {
 }
 
 #[test]
+fn a_service_gone_quiet_has_its_incidents_resolved_and_its_log_state_dropped() {
+    let mut s = scorer();
+    let mut out = Events::default();
+    // Ends inside the burst: the log anomaly (and the memory trend) open.
+    feed(&mut s, &input(103, Some(100)), &mut out);
+    let open: Vec<IssueKind> = s.tracker().open().map(|i| i.kind).collect();
+    assert!(open.contains(&IssueKind::LogAnomaly), "{open:?}");
+    assert!(open.contains(&IssueKind::MemoryExhaustion), "{open:?}");
+    // Nothing for six hours (event time): every series is idle, every
+    // open incident silent.
+    let later = at(103 * 60_000 + 6 * 3_600_000).timestamp_millis();
+    let mut gone = Events::default();
+    assert!(s.evict_idle(later, &mut gone) >= 7);
+    assert_eq!(gone.issues.len(), open.len());
+    assert!(
+        gone.issues.iter().all(|i| i.status == IssueStatus::Resolved
+            && i.detected_at == at(103 * 60_000 + 6 * 3_600_000))
+    );
+    assert_eq!(s.tracker().open_count(), 0);
+    assert_eq!(s.series_count(), 0);
+    // What still speaks is not touched: evicting again finds nothing.
+    let mut again = Events::default();
+    assert_eq!(s.evict_idle(later, &mut again), 0);
+    assert!(again.is_empty());
+}
+
+#[test]
 fn steady_logs_open_no_log_anomaly() {
     let mut s = scorer();
     let mut out = Events::default();

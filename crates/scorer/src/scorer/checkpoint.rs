@@ -15,7 +15,7 @@ use forewarn_core::SeriesKey;
 use forewarn_features::SeriesWindows;
 use serde::{Deserialize, Serialize};
 
-use super::{InstanceState, Scorer, ScorerOptions, SeriesState, TrendTrack, Univariate};
+use super::{Events, InstanceState, Scorer, ScorerOptions, SeriesState, TrendTrack, Univariate};
 use crate::incidents::IncidentTracker;
 use crate::logs::LogsState;
 use crate::optimize::Advisor;
@@ -192,9 +192,18 @@ impl Scorer {
     }
 
     /// Forget every series whose newest sample is older than `before_ms`
-    /// (event time), with its detector. Returns how many were evicted.
-    /// Open incidents stay open until their own signals resolve them.
-    pub fn evict_idle(&mut self, before_ms: i64) -> usize {
+    /// (event time), with its detector, and the log state of every service
+    /// whose logs went quiet before it. Open incidents without a signal
+    /// since `before_ms` (their series are gone) are resolved into `out`.
+    /// Returns how many series were evicted.
+    pub fn evict_idle(&mut self, before_ms: i64, out: &mut Events) -> usize {
+        if let Some(logs) = self.logs.as_mut() {
+            logs.evict_idle(before_ms);
+        }
+        let before = super::ts_of(before_ms);
+        let suppress = chrono::TimeDelta::milliseconds(self.policy.suppress_ms);
+        out.issues
+            .extend(self.tracker.expire_silent(before, suppress));
         let evicted = self.engine.evict_idle(before_ms);
         if evicted > 0 && !self.univariate.is_empty() {
             // Keep only the detectors of remaining series, renumbered.
