@@ -226,6 +226,14 @@ impl IncidentTracker {
         Some(issue)
     }
 
+    /// Take `ts_ms` as the last signal of every open incident that has
+    /// none recorded (state from before last signals were kept).
+    pub fn assume_seen(&mut self, ts_ms: i64) {
+        for k in self.open.keys() {
+            self.last_seen.entry(k.clone()).or_insert(ts_ms);
+        }
+    }
+
     /// Resolve every open incident whose target has sent no signal since
     /// `before` (its series went idle or was evicted, its service stopped
     /// logging), with `before` as the resolution's detection time.

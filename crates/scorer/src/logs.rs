@@ -37,6 +37,14 @@ const EXAMPLES: usize = 3;
 /// Baseline entries under this weight are dropped.
 const PRUNE: f64 = 1e-3;
 
+/// Minutes without a line, between two with lines, that the baselines
+/// take in as zeros (a longer silence counts as this long).
+const MAX_QUIET_MINUTES: i64 = 60;
+
+/// Minutes with lines a service needs, besides the warm-up time, before
+/// its minutes are judged.
+const MIN_ACTIVE_MINUTES: u32 = 10;
+
 /// Windows (minutes) over which error, warn and new-template counts are
 /// compared with their baselines: one minute catches bursts, the longer
 /// ones a steady trickle of warnings that no single minute shows (a
@@ -120,6 +128,8 @@ pub(crate) struct Belief {
 pub(crate) struct ServiceLog {
     minute_ms: i64,
     first_ms: i64,
+    /// Minutes with lines closed so far.
+    active: u32,
     lines: u32,
     errors: u32,
     warns: u32,
@@ -152,6 +162,8 @@ pub(crate) struct Logs {
     miners: ServiceMiners,
     services: BTreeMap<String, ServiceLog>,
     warmup_ms: i64,
+    /// Event time of the newest record seen.
+    newest_ms: Option<i64>,
 }
 
 /// Saved form of [`Logs`].
@@ -159,6 +171,8 @@ pub(crate) struct Logs {
 pub struct LogsState {
     miners: ServiceMinersState,
     services: BTreeMap<String, ServiceLog>,
+    #[serde(default)]
+    newest_ms: Option<i64>,
 }
 
 fn js_divergence(p: &BTreeMap<TemplateId, u32>, lines: f64, q: &BTreeMap<TemplateId, f64>) -> f64 {
@@ -202,6 +216,7 @@ impl Logs {
             miners,
             services: BTreeMap::new(),
             warmup_ms,
+            newest_ms: None,
         })
     }
 
@@ -211,10 +226,12 @@ impl Logs {
     pub(crate) fn push(&mut self, r: &LogRecord) -> Option<(Minute, Option<Belief>)> {
         let ts = r.ts.timestamp_millis();
         let minute = ts.div_euclid(MINUTE_MS) * MINUTE_MS;
+        self.newest_ms = Some(self.newest_ms.map_or(ts, |n| n.max(ts)));
         let Self {
             miners,
             services,
             warmup_ms,
+            ..
         } = self;
         let m = miners.add(&r.service, &r.message);
         if !services.contains_key(&r.service) {
@@ -228,7 +245,7 @@ impl Logs {
         let st = services.get_mut(&r.service)?;
         let closed = (minute > st.minute_ms).then(|| {
             let miner = miners.miner(&r.service);
-            let closed = st.close(*warmup_ms, |id| {
+            let closed = st.close(minute, *warmup_ms, |id| {
                 miner
                     .and_then(|m| m.template(id))
                     .unwrap_or_default()
@@ -255,10 +272,15 @@ impl Logs {
     }
 
     /// Forget the log state (miner, baselines, open minute) of every
-    /// service whose newest minute started before `before_ms`. Template ids
-    /// are content hashes, so a service that logs again gets the same ids
-    /// for the same templates.
-    pub(crate) fn evict_idle(&mut self, before_ms: i64) -> usize {
+    /// service without a line for `idle_ms`, on the logs' own clock (the
+    /// newest log record seen), so logs lagging behind metrics lose
+    /// nothing. Template ids are content hashes, so a service that logs
+    /// again gets the same ids for the same templates.
+    pub(crate) fn evict_idle(&mut self, idle_ms: i64) -> usize {
+        let Some(newest) = self.newest_ms else {
+            return 0;
+        };
+        let before_ms = newest - idle_ms;
         let idle: Vec<String> = self
             .services
             .iter()
@@ -282,6 +304,7 @@ impl Logs {
         LogsState {
             miners: self.miners.state(),
             services: self.services.clone(),
+            newest_ms: self.newest_ms,
         }
     }
 
@@ -293,6 +316,7 @@ impl Logs {
             .with_state(state.miners)
             .map_err(|e| e.to_string())?;
         self.services = state.services;
+        self.newest_ms = state.newest_ms;
         Ok(())
     }
 }
@@ -303,6 +327,7 @@ impl ServiceLog {
     /// baselines take the minute in.
     fn close(
         &mut self,
+        next_minute_ms: i64,
         warmup_ms: i64,
         template: impl Fn(TemplateId) -> String,
     ) -> (Minute, Option<Belief>) {
@@ -322,7 +347,9 @@ impl ServiceLog {
             js,
             share,
         ];
-        let belief = (self.minute_ms - self.first_ms >= warmup_ms).then(|| {
+        let mature =
+            self.minute_ms - self.first_ms >= warmup_ms && self.active >= MIN_ACTIVE_MINUTES;
+        let belief = mature.then(|| {
             let now = [
                 self.errors,
                 self.warns,
@@ -443,7 +470,27 @@ impl ServiceLog {
         for (id, c) in &self.counts {
             *self.baseline.entry(*id).or_default() += ALPHA * f64::from(*c);
         }
+        // The minutes without a line up to the next one count as zeros
+        // (baselines are per minute of time, not per minute with lines).
+        let quiet = ((next_minute_ms - self.minute_ms) / MINUTE_MS - 1).clamp(0, MAX_QUIET_MINUTES);
+        for _ in 0..quiet {
+            for ew in [
+                &mut self.lines_ew,
+                &mut self.errors_ew,
+                &mut self.warns_ew,
+                &mut self.new_ew,
+                &mut self.top_ew,
+                &mut self.problems_ew,
+            ] {
+                ew.update(0.0);
+            }
+        }
+        let keep = (1.0 - ALPHA).powi(quiet as i32);
+        for w in self.baseline.values_mut() {
+            *w *= keep;
+        }
         self.baseline.retain(|_, w| *w >= PRUNE);
+        self.active += 1;
         let end_ms = self.minute_ms + MINUTE_MS;
         self.lines = 0;
         self.errors = 0;

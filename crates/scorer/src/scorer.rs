@@ -56,6 +56,10 @@ pub struct ScorerOptions {
     pub max_series: usize,
     /// Model name and version stamped on events.
     pub model_ref: ModelRef,
+    /// An open incident without a signal for this long (event time) is
+    /// resolved: its series went idle or were evicted, its service stopped
+    /// logging. Checked once a minute of event time.
+    pub silence_ms: i64,
 }
 
 impl Default for ScorerOptions {
@@ -63,6 +67,7 @@ impl Default for ScorerOptions {
         Self {
             eval_every_ms: 30_000,
             max_series: 1_000_000,
+            silence_ms: 6 * 3_600_000,
             model_ref: ModelRef {
                 name: "untrained".into(),
                 version: "0".into(),
@@ -314,6 +319,8 @@ pub struct Scorer {
     at: FeatureAt,
     /// Log mining, features and beliefs, when the pipeline reads logs.
     logs: Option<Logs>,
+    /// Event time (ms) of the next check for silent incidents.
+    next_silence_check_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -540,6 +547,7 @@ impl Scorer {
             longest_ms,
             at,
             logs,
+            next_silence_check_ms: i64::MIN,
             pipeline,
             model,
             opts,
@@ -561,7 +569,23 @@ impl Scorer {
     /// over the series cap) is returned as the error and changes nothing
     /// else.
     pub fn on_metric(&mut self, s: &MetricSample, out: &mut Events) -> Result<(), EngineRejected> {
+        self.resolve_silent(s.ts.timestamp_millis(), out);
         self.sample(s, out, true)
+    }
+
+    /// Once a minute of event time (at `ts`, on the input's own clock, so
+    /// a replay resolves the same incidents at the same points): resolve
+    /// the open incidents without a signal for `silence_ms`.
+    fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
+        if ts < self.next_silence_check_ms {
+            return;
+        }
+        let minute = ts.div_euclid(60_000) * 60_000;
+        self.next_silence_check_ms = minute + 60_000;
+        let before = ts_of(minute - self.opts.silence_ms);
+        let suppress = TimeDelta::milliseconds(self.policy.suppress_ms);
+        out.issues
+            .extend(self.tracker.expire_silent(before, suppress));
     }
 
     /// Apply one log record: counted in its service's open minute; when
@@ -571,6 +595,10 @@ impl Scorer {
     /// it. Does nothing when the pipeline has no `sources.logs` or
     /// `models.logs.enabled` is false.
     pub fn on_log(&mut self, r: &LogRecord, out: &mut Events) {
+        if self.logs.is_none() {
+            return;
+        }
+        self.resolve_silent(r.ts.timestamp_millis(), out);
         let Some(logs) = self.logs.as_mut() else {
             return;
         };

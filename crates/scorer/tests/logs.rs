@@ -268,22 +268,69 @@ fn a_service_gone_quiet_has_its_incidents_resolved_and_its_log_state_dropped() {
     let open: Vec<IssueKind> = s.tracker().open().map(|i| i.kind).collect();
     assert!(open.contains(&IssueKind::LogAnomaly), "{open:?}");
     assert!(open.contains(&IssueKind::MemoryExhaustion), "{open:?}");
-    // Nothing for six hours (event time): every series is idle, every
-    // open incident silent.
-    let later = at(103 * 60_000 + 6 * 3_600_000).timestamp_millis();
+    // Six hours later (event time) another service logs: every open
+    // incident of `api` has been silent that long and is resolved, at the
+    // minute the check ran (on the input's own clock).
+    let later = 103 * 60_000 + 6 * 3_600_000 + 60_000;
     let mut gone = Events::default();
-    assert!(s.evict_idle(later, &mut gone) >= 7);
-    assert_eq!(gone.issues.len(), open.len());
+    s.on_log(
+        &LogRecord {
+            schema_version: 1,
+            ts: at(later),
+            service: "web".into(),
+            instance: "web-0".into(),
+            level: LogLevel::Info,
+            message: "GET / 200".into(),
+            fields: Default::default(),
+        },
+        &mut gone,
+    );
+    assert_eq!(gone.issues.len(), open.len(), "{:#?}", gone.issues);
     assert!(
-        gone.issues.iter().all(|i| i.status == IssueStatus::Resolved
-            && i.detected_at == at(103 * 60_000 + 6 * 3_600_000))
+        gone.issues.iter().all(
+            |i| i.status == IssueStatus::Resolved && i.detected_at == at(later - 6 * 3_600_000)
+        )
     );
     assert_eq!(s.tracker().open_count(), 0);
-    assert_eq!(s.series_count(), 0);
-    // What still speaks is not touched: evicting again finds nothing.
-    let mut again = Events::default();
-    assert_eq!(s.evict_idle(later, &mut again), 0);
-    assert!(again.is_empty());
+    // And `api`'s series and log state go at the next eviction.
+    assert!(s.evict_idle(at(later).timestamp_millis() - 3_600_000) >= 7);
+    assert!(
+        s.engine()
+            .series(&SeriesKey::new("api", "", "log_error_rate"))
+            .is_none()
+    );
+}
+
+#[test]
+fn a_sparse_logger_s_quiet_minutes_count_so_its_warning_trickle_stands_out() {
+    // `db` writes nothing but a warning every ten minutes; then one every
+    // minute. Counted per minute with lines, its baseline would be one
+    // warning a minute and the trickle would look normal; counted per
+    // minute of time (quiet minutes as zeros), it is ten times that.
+    let mut s = scorer();
+    let mut out = Events::default();
+    for m in 0..200i64 {
+        if m < 180 && m % 10 != 0 {
+            continue;
+        }
+        let r = LogRecord {
+            schema_version: 1,
+            ts: at(m * 60_000 + 7_000),
+            service: "db".into(),
+            instance: "db-0".into(),
+            level: LogLevel::Warn,
+            message: format!("autovacuum of table t{} took {}ms", m % 9, 900 + m),
+            fields: Default::default(),
+        };
+        s.on_log(&r, &mut out);
+    }
+    let opened: Vec<_> = log_anomalies(&out)
+        .into_iter()
+        .filter(|i| i.status == IssueStatus::Open)
+        .collect();
+    assert_eq!(opened.len(), 1, "{opened:#?}");
+    let minute = (opened[0].opened_at - at(0)).num_minutes();
+    assert!((180..=196).contains(&minute), "opened at minute {minute}");
 }
 
 #[test]

@@ -132,9 +132,9 @@ fn idle_series_are_evicted_and_the_cap_refuses_new_ones() {
     let n = sc.series_count();
     assert!(n > 50, "{n}");
     // Nothing is idle relative to the first sample; everything is relative to the far future.
-    assert_eq!(sc.evict_idle(all[0].ts.timestamp_millis(), &mut out), 0);
+    assert_eq!(sc.evict_idle(all[0].ts.timestamp_millis()), 0);
     let far = all[hour].ts.timestamp_millis() + 1;
-    assert_eq!(sc.evict_idle(far, &mut out), n);
+    assert_eq!(sc.evict_idle(far), n);
     assert_eq!(sc.series_count(), 0);
     sc.set_max_series(5);
     let refused = all[hour..2 * hour]

@@ -516,23 +516,20 @@ impl Worker {
         Ok(())
     }
 
-    /// Housekeeping between records: evict idle series (event time) and
-    /// publish the resolution of incidents silent as long, keep the total
-    /// under the cap (checked here, once a second), refresh the gauges.
+    /// Housekeeping between records: evict idle series and log state
+    /// (event time), keep the total under the cap (checked here, once a
+    /// second), refresh the gauges. (Incidents silent as long are resolved
+    /// by the scorer on the input's own clock.)
     pub(crate) fn housekeeping(&mut self) -> Result<(), Error> {
         let idle_ms = self.opts.idle_after.as_millis() as i64;
         let mut total = 0usize;
         for part in self.parts.values_mut() {
             if let Some(newest) = part.scorer.newest_ms() {
-                let before = self.out.len();
-                let n = part.scorer.evict_idle(newest - idle_ms, &mut self.out);
+                let n = part.scorer.evict_idle(newest - idle_ms);
                 self.stats.evicted.inc_by(n as u64);
-                // Incidents resolved for silence change the state.
-                part.dirty |= n > 0 || self.out.len() > before;
             }
             total += part.scorer.series_count();
         }
-        self.publish(0)?;
         // One cap for the process: each partition may grow by what is left.
         let left = self.opts.max_series.saturating_sub(total);
         for part in self.parts.values_mut() {

@@ -41,7 +41,9 @@ pub(crate) struct Args {
     /// Most series in memory (new series over it are refused and counted).
     #[arg(long, default_value_t = 1_000_000)]
     max_series: usize,
-    /// Evict a series after this long without a sample (event time).
+    /// Evict a series (and a service's log state) after this long without
+    /// a sample (event time); an open incident without a signal this long
+    /// is resolved.
     #[arg(long, default_value = "6h")]
     idle_after: HumanDuration,
     /// How often each series' models are evaluated (event time).
@@ -92,6 +94,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         eval_every_ms: args.eval_every.as_millis(),
         max_series: args.max_series,
         model_ref,
+        silence_ms: args.idle_after.as_millis(),
     };
     let summary = forewarn_stream::run(pipeline, model, scorer, opts, stats, stop)?;
     eprintln!(

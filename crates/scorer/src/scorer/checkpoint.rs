@@ -15,7 +15,7 @@ use forewarn_core::SeriesKey;
 use forewarn_features::SeriesWindows;
 use serde::{Deserialize, Serialize};
 
-use super::{Events, InstanceState, Scorer, ScorerOptions, SeriesState, TrendTrack, Univariate};
+use super::{InstanceState, Scorer, ScorerOptions, SeriesState, TrendTrack, Univariate};
 use crate::incidents::IncidentTracker;
 use crate::logs::LogsState;
 use crate::optimize::Advisor;
@@ -32,6 +32,9 @@ pub struct ScorerState {
     /// Template miners and per-service log minutes and baselines.
     #[serde(default)]
     logs: Option<LogsState>,
+    /// Event time of the next check for silent incidents.
+    #[serde(default)]
+    next_silence_check_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +114,7 @@ impl Scorer {
             tracker: self.tracker.clone(),
             advisor: self.advisor.clone(),
             logs: self.logs.as_ref().map(|l| l.state()),
+            next_silence_check_ms: Some(self.next_silence_check_ms),
         }
     }
 
@@ -170,6 +174,12 @@ impl Scorer {
         if let (Some(logs), Some(st)) = (s.logs.as_mut(), state.logs) {
             logs.restore(st)?;
         }
+        s.next_silence_check_ms = state.next_silence_check_ms.unwrap_or(i64::MIN);
+        // Checkpoints from before the tracker kept last signal times: take
+        // the newest event time as every open incident's last signal.
+        if let Some(newest) = s.newest_ms() {
+            s.tracker.assume_seen(newest);
+        }
         Ok((s, done))
     }
 
@@ -193,17 +203,15 @@ impl Scorer {
 
     /// Forget every series whose newest sample is older than `before_ms`
     /// (event time), with its detector, and the log state of every service
-    /// whose logs went quiet before it. Open incidents without a signal
-    /// since `before_ms` (their series are gone) are resolved into `out`.
-    /// Returns how many series were evicted.
-    pub fn evict_idle(&mut self, before_ms: i64, out: &mut Events) -> usize {
+    /// whose logs have been quiet as long (measured on the logs' own clock).
+    /// Their open incidents are resolved by the silence check of the input
+    /// path ([`ScorerOptions::silence_ms`]). Returns how many series were
+    /// evicted.
+    pub fn evict_idle(&mut self, before_ms: i64) -> usize {
+        let idle_ms = self.newest_ms().map_or(0, |n| n - before_ms);
         if let Some(logs) = self.logs.as_mut() {
-            logs.evict_idle(before_ms);
+            logs.evict_idle(idle_ms);
         }
-        let before = super::ts_of(before_ms);
-        let suppress = chrono::TimeDelta::milliseconds(self.policy.suppress_ms);
-        out.issues
-            .extend(self.tracker.expire_silent(before, suppress));
         let evicted = self.engine.evict_idle(before_ms);
         if evicted > 0 && !self.univariate.is_empty() {
             // Keep only the detectors of remaining series, renumbered.
