@@ -132,8 +132,9 @@ impl Remediator {
 
     /// Rebuild memory from an audit log: handled issues, cooldowns, the
     /// rate window, breakers. An action `Started` but never `Finished`
-    /// (a crash in between) counts as run: it is not repeated, and its
-    /// `Finished` line, result `interrupted`, is returned to be recorded.
+    /// (a crash in between) counts as run: it is not repeated, its
+    /// `Finished` line, result `interrupted`, is returned to be recorded,
+    /// and it counts as a failure toward the circuit breaker.
     pub fn restore(&mut self, entries: &[Entry]) -> Vec<Step> {
         let mut open: Vec<&Entry> = Vec::new();
         for e in entries {
@@ -151,9 +152,8 @@ impl Remediator {
                         (&s.outcome.issue_id, s.outcome.action, s.step)
                             != (&o.issue_id, o.action, e.step)
                     });
-                    if o.result == ActionResult::Interrupted {
-                        continue;
-                    }
+                    // An interrupted run counts as a failure: an action that
+                    // takes the remediator down with it must trip the breaker.
                     let b = self.breakers.entry(key).or_default();
                     if o.result == ActionResult::Succeeded {
                         *b = Breaker::default();
@@ -165,6 +165,15 @@ impl Remediator {
                     }
                 }
                 Phase::Skipped | Phase::Verified => {}
+            }
+        }
+        let policy = &self.policy;
+        for s in &open {
+            let key = (s.outcome.service.clone(), s.outcome.action);
+            let b = self.breakers.entry(key).or_default();
+            b.failures += 1;
+            if b.failures >= policy.circuit_breaker.failures {
+                b.open_until = Some(s.outcome.ts + td(policy.circuit_breaker.open_for));
             }
         }
         open.into_iter()

@@ -332,6 +332,35 @@ fn a_restarted_remediator_repeats_no_action() {
             .restore(&past)
             .is_empty()
     );
+    // An interrupted run counts toward the breaker, whether its line is
+    // made at this start (only the Started line on disk) or read back:
+    // with one failure allowed, the next issue of the service, after the
+    // cooldown, finds the breaker open.
+    let started_only: Vec<_> = past
+        .iter()
+        .filter(|e| e.phase == Phase::Started)
+        .cloned()
+        .collect();
+    for (entries, made) in [(&started_only, 1), (&past, 0)] {
+        let mut r = Remediator::new(
+            policy(|p| {
+                p.circuit_breaker.failures = 1;
+                p.cooldown = "1s".parse().unwrap();
+            }),
+            true,
+        );
+        assert_eq!(r.restore(entries).len(), made);
+        let s = r.on_event(
+            &issue("z", "api", IssueStatus::Open),
+            t0() + TimeDelta::minutes(2),
+        );
+        assert!(
+            skipped_reasons(&s)
+                .first()
+                .is_some_and(|x| x.contains("circuit breaker open")),
+            "{s:?}"
+        );
+    }
     // The same event redelivered, and a related one inside the cooldown.
     assert!(
         again
