@@ -12,12 +12,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use forewarn_e2e::{forewarn, forewarn_bin, workspace_root};
 
 mod common;
-use common::{ScorerProcess, kcat_binary, kcat_consume, kcat_produce, start_tansu};
+use common::{
+    ScorerProcess, default_pipeline, kcat_binary, kcat_consume, kcat_produce, start_tansu, wait_for,
+};
 
 fn leaky_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_leaky_service"))
@@ -79,22 +81,6 @@ fn remediator(
     }
 }
 
-/// The default pipeline with its topics renamed `PREFIX.*`.
-fn pipeline(dir: &Path, prefix: &str) -> PathBuf {
-    let text = std::fs::read_to_string(workspace_root().join("pipelines/default.yaml")).unwrap();
-    let path = dir.join(format!("{prefix}.yaml"));
-    std::fs::write(&path, text.replace("forewarn.", &format!("{prefix}."))).unwrap();
-    path
-}
-
-fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !ok() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn audit_entries(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -112,7 +98,7 @@ fn leak_scenario(
     prefix: &str,
     kill_switch: bool,
 ) -> (String, Vec<serde_json::Value>) {
-    let pipeline = pipeline(dir, prefix);
+    let pipeline = default_pipeline(dir, prefix);
     let scorer = ScorerProcess::start(
         broker,
         &pipeline,
@@ -263,7 +249,7 @@ fn a_flood_acts_at_most_as_allowed_and_a_restart_repeats_nothing() {
     let dir = std::env::temp_dir().join(format!("forewarn-e2e-flood-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let pipeline = pipeline(&dir, "f");
+    let pipeline = default_pipeline(&dir, "f");
     let actions = dir.join("actions.log");
     let policy = dir.join("policy.yaml");
     std::fs::write(

@@ -9,9 +9,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{ScorerProcess, kcat_binary, kcat_consume, start_tansu};
+use common::{ScorerProcess, default_pipeline, kcat_binary, kcat_consume, start_tansu, wait_for};
 use forewarn_e2e::workspace_root;
 
 /// rsyslogd, or a skip notice (a failure when CI=true).
@@ -101,14 +101,6 @@ fn app_log() -> Vec<String> {
     lines
 }
 
-fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !ok() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn a_log_file_shipped_by_rsyslog_is_mined_and_its_error_burst_predicted() {
     let Some(broker) = start_tansu() else { return };
@@ -123,11 +115,7 @@ fn a_log_file_shipped_by_rsyslog_is_mined_and_its_error_burst_predicted() {
 
     // The default pipeline, its topics renamed `r.*`; the scorer creates
     // them (2 partitions) before rsyslog produces.
-    let pipeline = dir.join("pipeline.yaml");
-    let yaml = std::fs::read_to_string(workspace_root().join("pipelines/default.yaml"))
-        .unwrap()
-        .replace("forewarn.", "r.");
-    std::fs::write(&pipeline, yaml).unwrap();
+    let pipeline = default_pipeline(&dir, "r");
     let scorer = ScorerProcess::start_with(
         b,
         &pipeline,

@@ -694,25 +694,12 @@ impl Scorer {
             }
         }));
         let signal = Signal {
-            kind: IssueKind::LogAnomaly,
             service: service.to_string(),
-            instance: String::new(),
-            subject: None,
-            ts: ts_of(end_ms),
-            probability,
-            predicted_failure_at: None,
-            failure_interval: None,
-            horizon_s: self.horizon_s,
             evidence,
-            root_cause_service: None,
-            model: ModelRef {
-                name: format!("{}/logs", self.opts.model_ref.name),
-                version: self.opts.model_ref.version.clone(),
-            },
-            recommended_action: Some(RecommendedAction::Notify),
             // The template of the minute the belief comes from, when that
             // minute was anomalous.
             log: why.log.filter(|_| why.probability >= threshold),
+            ..self.anomaly_signal("logs", IssueKind::LogAnomaly, end_ms, probability)
         };
         self.emit(signal, out);
     }
@@ -840,15 +827,9 @@ impl Scorer {
             return;
         }
         let signal = Signal {
-            kind: IssueKind::MetricAnomaly,
             service: s.service.clone(),
             instance: s.instance.clone(),
             subject: Some(s.metric.clone()),
-            ts: ts_of(ts),
-            probability,
-            predicted_failure_at: None,
-            failure_interval: None,
-            horizon_s: self.horizon_s,
             evidence: vec![
                 Evidence {
                     feature: format!("{}.value", s.metric),
@@ -863,13 +844,7 @@ impl Scorer {
                     contribution: 0.0,
                 },
             ],
-            root_cause_service: None,
-            model: ModelRef {
-                name: format!("{}/univariate", self.opts.model_ref.name),
-                version: self.opts.model_ref.version.clone(),
-            },
-            recommended_action: Some(RecommendedAction::Notify),
-            log: None,
+            ..self.anomaly_signal("univariate", IssueKind::MetricAnomaly, ts, probability)
         };
         self.emit(signal, out);
     }
@@ -1063,10 +1038,7 @@ impl Scorer {
             horizon_s: self.horizon_s,
             evidence,
             root_cause_service: None,
-            model: ModelRef {
-                name: format!("{}/trend", self.opts.model_ref.name),
-                version: self.opts.model_ref.version.clone(),
-            },
+            model: self.model_ref("trend"),
             recommended_action: Some(action),
             log: None,
         };
@@ -1174,25 +1146,42 @@ impl Scorer {
             .collect();
         self.x_buf = x;
         let signal = Signal {
-            kind: IssueKind::MetricAnomaly,
             service,
             instance,
+            evidence,
+            ..self.anomaly_signal("cluster", IssueKind::MetricAnomaly, ts, score.probability)
+        };
+        self.emit(signal, out);
+    }
+
+    /// The model that decided: `NAME/model` of the artifact, its version.
+    fn model_ref(&self, model: &str) -> ModelRef {
+        ModelRef {
+            name: format!("{}/{model}", self.opts.model_ref.name),
+            version: self.opts.model_ref.version.clone(),
+        }
+    }
+
+    /// A signal of an anomaly model (`model`: univariate, cluster, logs)
+    /// at `ts_ms`: no failure time is forecast, the advice is to look; the
+    /// caller fills in the target and the evidence.
+    fn anomaly_signal(&self, model: &str, kind: IssueKind, ts_ms: i64, probability: f64) -> Signal {
+        Signal {
+            kind,
+            service: String::new(),
+            instance: String::new(),
             subject: None,
-            ts: ts_of(ts),
-            probability: score.probability,
+            ts: ts_of(ts_ms),
+            probability,
             predicted_failure_at: None,
             failure_interval: None,
             horizon_s: self.horizon_s,
-            evidence,
+            evidence: Vec::new(),
             root_cause_service: None,
-            model: ModelRef {
-                name: format!("{}/cluster", self.opts.model_ref.name),
-                version: self.opts.model_ref.version.clone(),
-            },
+            model: self.model_ref(model),
             recommended_action: Some(RecommendedAction::Notify),
             log: None,
-        };
-        self.emit(signal, out);
+        }
     }
 
     /// Whether a signal of `probability` must reach the tracker, and whether

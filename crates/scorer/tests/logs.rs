@@ -160,16 +160,21 @@ fn log_anomalies(e: &Events) -> Vec<&forewarn_core::contracts::PredictedIssue> {
         .collect()
 }
 
+/// The log anomalies opened (first events of incidents).
+fn log_anomalies_opened(e: &Events) -> Vec<&forewarn_core::contracts::PredictedIssue> {
+    log_anomalies(e)
+        .into_iter()
+        .filter(|i| i.status == IssueStatus::Open)
+        .collect()
+}
+
 #[test]
 fn a_burst_of_a_new_error_template_opens_a_log_anomaly_with_its_template_and_examples() {
     let mut s = scorer();
     let mut out = Events::default();
     feed(&mut s, &input(120, Some(100)), &mut out);
     let logs = log_anomalies(&out);
-    let opened: Vec<_> = logs
-        .iter()
-        .filter(|i| i.status == IssueStatus::Open)
-        .collect();
+    let opened = log_anomalies_opened(&out);
     assert_eq!(opened.len(), 1, "{logs:#?}");
     let i = opened[0];
     assert_eq!(i.service, "api");
@@ -233,10 +238,7 @@ fn a_trickle_of_new_warnings_no_single_minute_shows_opens_a_log_anomaly() {
     let mut out = Events::default();
     feed(&mut s, &input_with(150, None, Some(100)), &mut out);
     let logs = log_anomalies(&out);
-    let opened: Vec<_> = logs
-        .iter()
-        .filter(|i| i.status == IssueStatus::Open)
-        .collect();
+    let opened = log_anomalies_opened(&out);
     assert_eq!(opened.len(), 1, "{logs:#?}");
     let i = opened[0];
     // Two warnings a minute where about one minute in three has one: no
@@ -324,10 +326,7 @@ fn a_sparse_logger_s_quiet_minutes_count_so_its_warning_trickle_stands_out() {
         };
         s.on_log(&r, &mut out);
     }
-    let opened: Vec<_> = log_anomalies(&out)
-        .into_iter()
-        .filter(|i| i.status == IssueStatus::Open)
-        .collect();
+    let opened = log_anomalies_opened(&out);
     assert_eq!(opened.len(), 1, "{opened:#?}");
     let minute = (opened[0].opened_at - at(0)).num_minutes();
     assert!((180..=196).contains(&minute), "opened at minute {minute}");

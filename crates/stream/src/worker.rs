@@ -520,7 +520,7 @@ impl Worker {
     /// (event time), keep the total under the cap (checked here, once a
     /// second), refresh the gauges. (Incidents silent as long are resolved
     /// by the scorer on the input's own clock.)
-    pub(crate) fn housekeeping(&mut self) -> Result<(), Error> {
+    pub(crate) fn housekeeping(&mut self) {
         let idle_ms = self.opts.idle_after.as_millis() as i64;
         let mut total = 0usize;
         for part in self.parts.values_mut() {
@@ -538,7 +538,6 @@ impl Worker {
         }
         self.stats.series.set(total as i64);
         self.stats.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
-        Ok(())
     }
 
     /// Update the lag gauges from librdkafka's statistics: for each owned

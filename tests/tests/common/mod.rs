@@ -109,6 +109,24 @@ pub(crate) fn kcat_consume(kcat: &Path, brokers: &str, topic: &str) -> Vec<serde
         .collect()
 }
 
+/// The default pipeline with its topics renamed `PREFIX.*`, written into
+/// `dir`.
+pub(crate) fn default_pipeline(dir: &Path, prefix: &str) -> PathBuf {
+    let text = std::fs::read_to_string(workspace_root().join("pipelines/default.yaml")).unwrap();
+    let path = dir.join(format!("{prefix}.yaml"));
+    std::fs::write(&path, text.replace("forewarn.", &format!("{prefix}."))).unwrap();
+    path
+}
+
+/// Wait until `ok()`, failing the test after `timeout`.
+pub(crate) fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
