@@ -2,8 +2,15 @@
 //! simulated fleet and the streaming scorer, then a summary whose last
 //! line is JSON. Its predictions are checked against the simulator's
 //! labels: the demo must actually predict incidents ahead of their failure.
+//! Its prediction events, as a set of `(id, revision)`, must equal the
+//! golden file `tests/golden/demo-6h/prediction_ids.txt` (recorded before
+//! the scorer and the Kafka edge were reorganised; ids are deterministic,
+//! so a change of layout that changes behaviour shows here). Regenerate it
+//! with `UPDATE_GOLDEN=1` only when a change of behaviour is intended.
 
-use forewarn_e2e::forewarn;
+use std::collections::BTreeSet;
+
+use forewarn_e2e::{forewarn, workspace_root};
 
 #[test]
 fn demo_streams_a_fleet_and_ends_with_a_summary() {
@@ -42,5 +49,54 @@ fn demo_streams_a_fleet_and_ends_with_a_summary() {
     assert_eq!(last["samples"], 7 * 13 * 360, "{last}");
     let lines = std::fs::read_to_string(out.join("predictions.jsonl")).unwrap();
     assert!(lines.lines().count() >= predicted as usize);
+    assert_same_events_as_golden(&lines);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `(id, revision)` of every prediction event, one `ID REVISION` a line.
+fn id_revisions(jsonl: &str) -> BTreeSet<String> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).expect("a prediction event");
+            format!(
+                "{} {}",
+                e["id"].as_str().expect("id"),
+                e["revision"].as_u64().expect("revision")
+            )
+        })
+        .collect()
+}
+
+fn assert_same_events_as_golden(jsonl: &str) {
+    let path = workspace_root().join("tests/golden/demo-6h/prediction_ids.txt");
+    let got = id_revisions(jsonl);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let mut text: String = got.iter().map(|l| format!("{l}\n")).collect();
+        if text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        eprintln!("wrote {} ({} events)", path.display(), got.len());
+        return;
+    }
+    let want: BTreeSet<String> = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()))
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "the demo's prediction events differ from {}: {} missing, {} new\nmissing: {:?}\nnew: {:?}",
+        path.display(),
+        missing.len(),
+        extra.len(),
+        &missing[..missing.len().min(10)],
+        &extra[..extra.len().min(10)],
+    );
 }

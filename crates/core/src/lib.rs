@@ -10,6 +10,7 @@
 //!   JSON Schemas.
 //! - [`decode`]: typed decoding of those events from bytes; errors name the
 //!   field and the reason.
+//! - [`format`]: [`Format`], the wire formats of a metrics topic.
 //! - [`series`]: [`SeriesKey`], the identity of one metric series.
 //! - [`duration`]: `90m` / `7d` style durations used in configs and on the
 //!   command line.
@@ -25,9 +26,11 @@
 pub mod contracts;
 pub mod decode;
 pub mod duration;
+pub mod format;
 pub mod id;
 pub mod series;
 
 pub use contracts::SCHEMA_VERSION;
 pub use duration::HumanDuration;
+pub use format::{Format, UnknownFormat};
 pub use series::SeriesKey;

@@ -17,8 +17,8 @@
 //! | `Arrow` | `arrow` | one per row of every record batch of an IPC stream |
 //!
 //! Layout:
-//! - [`format`]: the enum [`Format`] (same names as `sources.metrics.format` in the
-//!   pipeline config) and [`decode`].
+//! - [`format`]: [`decode`], and [`Format`] re-exported from `forewarn-core` (the type of `sources.metrics.format` in the
+//!   pipeline config too).
 //! - [`error`]: the error type, [`FormatError`].
 //! - `json`: Forewarn's JSON contract, via `forewarn_core::decode`.
 //! - `influx`: InfluxDB line protocol as Telegraf writes it; the mapping of

@@ -110,6 +110,7 @@ mod model;
 mod output;
 mod plan;
 mod rng;
+mod role;
 mod scenario;
 mod topology;
 mod traffic;

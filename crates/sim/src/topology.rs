@@ -3,57 +3,9 @@
 //! database. Names are readable for small fleets (`gateway`, `orders`,
 //! `db`) and numbered for large ones (`api-0042`).
 
-use serde::{Deserialize, Serialize};
-
 use crate::model::params::ServiceParams;
+pub use crate::role::Role;
 use crate::rng::{Stream, rng_for};
-
-/// What a service does; it sets the service's size, latency and limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Edge proxy in front of the APIs.
-    Gateway,
-    /// Business API, calls a database, a cache and a queue.
-    Api,
-    /// Relational database.
-    Db,
-    /// In-memory cache.
-    Cache,
-    /// Message broker.
-    Queue,
-    /// Background worker consuming a queue.
-    Worker,
-}
-
-impl Role {
-    /// Tier order, callers first.
-    pub const ALL: [Role; 6] = [
-        Role::Gateway,
-        Role::Api,
-        Role::Db,
-        Role::Cache,
-        Role::Queue,
-        Role::Worker,
-    ];
-
-    /// The `snake_case` name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Role::Gateway => "gateway",
-            Role::Api => "api",
-            Role::Db => "db",
-            Role::Cache => "cache",
-            Role::Queue => "queue",
-            Role::Worker => "worker",
-        }
-    }
-
-    /// Whether other services call this one (so a cascade can start here).
-    pub const fn is_dependency(self) -> bool {
-        matches!(self, Role::Db | Role::Cache | Role::Queue)
-    }
-}
 
 const API_NAMES: [&str; 12] = [
     "orders",

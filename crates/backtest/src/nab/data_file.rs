@@ -54,9 +54,9 @@ impl DataFile {
             })?;
             times.push(time);
         }
-        let windows = resolve_windows(&times, windows).map_err(|message| Error::Label {
+        let windows = resolve_windows(&times, windows).map_err(|e| Error::Label {
             file: name.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(Self {
             name,

@@ -41,5 +41,5 @@ pub use sigmoid::{max_tp, scaled_sigmoid};
 pub use sweep::NO_DETECTION_THRESHOLD;
 pub use thresholds::{PublishedThreshold, PublishedThresholds, ThresholdMode};
 pub use timestamp::parse_timestamp;
-pub use window::Window;
+pub use window::{Window, WindowError};
 pub use write::write_results;

@@ -32,22 +32,61 @@ impl Window {
     }
 }
 
+/// Why label windows do not fit a file's rows (reported as
+/// [`crate::Error::Label`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// A window bound is not a timestamp.
+    #[error("bad window timestamp {0:?}")]
+    BadTimestamp(String),
+    /// A window bound is not the time of any row.
+    #[error("window timestamp {0:?} matches no data row")]
+    NoRow(String),
+    /// A window bound is the time of several rows.
+    #[error("window timestamp {text:?} matches several data rows ({first}, {second}, ...)")]
+    SeveralRows {
+        /// The bound.
+        text: String,
+        /// The first row it matches.
+        first: usize,
+        /// The second.
+        second: usize,
+    },
+    /// A window ends before it starts.
+    #[error("window [{start}, {end}] ends (row {end_row}) before it starts (row {start_row})")]
+    Reversed {
+        /// Its start bound.
+        start: String,
+        /// Its end bound.
+        end: String,
+        /// Row of the start.
+        start_row: usize,
+        /// Row of the end.
+        end_row: usize,
+    },
+    /// Two windows share rows.
+    #[error("windows [{0}, {1}] and [{2}, {3}] overlap")]
+    Overlap(String, String, String, String),
+}
+
 /// Resolves `[start, end]` timestamp pairs against a file's row times.
 /// Each end must match exactly one row; the windows are returned sorted by
-/// start row and must neither be empty nor overlap. Errors are messages for
-/// [`crate::Error::Label`].
+/// start row and must neither be empty nor overlap.
 pub(crate) fn resolve_windows(
     times: &[NaiveDateTime],
     bounds: &[(String, String)],
-) -> Result<Vec<Window>, String> {
+) -> Result<Vec<Window>, WindowError> {
     let mut windows = Vec::with_capacity(bounds.len());
     for (start_text, end_text) in bounds {
         let start = find_row(times, start_text)?;
         let end = find_row(times, end_text)?;
         if end < start {
-            return Err(format!(
-                "window [{start_text}, {end_text}] ends (row {end}) before it starts (row {start})"
-            ));
+            return Err(WindowError::Reversed {
+                start: start_text.clone(),
+                end: end_text.clone(),
+                start_row: start,
+                end_row: end,
+            });
         }
         windows.push(Window {
             start,
@@ -59,12 +98,11 @@ pub(crate) fn resolve_windows(
     windows.sort_by_key(|w| w.start);
     for pair in windows.windows(2) {
         if pair[1].start <= pair[0].end {
-            return Err(format!(
-                "windows [{}, {}] and [{}, {}] overlap",
-                pair[0].start_timestamp,
-                pair[0].end_timestamp,
-                pair[1].start_timestamp,
-                pair[1].end_timestamp
+            return Err(WindowError::Overlap(
+                pair[0].start_timestamp.clone(),
+                pair[0].end_timestamp.clone(),
+                pair[1].start_timestamp.clone(),
+                pair[1].end_timestamp.clone(),
             ));
         }
     }
@@ -72,15 +110,17 @@ pub(crate) fn resolve_windows(
 }
 
 /// The single row whose time equals `text`.
-fn find_row(times: &[NaiveDateTime], text: &str) -> Result<usize, String> {
-    let target = parse_timestamp(text).ok_or_else(|| format!("bad window timestamp {text:?}"))?;
+fn find_row(times: &[NaiveDateTime], text: &str) -> Result<usize, WindowError> {
+    let target = parse_timestamp(text).ok_or_else(|| WindowError::BadTimestamp(text.into()))?;
     let mut found = times.iter().enumerate().filter(|(_, t)| **t == target);
     match (found.next(), found.next()) {
         (Some((row, _)), None) => Ok(row),
-        (None, _) => Err(format!("window timestamp {text:?} matches no data row")),
-        (Some((first, _)), Some((second, _))) => Err(format!(
-            "window timestamp {text:?} matches several data rows ({first}, {second}, ...)"
-        )),
+        (None, _) => Err(WindowError::NoRow(text.into())),
+        (Some((first, _)), Some((second, _))) => Err(WindowError::SeveralRows {
+            text: text.into(),
+            first,
+            second,
+        }),
     }
 }
 

@@ -5,7 +5,7 @@
 use rand::Rng;
 
 use crate::rng::SimRng;
-use crate::topology::Role;
+use crate::role::Role;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 const GB: f64 = 1e9;

@@ -75,11 +75,11 @@ pub(super) fn timestamps(path: &Path, c: &Column, base: usize) -> Result<Int64Ch
                 let t = t.unwrap_or_default();
                 let ms = match last {
                     Some((prev, ms)) if prev == t => ms,
-                    _ => parse_ms(t).map_err(|message| Error::Value {
+                    _ => parse_ms(t).map_err(|e| Error::Value {
                         path: path.to_path_buf(),
                         row: base + row + 1,
                         column: name.clone(),
-                        message,
+                        message: e.to_string(),
                     })?,
                 };
                 last = Some((t, ms));

@@ -5,9 +5,17 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
-/// Parse one timestamp to epoch milliseconds, or say which forms are
-/// accepted.
-pub(crate) fn parse_ms(text: &str) -> Result<i64, String> {
+/// A timestamp in none of the accepted forms; its message says which
+/// forms are accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot parse timestamp {0:?} (expected RFC 3339 such as 2026-01-05T00:00:10Z, \
+     or YYYY-MM-DD HH:MM:SS in UTC)"
+)]
+pub(crate) struct BadTimestamp(String);
+
+/// Parse one timestamp to epoch milliseconds.
+pub(crate) fn parse_ms(text: &str) -> Result<i64, BadTimestamp> {
     let t = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.timestamp_millis());
@@ -28,10 +36,7 @@ pub(crate) fn parse_ms(text: &str) -> Result<i64, String> {
             .and_utc()
             .timestamp_millis());
     }
-    Err(format!(
-        "cannot parse timestamp {text:?} (expected RFC 3339 such as 2026-01-05T00:00:10Z, \
-         or YYYY-MM-DD HH:MM:SS in UTC)"
-    ))
+    Err(BadTimestamp(text.to_string()))
 }
 
 /// Epoch milliseconds as RFC 3339 UTC (`2026-01-05T00:00:00Z`).
@@ -53,7 +58,12 @@ mod tests {
         assert_eq!(parse_ms("2026-01-05 00:00:10"), Ok(base + 10_000));
         assert_eq!(parse_ms("2026-01-05T00:00:10.250"), Ok(base + 10_250));
         assert_eq!(parse_ms("2026-01-05"), Ok(base));
-        assert!(parse_ms("yesterday").unwrap_err().contains("\"yesterday\""));
+        assert!(
+            parse_ms("yesterday")
+                .unwrap_err()
+                .to_string()
+                .contains("\"yesterday\"")
+        );
         assert_eq!(rfc3339(base + 10_000), "2026-01-05T00:00:10Z");
     }
 }

@@ -1,178 +1,18 @@
-//! What `forewarn backtest run --out DIR` writes:
-//!
-//! - `report.md`: the summary table (Forewarn beside the baselines) and
-//!   one line per incident;
-//! - `report.html`: the same, with a plot per labelled incident and trap:
-//!   the series behind it, the labelled window (onset → failure, shaded),
-//!   the failure time, every detector's alerts, Forewarn's predicted
-//!   failure times and, below, the probability of Forewarn's events;
-//! - `results.parquet`: one row per (detector, incident) and per alert,
-//!   for notebooks (`notebooks/backtest.ipynb` reads it);
-//! - `events.jsonl`: every predicted-issue event the scorer published;
-//! - `optimizations.jsonl`: every optimization event it published;
-//! - `summary.json`: the summaries.
+//! `report.html`: the Markdown's tables as HTML and one SVG plot per
+//! labelled incident and trap (the series behind it, the labelled window,
+//! every detector's alerts, Forewarn's predicted failure times and the
+//! probability of its events), drawn with plotters.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use forewarn_core::contracts::{OptimizationEvent, PredictedIssue};
+use forewarn_core::contracts::PredictedIssue;
 use forewarn_sim::Labels;
 use forewarn_train::History;
 use plotters::prelude::*;
-use polars::prelude::{
-    DataFrame, DataType, IntoColumn, NamedFrom, ParquetWriter, Series, TimeUnit, TimeZone,
-};
 
-use super::{Alert, Evaluation, Outcome, Summary};
-
-/// Write every report file into `dir` (created if missing).
-pub fn write_all(
-    dir: &Path,
-    eval: &Evaluation,
-    labels: &Labels,
-    history: &History,
-    events: &[PredictedIssue],
-    optimizations: &[OptimizationEvent],
-    title: &str,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut opt = BufWriter::new(File::create(dir.join("optimizations.jsonl"))?);
-    for e in optimizations {
-        serde_json::to_writer(&mut opt, e).map_err(std::io::Error::other)?;
-        opt.write_all(b"\n")?;
-    }
-    opt.flush()?;
-    std::fs::write(dir.join("report.md"), markdown(eval, title))?;
-    std::fs::write(
-        dir.join("report.html"),
-        html(eval, labels, history, events, title),
-    )?;
-    std::fs::write(
-        dir.join("summary.json"),
-        serde_json::to_string_pretty(&eval.summaries).map_err(std::io::Error::other)?,
-    )?;
-    let mut out = BufWriter::new(File::create(dir.join("events.jsonl"))?);
-    for e in events {
-        serde_json::to_writer(&mut out, e).map_err(std::io::Error::other)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    write_parquet(&dir.join("results.parquet"), eval).map_err(std::io::Error::other)
-}
-
-fn opt_s(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), human_secs)
-}
-
-/// `5400` → `1h30m`, `-90` → `-1m30s`.
-pub fn human_secs(s: f64) -> String {
-    let sign = if s < 0.0 { "-" } else { "" };
-    let t = s.abs().round() as i64;
-    let (h, m, sec) = (t / 3600, (t % 3600) / 60, t % 60);
-    match (h, m) {
-        (0, 0) => format!("{sign}{sec}s"),
-        (0, _) => format!("{sign}{m}m{sec:02}s"),
-        _ => format!("{sign}{h}h{m:02}m"),
-    }
-}
-
-fn rate(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |x| format!("{:.0}%", 100.0 * x))
-}
-
-/// Rows of the summary table: (label, value per detector).
-fn summary_rows(s: &[Summary]) -> Vec<(&'static str, Vec<String>)> {
-    let col = |f: &dyn Fn(&Summary) -> String| s.iter().map(f).collect::<Vec<_>>();
-    vec![
-        ("incidents", col(&|x| x.incidents.to_string())),
-        (
-            "predicted (before failure)",
-            col(&|x| x.predicted.to_string()),
-        ),
-        ("late (after failure)", col(&|x| x.late.to_string())),
-        ("missed", col(&|x| x.missed.to_string())),
-        ("precision", col(&|x| format!("{:.3}", x.precision))),
-        ("recall", col(&|x| format!("{:.3}", x.recall))),
-        ("F1", col(&|x| format!("{:.3}", x.f1))),
-        ("lead time, median", col(&|x| opt_s(x.lead_time_median_s))),
-        ("lead time, mean", col(&|x| opt_s(x.lead_time_mean_s))),
-        (
-            "failure-time error, median abs",
-            col(&|x| opt_s(x.failure_time_error_median_s)),
-        ),
-        ("alerts", col(&|x| x.alerts.to_string())),
-        (
-            "false alarms (of which in traps)",
-            col(&|x| format!("{} ({})", x.false_alarms, x.trap_false_alarms)),
-        ),
-        (
-            "false alarms per service-day",
-            col(&|x| format!("{:.2}", x.false_alarms_per_service_day)),
-        ),
-        ("root-cause hit rate", col(&|x| rate(x.root_cause_hit_rate))),
-    ]
-}
-
-/// The Markdown summary.
-pub fn markdown(eval: &Evaluation, title: &str) -> String {
-    let mut md = format!("# Backtest: {title}\n\n");
-    let _ = writeln!(
-        md,
-        "{:.1} service-days. An alert counts for an incident of its service from {} before the labelled onset until recovery; \
-         an incident is *predicted* when announced before its failure time.\n",
-        eval.service_days,
-        human_secs(eval.matching.early_tolerance_s)
-    );
-    let names: Vec<&str> = eval.summaries.iter().map(|s| s.detector).collect();
-    let _ = writeln!(md, "| | {} |", names.join(" | "));
-    let _ = writeln!(md, "|---|{}", "---:|".repeat(names.len()));
-    for (label, vals) in summary_rows(&eval.summaries) {
-        let _ = writeln!(md, "| {label} | {} |", vals.join(" | "));
-    }
-    let _ = writeln!(md, "\n## Incidents\n");
-    let _ = writeln!(
-        md,
-        "| incident | service | kind | failure | {} |",
-        names.join(" | ")
-    );
-    let _ = writeln!(md, "|---|---|---|---|{}", "---|".repeat(names.len()));
-    let ids: Vec<&str> = eval
-        .incidents
-        .iter()
-        .filter(|r| r.detector == names[0])
-        .map(|r| r.incident_id.as_str())
-        .collect();
-    for id in ids {
-        let rows: Vec<_> = eval
-            .incidents
-            .iter()
-            .filter(|r| r.incident_id == id)
-            .collect();
-        let first = rows[0];
-        let cells: Vec<String> = rows
-            .iter()
-            .map(|r| match r.outcome {
-                Outcome::Early => format!("early by {}", opt_s(r.lead_s)),
-                o => o.as_str().to_string(),
-            })
-            .collect();
-        let _ = writeln!(
-            md,
-            "| {id} | {} | {} | {} | {} |",
-            first.service,
-            serde_json::to_value(first.issue_kind)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            first.failure.format("%Y-%m-%d %H:%M"),
-            cells.join(" | ")
-        );
-    }
-    md
-}
+use super::super::{Alert, Evaluation};
+use super::table::{opt_s, summary_rows};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -495,6 +335,7 @@ fn plot(
     Ok(svg)
 }
 
+
 /// `12_884_901_888.0` → `12.9G`, `0.0123` → `0.0123`.
 fn short_number(v: f64) -> String {
     let a = v.abs();
@@ -519,113 +360,6 @@ fn short_number(v: f64) -> String {
     }
 }
 
-fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
-    t.map(|t| t.timestamp_millis())
-}
-
-fn kind_str<T: serde::Serialize>(k: &T) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
-/// `results.parquet`: one row per (detector, incident) (`row = "incident"`)
-/// and per alert (`row = "alert"`). Times are `Datetime(ms, UTC)`, spans
-/// in seconds; a column that does not apply to a row is null.
-pub fn write_parquet(path: &Path, eval: &Evaluation) -> polars::prelude::PolarsResult<()> {
-    let mut detector = Vec::new();
-    let mut row = Vec::new();
-    let mut id = Vec::new();
-    let mut service = Vec::new();
-    let mut instance: Vec<Option<String>> = Vec::new();
-    let mut kind = Vec::new();
-    let mut outcome = Vec::new();
-    let (mut onset, mut failure, mut recovery, mut detected, mut predicted) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut lead, mut err, mut prob) = (Vec::new(), Vec::new(), Vec::new());
-    let mut rc_exp: Vec<Option<String>> = Vec::new();
-    let mut rc_pred: Vec<Option<String>> = Vec::new();
-    let mut signal: Vec<Option<String>> = Vec::new();
-    let mut matched: Vec<Option<String>> = Vec::new();
-    for r in &eval.incidents {
-        let a = r.alert.as_ref();
-        detector.push(r.detector.to_string());
-        row.push("incident".to_string());
-        id.push(r.incident_id.clone());
-        service.push(r.service.clone());
-        instance.push(r.instance.clone());
-        kind.push(kind_str(&r.issue_kind));
-        outcome.push(r.outcome.as_str().to_string());
-        onset.push(Some(r.onset.timestamp_millis()));
-        failure.push(Some(r.failure.timestamp_millis()));
-        recovery.push(Some(r.recovery.timestamp_millis()));
-        detected.push(ms(a.map(|a| a.detected_at)));
-        predicted.push(ms(a.and_then(|a| a.predicted_failure_at)));
-        lead.push(r.lead_s);
-        err.push(r.failure_time_error_s);
-        prob.push(a.map(|a| a.probability));
-        rc_exp.push(Some(r.root_cause_expected.clone()));
-        rc_pred.push(a.and_then(|a| a.root_cause_service.clone()));
-        signal.push(a.map(|a| a.signal.clone()));
-        matched.push(a.map(|a| a.id.clone()));
-    }
-    for r in &eval.alerts {
-        let a = &r.alert;
-        detector.push(a.detector.to_string());
-        row.push("alert".to_string());
-        id.push(a.id.clone());
-        service.push(a.service.clone());
-        instance.push(Some(a.instance.clone()).filter(|s| !s.is_empty()));
-        kind.push(kind_str(&a.kind));
-        outcome.push(r.outcome.as_str().to_string());
-        onset.push(None);
-        failure.push(None);
-        recovery.push(None);
-        detected.push(Some(a.detected_at.timestamp_millis()));
-        predicted.push(ms(a.predicted_failure_at));
-        lead.push(None);
-        err.push(None);
-        prob.push(Some(a.probability));
-        rc_exp.push(None);
-        rc_pred.push(a.root_cause_service.clone());
-        signal.push(Some(a.signal.clone()));
-        matched.push(r.matched_id.clone());
-    }
-    let time = |name: &str, v: Vec<Option<i64>>| {
-        Series::new(name.into(), v)
-            .cast(&DataType::Datetime(
-                TimeUnit::Milliseconds,
-                Some(TimeZone::UTC),
-            ))
-            .map(IntoColumn::into_column)
-    };
-    let mut df = DataFrame::new_infer_height(vec![
-        Series::new("detector".into(), detector).into_column(),
-        Series::new("row".into(), row).into_column(),
-        Series::new("id".into(), id).into_column(),
-        Series::new("service".into(), service).into_column(),
-        Series::new("instance".into(), instance).into_column(),
-        Series::new("kind".into(), kind).into_column(),
-        Series::new("outcome".into(), outcome).into_column(),
-        time("onset", onset)?,
-        time("failure", failure)?,
-        time("recovery", recovery)?,
-        time("detected_at", detected)?,
-        time("predicted_failure_at", predicted)?,
-        Series::new("lead_s".into(), lead).into_column(),
-        Series::new("failure_time_error_s".into(), err).into_column(),
-        Series::new("probability".into(), prob).into_column(),
-        Series::new("root_cause_expected".into(), rc_exp).into_column(),
-        Series::new("root_cause_predicted".into(), rc_pred).into_column(),
-        Series::new("signal".into(), signal).into_column(),
-        Series::new("matched_id".into(), matched).into_column(),
-    ])?;
-    let file = File::create(path).map_err(polars::prelude::PolarsError::from)?;
-    ParquetWriter::new(file).finish(&mut df)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,7 +372,5 @@ mod tests {
         assert_eq!(short_number(100.0), "100");
         assert_eq!(short_number(0.0123), "0.0123");
         assert_eq!(short_number(0.0), "0");
-        assert_eq!(human_secs(5400.0), "1h30m");
-        assert_eq!(human_secs(-90.0), "-1m30s");
     }
 }
