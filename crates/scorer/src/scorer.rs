@@ -35,7 +35,7 @@ use forewarn_models::cluster::ClusterModel;
 use forewarn_models::trend::{
     DailyProfile, GapMemo, HoltState, Projection, TrendParams, crossing, seasonal_crossing,
 };
-use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
+use forewarn_models::univariate::{DetectorConfig, SeriesDetector};
 
 use serde::{Deserialize, Serialize};
 
@@ -174,7 +174,7 @@ struct SeriesState {
 /// The online univariate detector of one series.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Univariate {
-    scorer: SeriesScorer,
+    scorer: SeriesDetector,
     engaged: bool,
     /// The held probability and when it was last updated (ms).
     held: f64,
@@ -739,7 +739,7 @@ impl Scorer {
         let (route_idx, inst) = (st.route as usize, st.instance as usize);
         let route = &registry.routes[route_idx];
         if route.univariate && st.univariate.is_none() {
-            match SeriesScorer::new(univariate_cfg.clone(), univariate_spec) {
+            match SeriesDetector::new(univariate_cfg.clone(), univariate_spec) {
                 Ok(scorer) => {
                     st.univariate = Some(detectors.len() as u32);
                     detectors.push(Univariate {
