@@ -14,7 +14,7 @@ use crate::{arrow_ipc, influx, json, prometheus};
 /// Wire format of the records of a metrics topic.
 ///
 /// Variant names and their serde spelling (`json`, `influx`, `prometheus`,
-/// `arrow`) are the same as `forewarn_config::model::Format`, the type of
+/// `arrow`) are the same as `forewarn_config::pipeline::Format`, the type of
 /// `sources.metrics.format` in a pipeline file, so the two map one to one:
 /// `Json ↔ Json`, `Influx ↔ Influx`, `Prometheus ↔ Prometheus`,
 /// `Arrow ↔ Arrow` (a `match`, or a serde round trip through the name).

@@ -470,14 +470,7 @@ impl Scorer {
                     .join("; ")
             )
         })?;
-        let t = &pipeline.thresholds;
-        let policy = IncidentPolicy {
-            probability: t.probability,
-            per_kind: t.per_kind.clone(),
-            hysteresis: t.hysteresis,
-            min_duration_ms: t.min_duration.as_millis(),
-            suppress_ms: t.suppress_for.as_millis(),
-        };
+        let policy = IncidentPolicy::from(&pipeline.thresholds);
         let graph = DependencyGraph::new(
             pipeline
                 .services

@@ -13,6 +13,8 @@ use forewarn_features::FeatureSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::probability::Probability;
+
 /// A whole pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -292,11 +294,11 @@ impl Default for AnomalyConfig {
 pub struct Thresholds {
     /// Probability at or above which an issue opens, in (0, 1].
     #[serde(default = "default_probability")]
-    pub probability: f64,
+    pub probability: Probability,
     /// An open issue resolves when its probability falls below
     /// `probability − hysteresis`.
     #[serde(default = "default_hysteresis")]
-    pub hysteresis: f64,
+    pub hysteresis: Probability,
     /// How long a score must stay above the threshold before an issue opens.
     #[serde(default = "default_min_duration")]
     pub min_duration: HumanDuration,
@@ -306,14 +308,14 @@ pub struct Thresholds {
     pub suppress_for: HumanDuration,
     /// Per-kind overrides of `probability`.
     #[serde(default)]
-    pub per_kind: BTreeMap<IssueKind, f64>,
+    pub per_kind: BTreeMap<IssueKind, Probability>,
 }
 
-fn default_probability() -> f64 {
-    0.7
+fn default_probability() -> Probability {
+    Probability::new_const(0.7)
 }
-fn default_hysteresis() -> f64 {
-    0.1
+fn default_hysteresis() -> Probability {
+    Probability::new_const(0.1)
 }
 fn default_min_duration() -> HumanDuration {
     HumanDuration::from_secs(60)
