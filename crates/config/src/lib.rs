@@ -3,7 +3,9 @@
 //! run (dependencies, limits, SLOs, recovery).
 //!
 //! Layout:
-//! - [`model`]: the typed configuration ([`PipelineConfig`] and its parts).
+//! - [`pipeline`]: the typed configuration ([`PipelineConfig`] and its parts).
+//! - [`probability`]: [`Probability`], a number checked to be within
+//!   [0, 1], for the thresholds.
 //! - [`validate`]: whole-file validation that collects every problem with its
 //!   dotted path ([`Problem`]): YAML syntax, unknown keys and wrong types
 //!   (from the JSON Schema derived from the types), then semantic rules
@@ -15,12 +17,14 @@
 //! assert!(pipeline.services.contains_key("gateway"));
 //! ```
 
-pub mod model;
+pub mod pipeline;
+pub mod probability;
 pub mod validate;
 
 use std::path::Path;
 
-pub use model::*;
+pub use pipeline::*;
+pub use probability::{NotAProbability, Probability};
 pub use validate::{Problem, Problems, load_str, problems};
 
 /// Read, parse and validate a pipeline file. Every problem is returned at

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::model::PipelineConfig;
+use crate::pipeline::PipelineConfig;
 
 /// One problem: the dotted path of the offending key and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,14 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
             );
         }
     };
-    let mut out = structural(&value);
+    let (mut out, out_of_range) = structural(&value);
+    // A threshold out of [0, 1] is reported above with its path; leave it
+    // out (its default applies) so the typed config, and with it every
+    // semantic problem, is still checked.
+    let mut value = value;
+    for pointer in &out_of_range {
+        remove_at(&mut value, pointer);
+    }
     let config = match serde_json::from_value::<PipelineConfig>(value) {
         Ok(c) => c,
         Err(e) => {
@@ -135,10 +142,28 @@ fn flatten_const_choices(schema: &mut Value) {
     }
 }
 
-fn structural(value: &Value) -> Vec<Problem> {
+/// Structural problems, and the JSON pointers of the thresholds that are
+/// out of range (a [`Probability`](crate::Probability) outside [0, 1]).
+fn structural(value: &Value) -> (Vec<Problem>, Vec<String>) {
     let mut out = Vec::new();
+    let mut out_of_range = Vec::new();
     for e in schema_validator().iter_errors(value) {
-        let path = dotted(value, &e.instance_path().to_string());
+        let pointer = e.instance_path().to_string();
+        let path = dotted(value, &pointer);
+        if pointer.starts_with("/thresholds/")
+            && matches!(
+                e.kind(),
+                jsonschema::error::ValidationErrorKind::Minimum { .. }
+                    | jsonschema::error::ValidationErrorKind::Maximum { .. }
+            )
+        {
+            out.push(Problem {
+                path,
+                message: format!("must be a probability within [0, 1], got {}", e.instance()),
+            });
+            out_of_range.push(pointer);
+            continue;
+        }
         match e.kind() {
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
@@ -176,7 +201,18 @@ fn structural(value: &Value) -> Vec<Problem> {
             }),
         }
     }
-    out
+    (out, out_of_range)
+}
+
+/// Remove the value at a JSON pointer (a key of an object).
+fn remove_at(value: &mut Value, pointer: &str) {
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let key = key.replace("~1", "/").replace("~0", "~");
+    if let Some(Value::Object(map)) = value.pointer_mut(parent) {
+        map.remove(&key);
+    }
 }
 
 fn join(parent: &str, key: &str) -> String {
@@ -219,20 +255,21 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
         bad(format!("features.{}", p.path), p.message);
     }
     let t = &c.thresholds;
-    if !(t.probability > 0.0 && t.probability <= 1.0) {
+    let (probability, hysteresis) = (t.probability.get(), t.hysteresis.get());
+    if !(probability > 0.0 && probability <= 1.0) {
         bad(
             "thresholds.probability".into(),
-            format!("must be within (0, 1], got {}", t.probability),
+            format!("must be within (0, 1], got {probability}"),
         );
     }
-    if !(0.0..1.0).contains(&t.hysteresis) || t.hysteresis >= t.probability {
+    if !(0.0..1.0).contains(&hysteresis) || hysteresis >= probability {
         bad(
             "thresholds.hysteresis".into(),
-            format!("must be within [0, probability), got {}", t.hysteresis),
+            format!("must be within [0, probability), got {hysteresis}"),
         );
     }
     for (kind, p) in &t.per_kind {
-        if !(*p > 0.0 && *p <= 1.0) {
+        if !(p.get() > 0.0 && p.get() <= 1.0) {
             let name = serde_json::to_value(kind)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from));

@@ -108,3 +108,32 @@ fn yaml_syntax_error_names_line_and_column() {
     assert_eq!(got.len(), 1);
     assert!(got[0].path.starts_with("(line "), "{got:?}");
 }
+
+#[test]
+fn thresholds_out_of_range_are_reported_with_the_other_problems() {
+    let yaml = r#"
+version: 1
+sources:
+  metrics: { topic: m, format: json }
+features:
+  windows:
+    - { name: 1m, length: 1m, panes: 7 }
+thresholds:
+  hysteresis: -0.1
+  per_kind: { memory_exhaustion: 1.2, disk_exhaustion: 0.8 }
+"#;
+    let got: Vec<String> = problems(yaml).iter().map(|p| p.to_string()).collect();
+    let paths: Vec<&str> = got.iter().map(|p| p.split(": ").next().unwrap()).collect();
+    for want in [
+        "thresholds.hysteresis",
+        "thresholds.per_kind.memory_exhaustion",
+        // A semantic problem: the typed config is still checked.
+        "features.windows[0].panes",
+    ] {
+        assert!(paths.contains(&want), "missing {want} in {got:#?}");
+    }
+    assert!(
+        !paths.contains(&"thresholds.per_kind.disk_exhaustion"),
+        "{got:#?}"
+    );
+}

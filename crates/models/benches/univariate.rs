@@ -12,7 +12,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use forewarn_features::SeriesWindows;
-use forewarn_models::univariate::{DetectorConfig, SeriesScorer, UnivariateDetector};
+use forewarn_models::univariate::{DetectorConfig, SeriesDetector, UnivariateDetector};
 
 const STEP_MS: i64 = 300_000;
 
@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("series_scorer_push", |b| {
         b.iter(|| {
-            let mut s = SeriesScorer::new(cfg.clone(), &spec).unwrap();
+            let mut s = SeriesDetector::new(cfg.clone(), &spec).unwrap();
             let mut acc = 0.0;
             for &(t, v) in &points {
                 acc += s.push(&spec, t, v);

@@ -76,6 +76,18 @@ pub struct IncidentPolicy {
     pub suppress_ms: i64,
 }
 
+impl From<&forewarn_config::Thresholds> for IncidentPolicy {
+    fn from(t: &forewarn_config::Thresholds) -> Self {
+        Self {
+            probability: t.probability.get(),
+            per_kind: t.per_kind.iter().map(|(k, p)| (*k, p.get())).collect(),
+            hysteresis: t.hysteresis.get(),
+            min_duration_ms: t.min_duration.as_millis(),
+            suppress_ms: t.suppress_for.as_millis(),
+        }
+    }
+}
+
 impl IncidentPolicy {
     /// The opening probability of `kind`.
     pub fn threshold(&self, kind: IssueKind) -> f64 {

@@ -100,7 +100,8 @@ impl Worker {
         stats: Arc<Stats>,
     ) -> Result<Self, Error> {
         // Fail now, not at the first assignment, on a pipeline the scorer refuses.
-        Scorer::new(pipeline.clone(), model.clone(), scorer_opts.clone()).map_err(Error::Scorer)?;
+        Scorer::new(pipeline.clone(), model.clone(), scorer_opts.clone())
+            .map_err(|e| Error::Scorer(e.to_string()))?;
         let topics = Topics::of(&pipeline);
         let format = to_format(pipeline.sources.metrics.format);
         let fingerprint = format!(
@@ -138,7 +139,7 @@ impl Worker {
             self.model.clone(),
             self.scorer_opts.clone(),
         )
-        .map_err(Error::Scorer)
+        .map_err(|e| Error::Scorer(e.to_string()))
     }
 
     /// Take on the partitions of an assignment: state from the checkpoint
@@ -167,7 +168,7 @@ impl Worker {
                         self.scorer_opts.clone(),
                         cp.state,
                     )
-                    .map_err(Error::Scorer)?;
+                    .map_err(|e| Error::Scorer(e.to_string()))?;
                     tracing::info!(
                         partition = p,
                         series = r.series,

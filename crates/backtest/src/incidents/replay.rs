@@ -105,7 +105,8 @@ pub fn replay(
     opts: &ReplayOptions,
 ) -> Result<Replay, String> {
     let started = Instant::now();
-    let mut scorer = Scorer::new(pipeline.clone(), model, opts.scorer.clone())?;
+    let mut scorer =
+        Scorer::new(pipeline.clone(), model, opts.scorer.clone()).map_err(|e| e.to_string())?;
     let bar = progress_bar(opts.progress, history.samples(), "replaying");
     let mut events = Events::default();
     let (mut samples, mut rejected) = (0u64, 0u64);

@@ -1,5 +1,5 @@
 //! Runs Forewarn's online univariate detector over every NAB file, through
-//! the production scoring path (`forewarn_models::univariate::SeriesScorer`:
+//! the production scoring path (`forewarn_models::univariate::SeriesDetector`:
 //! feature windows, then the detector), one score per row in file order.
 //! Timestamps are read as UTC epoch milliseconds. Files are scored in
 //! parallel on up to [`MAX_THREADS`] threads; the result does not depend
@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use forewarn_models::univariate::{DetectorConfig, SeriesScorer};
+use forewarn_models::univariate::{DetectorConfig, SeriesDetector};
 
 use super::corpus::Corpus;
 use super::data_file::DataFile;
@@ -30,7 +30,7 @@ pub fn run_file(file: &DataFile, cfg: &DetectorConfig) -> Result<Vec<f64>> {
             file: file.name().to_owned(),
             message: format!("invalid feature spec: {problems:?}"),
         })?;
-    let mut scorer = SeriesScorer::new(cfg.clone(), &spec).map_err(model_err)?;
+    let mut scorer = SeriesDetector::new(cfg.clone(), &spec).map_err(model_err)?;
     Ok(file
         .epoch_seconds()
         .zip(file.values())

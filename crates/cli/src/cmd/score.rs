@@ -91,10 +91,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.max_series = args.max_series;
     opts.idle_after = args.idle_after.into();
     let scorer = ScorerOptions {
-        eval_every_ms: args.eval_every.as_millis(),
+        eval_every: args.eval_every.into(),
         max_series: args.max_series,
         model_ref,
-        silence_ms: args.idle_after.as_millis(),
+        idle_after: args.idle_after.into(),
     };
     let summary = forewarn_stream::run(pipeline, model, scorer, opts, stats, stop)?;
     eprintln!(

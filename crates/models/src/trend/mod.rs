@@ -11,13 +11,18 @@
 //!   within the horizon).
 //! - [`seasonal`]: the daily cycle of a series, learned online
 //!   ([`DailyProfile`]), and the crossing of a trend plus that cycle.
+//! - [`forecast`]: the [`Forecaster`] of a capacity or SLO series: window
+//!   line or Holt state, daily cycle and limit in, [`Forecast`] (crossing,
+//!   failure time and interval) out.
 
 mod crossing;
+pub mod forecast;
 mod holt;
 mod params;
 mod seasonal;
 
 pub use crossing::{Crossing, Projection, crossing};
+pub use forecast::{Forecast, Forecaster, WindowLine};
 pub use holt::{Coefficients, GapMemo, HoltState};
 pub use params::TrendParams;
 pub use seasonal::{DailyProfile, REPEAT_CORRELATION, seasonal_crossing};

@@ -10,8 +10,8 @@ mod detector;
 mod inputs;
 mod range;
 mod rarity;
-mod scorer;
 mod seasonal;
+mod series;
 mod smooth;
 mod suppress;
 mod validate;
@@ -27,4 +27,4 @@ pub use config::{
 pub use context::MAX_ORDER;
 pub use detector::{Score, UnivariateDetector};
 pub use inputs::{FeatureBinding, RECENT_WINDOW};
-pub use scorer::{SeriesScorer, score_series};
+pub use series::{SeriesDetector, score_series};

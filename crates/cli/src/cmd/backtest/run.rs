@@ -113,7 +113,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let history = forewarn_train::history::read(&files).context("while reading the history")?;
     let opts = ReplayOptions {
         scorer: ScorerOptions {
-            eval_every_ms: args.eval_every.as_millis(),
+            eval_every: args.eval_every.into(),
             model_ref: model_ref.clone(),
             ..ScorerOptions::default()
         },

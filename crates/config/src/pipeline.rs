@@ -13,6 +13,8 @@ use forewarn_features::FeatureSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::probability::Probability;
+
 /// A whole pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -37,19 +39,9 @@ pub struct PipelineConfig {
     pub services: BTreeMap<String, ServiceConfig>,
 }
 
-/// Wire format of a source topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Forewarn's JSON contracts (`forewarn schema`).
-    Json,
-    /// InfluxDB line protocol, as Telegraf's Kafka output writes it.
-    Influx,
-    /// The JSON of prometheus-kafka-adapter.
-    Prometheus,
-    /// Arrow IPC record batches (one message, many samples).
-    Arrow,
-}
+/// Wire format of a source topic: one type with the decoders and the
+/// command line (`forewarn_core::Format`).
+pub use forewarn_core::Format;
 
 /// One topic to read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -292,11 +284,11 @@ impl Default for AnomalyConfig {
 pub struct Thresholds {
     /// Probability at or above which an issue opens, in (0, 1].
     #[serde(default = "default_probability")]
-    pub probability: f64,
+    pub probability: Probability,
     /// An open issue resolves when its probability falls below
     /// `probability − hysteresis`.
     #[serde(default = "default_hysteresis")]
-    pub hysteresis: f64,
+    pub hysteresis: Probability,
     /// How long a score must stay above the threshold before an issue opens.
     #[serde(default = "default_min_duration")]
     pub min_duration: HumanDuration,
@@ -306,14 +298,14 @@ pub struct Thresholds {
     pub suppress_for: HumanDuration,
     /// Per-kind overrides of `probability`.
     #[serde(default)]
-    pub per_kind: BTreeMap<IssueKind, f64>,
+    pub per_kind: BTreeMap<IssueKind, Probability>,
 }
 
-fn default_probability() -> f64 {
-    0.7
+fn default_probability() -> Probability {
+    Probability::new_const(0.7)
 }
-fn default_hysteresis() -> f64 {
-    0.1
+fn default_hysteresis() -> Probability {
+    Probability::new_const(0.1)
 }
 fn default_min_duration() -> HumanDuration {
     HumanDuration::from_secs(60)

@@ -1,4 +1,4 @@
-//! [`SeriesScorer`]: the production scoring path for one series, shared by
+//! [`SeriesDetector`]: the production detection path for one series, shared by
 //! the streaming scorer and the backtests. It owns the series'
 //! `SeriesWindows` and its [`UnivariateDetector`]; each sample is scored
 //! against the features as they were before it, then pushed to the windows.
@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Feature windows plus detector for one series.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SeriesScorer {
+pub struct SeriesDetector {
     windows: SeriesWindows,
     detector: UnivariateDetector,
     features: Vec<f64>,
@@ -22,7 +22,7 @@ pub struct SeriesScorer {
     scratch: Vec<Bucket>,
 }
 
-impl SeriesScorer {
+impl SeriesDetector {
     /// A scorer for one gauge series (counters are not supported: the
     /// detector reads raw values). `spec` must be compiled from
     /// [`DetectorConfig::feature_spec`] or hold the same window.
@@ -69,7 +69,7 @@ where
                 .collect::<Vec<_>>()
                 .join("; "),
         })?;
-    let mut scorer = SeriesScorer::new(cfg.clone(), &spec)?;
+    let mut scorer = SeriesDetector::new(cfg.clone(), &spec)?;
     Ok(points
         .into_iter()
         .map(|(ts, v)| scorer.push(&spec, ts, v))

@@ -25,11 +25,13 @@ use forewarn_core::contracts::{LogEvidence, LogLevel, LogRecord};
 use forewarn_logs::{MinerConfig, ServiceMiners, ServiceMinersState, TemplateId};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
+mod baseline;
+use baseline::{ALPHA, Ew, from_excess, js_divergence};
+
 /// Length of a log minute, ms.
 pub(crate) const MINUTE_MS: i64 = 60_000;
-
-/// Weight of the newest minute in the baselines (a ~1 h memory).
-const ALPHA: f64 = 1.0 / 60.0;
 
 /// Example lines kept per template per minute.
 const EXAMPLES: usize = 3;
@@ -61,38 +63,6 @@ pub const LOG_FEATURES: [&str; 6] = [
     "log_template_js",
     "log_top_template_share",
 ];
-
-/// An exponentially weighted mean and variance.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-struct Ew {
-    mean: f64,
-    var: f64,
-    n: u32,
-}
-
-impl Ew {
-    fn update(&mut self, x: f64) {
-        if self.n == 0 {
-            self.mean = x;
-        } else {
-            let d = x - self.mean;
-            self.mean += ALPHA * d;
-            self.var = (1.0 - ALPHA) * (self.var + ALPHA * d * d);
-        }
-        self.n = self.n.saturating_add(1);
-    }
-
-    /// How many deviations `x` is above the mean; counts are Poisson-like,
-    /// so the deviation is at least the square root of the mean (plus one).
-    fn excess(&self, x: f64) -> f64 {
-        self.excess_over(x, 1.0)
-    }
-
-    /// The same for a sum over `k` minutes (minutes taken as independent).
-    fn excess_over(&self, sum: f64, k: f64) -> f64 {
-        (sum - k * self.mean) / (k * (self.var + self.mean) + 1.0).sqrt()
-    }
-}
 
 /// A closed minute's counts ([errors, warns, new templates, warns and
 /// errors]) and the baselines as they were before it: a window is judged
@@ -175,43 +145,14 @@ pub struct LogsState {
     newest_ms: Option<i64>,
 }
 
-fn js_divergence(p: &BTreeMap<TemplateId, u32>, lines: f64, q: &BTreeMap<TemplateId, f64>) -> f64 {
-    let qt: f64 = q.values().sum();
-    if lines <= 0.0 || qt <= 0.0 {
-        return 0.0;
-    }
-    let term = |a: f64, m: f64| if a > 0.0 { a * (a / m).log2() } else { 0.0 };
-    let mut d = 0.0;
-    for (id, c) in p {
-        let a = f64::from(*c) / lines;
-        let b = q.get(id).copied().unwrap_or(0.0) / qt;
-        let m = 0.5 * (a + b);
-        d += 0.5 * term(a, m) + 0.5 * term(b, m);
-    }
-    for (id, w) in q {
-        if !p.contains_key(id) {
-            let b = w / qt;
-            d += 0.5 * term(b, 0.5 * b);
-        }
-    }
-    d.clamp(0.0, 1.0)
-}
-
-/// Maps an excess (in deviations) to a probability: nothing up to 3,
-/// certain from 6.
-fn from_excess(z: f64) -> f64 {
-    ((z - 3.0) / 3.0).clamp(0.0, 1.0)
-}
-
 impl Logs {
     /// Miners with `masks`; fails on a mask that does not compile.
-    pub(crate) fn new(masks: &[String], warmup_ms: i64) -> Result<Self, String> {
+    pub(crate) fn new(masks: &[String], warmup_ms: i64) -> Result<Self> {
         let config = MinerConfig {
             masks: masks.to_vec(),
             ..MinerConfig::default()
         };
-        let miners = ServiceMiners::new(config, BTreeMap::new())
-            .map_err(|e| format!("models.logs.masks: {e}"))?;
+        let miners = ServiceMiners::new(config, BTreeMap::new()).map_err(Error::LogMasks)?;
         Ok(Self {
             miners,
             services: BTreeMap::new(),
@@ -309,12 +250,12 @@ impl Logs {
     }
 
     /// Back from a checkpoint.
-    pub(crate) fn restore(&mut self, state: LogsState) -> Result<(), String> {
+    pub(crate) fn restore(&mut self, state: LogsState) -> Result<()> {
         self.miners = self
             .miners
             .clone()
             .with_state(state.miners)
-            .map_err(|e| e.to_string())?;
+            .map_err(Error::Checkpoint)?;
         self.services = state.services;
         self.newest_ms = state.newest_ms;
         Ok(())
