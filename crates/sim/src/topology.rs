@@ -4,8 +4,8 @@
 //! `db`) and numbered for large ones (`api-0042`).
 
 use crate::model::params::ServiceParams;
-pub use crate::role::Role;
 use crate::rng::{Stream, rng_for};
+pub use crate::role::Role;
 
 const API_NAMES: [&str; 12] = [
     "orders",

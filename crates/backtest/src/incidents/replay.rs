@@ -103,10 +103,9 @@ pub fn replay(
     history: &History,
     logs: &[LogRecord],
     opts: &ReplayOptions,
-) -> Result<Replay, String> {
+) -> Result<Replay, forewarn_scorer::Error> {
     let started = Instant::now();
-    let mut scorer =
-        Scorer::new(pipeline.clone(), model, opts.scorer.clone()).map_err(|e| e.to_string())?;
+    let mut scorer = Scorer::new(pipeline.clone(), model, opts.scorer.clone())?;
     let bar = progress_bar(opts.progress, history.samples(), "replaying");
     let mut events = Events::default();
     let (mut samples, mut rejected) = (0u64, 0u64);

@@ -335,7 +335,6 @@ fn plot(
     Ok(svg)
 }
 
-
 /// `12_884_901_888.0` → `12.9G`, `0.0123` → `0.0123`.
 fn short_number(v: f64) -> String {
     let a = v.abs();

@@ -56,7 +56,6 @@ pub(super) fn summary_rows(s: &[Summary]) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
-
 /// The JSON name of an enum value (`memory_exhaustion`), empty if it has none.
 pub(super) fn kind_str<T: serde::Serialize>(k: &T) -> String {
     serde_json::to_value(k)
@@ -64,7 +63,6 @@ pub(super) fn kind_str<T: serde::Serialize>(k: &T) -> String {
         .and_then(|v| v.as_str().map(String::from))
         .unwrap_or_default()
 }
-
 
 #[cfg(test)]
 mod tests {

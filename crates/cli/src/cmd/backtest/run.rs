@@ -129,8 +129,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(p), Some(_)) => read_logs(p)?,
         _ => Vec::new(),
     };
-    let replay =
-        incidents::replay(&pipeline, model, &history, &logs, &opts).map_err(anyhow::Error::msg)?;
+    let replay = incidents::replay(&pipeline, model, &history, &logs, &opts)
+        .context("the pipeline and model cannot be scored")?;
     let b = BaselineOptions::default();
     let stat = baselines::static_threshold(&pipeline, &history, &b);
     let z = baselines::zscore(&pipeline, &history, &b);
