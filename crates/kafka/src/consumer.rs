@@ -102,7 +102,7 @@ impl ConsumerBuilder {
     pub(crate) fn plain(&self) -> Result<BaseConsumer, Error> {
         self.config().create().map_err(|source| Error::Client {
             client: "consumer",
-            source,
+            source: source.into(),
         })
     }
 
@@ -113,7 +113,7 @@ impl ConsumerBuilder {
             .create_with_context(Ctx::default())
             .map_err(|source| Error::Client {
                 client: "consumer",
-                source,
+                source: source.into(),
             })?;
         Ok(KafkaSource { consumer })
     }
@@ -225,9 +225,18 @@ impl std::fmt::Debug for KafkaSource {
 
 impl Drop for KafkaSource {
     fn drop(&mut self) {
-        self.consumer.context().closing.store(true, Ordering::Relaxed);
+        self.consumer
+            .context()
+            .closing
+            .store(true, Ordering::Relaxed);
         // A change noted but not handed over: let librdkafka have its call.
-        let pending = self.consumer.context().pending.lock().ok().and_then(|mut p| p.take());
+        let pending = self
+            .consumer
+            .context()
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take());
         if let Some(Pending::Revoke(_)) = pending {
             let _ = self.consumer.unassign();
         }
@@ -253,9 +262,11 @@ impl KafkaSource {
                 };
                 for (tp, o) in starts {
                     tpl.set_partition_offset(&tp.topic, tp.partition, Offset::Offset(o))
-                        .map_err(Error::Assign)?;
+                        .map_err(|e| Error::Assign(e.into()))?;
                 }
-                self.consumer.assign(&tpl).map_err(Error::Assign)
+                self.consumer
+                    .assign(&tpl)
+                    .map_err(|e| Error::Assign(e.into()))
             }
             Some(Pending::Revoke(tpl)) => {
                 handler.revoked(&parts_of(&tpl), self);
@@ -276,11 +287,11 @@ impl Commit for KafkaSource {
         let mut tpl = TopicPartitionList::new();
         for (tp, o) in offsets {
             tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*o))
-                .map_err(Error::Commit)?;
+                .map_err(|e| Error::Commit(e.into()))?;
         }
         self.consumer
             .commit(&tpl, CommitMode::Sync)
-            .map_err(Error::Commit)
+            .map_err(|e| Error::Commit(e.into()))
     }
 }
 
@@ -290,7 +301,7 @@ impl Source for KafkaSource {
             .subscribe(topics)
             .map_err(|source| Error::Subscribe {
                 topics: topics.join(","),
-                source,
+                source: source.into(),
             })
     }
 
@@ -301,7 +312,7 @@ impl Source for KafkaSource {
     ) -> Result<Option<Record>, Error> {
         let got = match self.consumer.poll(timeout) {
             Some(Ok(m)) => Ok(Some(to_record(&m))),
-            Some(Err(e)) => Err(Error::Consume(e)),
+            Some(Err(e)) => Err(Error::Consume(e.into())),
             None => Ok(None),
         };
         self.rebalanced(rebalance)?;
@@ -320,7 +331,7 @@ impl Source for KafkaSource {
                 topic: topic.to_string(),
                 partition,
                 offset,
-                source,
+                source: source.into(),
             })
     }
 
@@ -329,14 +340,14 @@ impl Source for KafkaSource {
         // that plus one.
         self.consumer
             .store_offset(topic, partition, offset - 1)
-            .map_err(Error::Commit)
+            .map_err(|e| Error::Commit(e.into()))
     }
 
     fn commit_stored(&mut self) -> Result<(), Error> {
         match self.consumer.commit_consumer_state(CommitMode::Sync) {
             Ok(())
             | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
-            Err(e) => Err(Error::Commit(e)),
+            Err(e) => Err(Error::Commit(e.into())),
         }
     }
 
@@ -374,7 +385,7 @@ impl ReadTopic for ConsumerBuilder {
             .fetch_metadata(Some(topic), timeout)
             .map_err(|source| Error::Metadata {
                 topic: topic.to_string(),
-                source,
+                source: source.into(),
             })?;
         let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
             return Ok(());
@@ -387,18 +398,18 @@ impl ReadTopic for ConsumerBuilder {
                     .fetch_watermarks(topic, p.id(), timeout)
                     .map_err(|source| Error::Metadata {
                         topic: topic.to_string(),
-                        source,
+                        source: source.into(),
                     })?;
             if high > low {
                 ends.insert(p.id(), high);
                 tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
-                    .map_err(Error::Assign)?;
+                    .map_err(|e| Error::Assign(e.into()))?;
             }
         }
         if ends.is_empty() {
             return Ok(());
         }
-        consumer.assign(&tpl).map_err(Error::Assign)?;
+        consumer.assign(&tpl).map_err(|e| Error::Assign(e.into()))?;
         let deadline = Instant::now() + timeout;
         while !ends.is_empty() {
             if Instant::now() > deadline {
@@ -412,7 +423,7 @@ impl ReadTopic for ConsumerBuilder {
                 Some(Err(KafkaError::PartitionEOF(p))) => {
                     ends.remove(&p);
                 }
-                Some(Err(e)) => return Err(Error::Consume(e)),
+                Some(Err(e)) => return Err(Error::Consume(e.into())),
                 Some(Ok(m)) => each(&to_record(&m)),
             }
         }

@@ -27,7 +27,7 @@ impl EmbeddedBroker {
     pub fn start(topics: &[(&str, i32)]) -> Result<Self, Error> {
         let cluster = MockCluster::new(1).map_err(|source| Error::Client {
             client: "embedded broker",
-            source,
+            source: source.into(),
         })?;
         for (name, partitions) in topics {
             cluster

@@ -1,6 +1,6 @@
 //! [`Error`]: what can go wrong at the Kafka edge, one variant per stage
 //! (client set-up, subscribe, poll, seek, commit, produce, flush, topic
-//! administration, the in-memory broker), each keeping its source, so a
+//! administration, the in-memory broker), each keeping its source (boxed: librdkafka's error is large), so a
 //! caller decides from the variant whether to retry, skip or stop.
 
 use std::time::Duration;
@@ -17,7 +17,7 @@ pub enum Error {
         /// Which client.
         client: &'static str,
         /// The client library's reason.
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// Subscribing to topics failed.
     #[error("could not subscribe to {topics}: {source}")]
@@ -25,15 +25,15 @@ pub enum Error {
         /// The topics, comma-separated.
         topics: String,
         /// The client library's reason.
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// A poll returned an error instead of a record. Transient: the
     /// client retries on its own; see [`Error::is_transient`].
     #[error("consume: {0}")]
-    Consume(KafkaError),
+    Consume(Box<KafkaError>),
     /// Partitions could not be assigned or unassigned.
     #[error("could not change the assignment: {0}")]
-    Assign(KafkaError),
+    Assign(Box<KafkaError>),
     /// A seek failed.
     #[error("could not seek {topic}/{partition} to {offset}: {source}")]
     Seek {
@@ -44,18 +44,18 @@ pub enum Error {
         /// Offset sought.
         offset: i64,
         /// The client library's reason.
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// Offsets could not be stored or committed.
     #[error("could not commit offsets: {0}")]
-    Commit(KafkaError),
+    Commit(Box<KafkaError>),
     /// The metadata or watermarks of a topic could not be read.
     #[error("could not read the metadata of {topic}: {source}")]
     Metadata {
         /// Topic.
         topic: String,
         /// The client library's reason.
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// A topic has no partitions (it does not exist).
     #[error("topic {0} has no partitions")]
@@ -74,11 +74,11 @@ pub enum Error {
         /// The topic.
         topic: String,
         /// The client library's reason.
-        source: KafkaError,
+        source: Box<KafkaError>,
     },
     /// Reports were still missing when the flush timed out.
     #[error("flush timed out with deliveries outstanding: {0}")]
-    Flush(KafkaError),
+    Flush(Box<KafkaError>),
     /// A topic could not be created.
     #[error("could not create topic {topic}: {reason}")]
     CreateTopic {

@@ -118,7 +118,7 @@ impl ProducerBuilder {
             .create_with_context(Context(Arc::clone(&counts)))
             .map_err(|source| Error::Client {
                 client: "producer",
-                source,
+                source: source.into(),
             })?;
         Ok(Producer { inner, counts })
     }
@@ -165,7 +165,9 @@ impl Producer {
 
     /// Wait up to `timeout` for every outstanding delivery report.
     pub fn flush(&self, timeout: Duration) -> Result<Deliveries, Error> {
-        self.inner.flush(timeout).map_err(Error::Flush)?;
+        self.inner
+            .flush(timeout)
+            .map_err(|e| Error::Flush(e.into()))?;
         Ok(self.deliveries())
     }
 }
@@ -200,7 +202,7 @@ impl Sink for Producer {
                 Err((source, _)) => {
                     return Err(Error::Produce {
                         topic: m.topic.to_string(),
-                        source,
+                        source: source.into(),
                     });
                 }
             }

@@ -11,8 +11,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::Offset;
 
-use crate::error::Error;
 use crate::consumer::ConsumerBuilder;
+use crate::error::Error;
 use crate::record::Record;
 
 /// Reads every partition of one topic from the beginning.
@@ -41,19 +41,19 @@ impl TopicReader {
             .fetch_metadata(Some(topic), Duration::from_secs(10))
             .map_err(|source| Error::Metadata {
                 topic: topic.to_string(),
-                source,
+                source: source.into(),
             })?;
         let mut tpl = TopicPartitionList::new();
         for t in md.topics().iter().filter(|t| t.name() == topic) {
             for p in t.partitions() {
                 tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
-                    .map_err(Error::Assign)?;
+                    .map_err(|e| Error::Assign(e.into()))?;
             }
         }
         if tpl.count() == 0 {
             return Err(Error::NoPartitions(topic.to_string()));
         }
-        consumer.assign(&tpl).map_err(Error::Assign)?;
+        consumer.assign(&tpl).map_err(|e| Error::Assign(e.into()))?;
         Ok(Self {
             consumer,
             topic: topic.to_string(),
@@ -63,9 +63,9 @@ impl TopicReader {
 
     /// (partition, low, high) watermarks of every partition of the topic.
     pub fn watermarks(&self, timeout: Duration) -> Result<Vec<(i32, i64, i64)>, Error> {
-        let meta = |source| Error::Metadata {
+        let meta = |source: rdkafka::error::KafkaError| Error::Metadata {
             topic: self.topic.clone(),
-            source,
+            source: source.into(),
         };
         let md = self
             .consumer

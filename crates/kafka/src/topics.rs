@@ -64,7 +64,7 @@ pub fn ensure(
     let admin: AdminClient<DefaultClientContext> =
         cfg.create().map_err(|source| Error::Client {
             client: "admin client",
-            source,
+            source: source.into(),
         })?;
     let new: Vec<NewTopic<'_>> = specs
         .iter()
