@@ -314,20 +314,18 @@ fn scorer_on_a_real_broker_survives_kills_and_rebalances() {
     // 4. The same with SIGKILL: the group notices only when the dead
     // member's session times out. tansu 0.6 keeps the dead member in the
     // group it re-forms (the survivor is given back only its own
-    // partitions, measured here), so this part runs on librdkafka's broker,
+    // partitions, measured here), so this part runs on the embedded broker,
     // hosted by this test and reached over TCP like any other.
-    let mock = rdkafka::mocking::MockCluster::new(1).unwrap();
-    let mb = mock.bootstrap_servers();
-    for t in [
-        "m.metrics",
-        "m.logs",
-        "m.predictions",
-        "m.optimizations",
-        "m.dead-letter",
-    ] {
-        mock.create_topic(t, 3, 1).unwrap();
-    }
-    mock.create_topic("m.checkpoints", 1, 1).unwrap();
+    let mock = forewarn_kafka::EmbeddedBroker::start(&[
+        ("m.metrics", 3),
+        ("m.logs", 3),
+        ("m.predictions", 3),
+        ("m.optimizations", 3),
+        ("m.dead-letter", 3),
+        ("m.checkpoints", 1),
+    ])
+    .unwrap();
+    let mb = mock.bootstrap();
     let crashed = two_scorers_one_stopped(&kcat, &fx, &mb, "m", &input, Stop::Kill, false);
     assert_eq!(
         opened(&crashed),

@@ -1,23 +1,22 @@
 //! `forewarn simulate --kafka`: every metric sample and log line of the
 //! fleet reaches its topic, keyed by service, acknowledged by the broker,
-//! with the ground truth written to `--out`. The broker is rdkafka's
-//! in-process mock cluster, reached over TCP on 127.0.0.1 by the
+//! with the ground truth written to `--out`. The broker is forewarn-kafka's
+//! embedded one (an in-process mock cluster), reached over TCP on 127.0.0.1 by the
 //! `forewarn` process.
 
 use std::collections::BTreeMap;
 
 use forewarn_e2e::forewarn;
-use rdkafka::mocking::MockCluster;
+use forewarn_kafka::EmbeddedBroker;
 
 mod common;
 use common::consume_all;
 
 #[test]
 fn kafka_mode_delivers_every_sample_and_line_keyed_by_service() {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic("sim.metrics", 3, 1).unwrap();
-    cluster.create_topic("sim.logs", 3, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
+    let cluster =
+        EmbeddedBroker::start(&[("sim.metrics", 3), ("sim.logs", 3)]).expect("embedded broker");
+    let brokers = cluster.bootstrap();
     let out = std::env::temp_dir().join(format!("forewarn-e2e-simkafka-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let o = forewarn(&[

@@ -7,7 +7,7 @@
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 
-use crate::Error;
+use crate::error::Error;
 
 /// An in-process broker; stops when dropped.
 pub struct EmbeddedBroker {
@@ -25,7 +25,10 @@ impl std::fmt::Debug for EmbeddedBroker {
 impl EmbeddedBroker {
     /// Start one broker with `topics` (name, partitions) created.
     pub fn start(topics: &[(&str, i32)]) -> Result<Self, Error> {
-        let cluster = MockCluster::new(1).map_err(|e| Error::Config(e.to_string()))?;
+        let cluster = MockCluster::new(1).map_err(|source| Error::Client {
+            client: "embedded broker",
+            source: source.into(),
+        })?;
         for (name, partitions) in topics {
             cluster
                 .create_topic(name, *partitions, 1)

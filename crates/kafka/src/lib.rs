@@ -2,9 +2,23 @@
 //! here, so the rest of the workspace stays free of rdkafka (and of the C
 //! build of librdkafka it brings).
 //!
+//! The runtime (`forewarn-stream`, the remediator) sees a broker only
+//! through three traits over plain [`Record`]s: a [`Source`] (a member of
+//! a consumer group, with rebalances handed to a [`Rebalance`] handler), a
+//! [`Sink`] (a producer with delivery reports) and [`ReadTopic`] (a whole
+//! topic, e.g. checkpoints). They are implemented over Kafka
+//! ([`KafkaSource`], [`Producer`], [`ConsumerBuilder`]) and in memory
+//! ([`MemoryBroker`]), so the runtime is tested without a broker.
+//!
 //! Layout:
-//! - [`producer`]: a [`Producer`] that counts what the broker acknowledged
-//!   and what it refused, and waits for every delivery report on flush.
+//! - [`record`]: [`Record`], [`Outgoing`], [`Delivery`], dead-letter headers.
+//! - [`io`]: the traits [`Source`], [`Sink`], [`ReadTopic`], [`Rebalance`].
+//! - [`error`]: [`Error`], one variant per stage.
+//! - [`producer`]: [`Producer`] ([`ProducerBuilder`]), counting what the
+//!   broker acknowledged and refused, waiting for every report on flush.
+//! - [`consumer`]: [`ConsumerBuilder`] (group settings in one place) and
+//!   [`KafkaSource`], the group member.
+//! - [`memory`]: [`MemoryBroker`], [`MemorySource`], [`MemorySink`].
 //! - [`embedded`]: [`EmbeddedBroker`], librdkafka's mock cluster in-process
 //!   (the demo's zero-setup broker).
 //! - [`reader`]: [`TopicReader`], a whole topic read from the beginning.
@@ -14,12 +28,25 @@
 //! Client settings beyond the brokers (TLS, SASL, tuning) are librdkafka's
 //! own properties, passed through unchanged as `key=value` pairs.
 
+pub mod consumer;
 pub mod embedded;
+pub mod error;
+pub mod io;
+pub mod memory;
 pub mod producer;
 pub mod reader;
+pub mod record;
 pub mod topics;
 
+pub use consumer::{ConsumerBuilder, KafkaSource};
 pub use embedded::EmbeddedBroker;
-pub use producer::{Deliveries, Error, Producer, dead_letter_headers};
-pub use reader::{Record, TopicReader};
+pub use error::Error;
+pub use io::{AcceptAll, Commit, ReadTopic, Rebalance, Sink, Source, Watermark};
+pub use memory::{MemoryBroker, MemorySink, MemorySource};
+pub use producer::{Producer, ProducerBuilder};
+pub use reader::TopicReader;
+pub use record::{
+    Deliveries, Delivery, DeliveryHook, Headers, Outgoing, Record, TopicPartition,
+    dead_letter_headers,
+};
 pub use topics::{TopicSpec, ensure, ensure_topics};

@@ -1,59 +1,31 @@
-//! [`Producer`]: an rdkafka `BaseProducer` whose delivery reports are
-//! counted. `send` retries while librdkafka's local queue is full (serving
-//! delivery reports meanwhile); `flush` waits for every report and returns
-//! how many messages the broker acknowledged and how many failed, so a
-//! caller can refuse to call a run successful when any was lost.
+//! [`Producer`]: the one producer of the workspace, an rdkafka
+//! `BaseProducer` whose delivery reports are counted and, when a
+//! [`DeliveryHook`] is set, handed to it (the stream measures latency and
+//! counts failures that way). `send` retries while librdkafka's local
+//! queue is full (serving delivery reports meanwhile); `flush` waits for
+//! every report and returns how many messages the broker acknowledged and
+//! how many failed, so a caller can refuse to call a run successful when
+//! any was lost. [`ProducerBuilder`] holds the settings.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use rdkafka::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Header, OwnedHeaders};
+use rdkafka::message::{DeliveryResult, Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext};
 
-/// Errors of the Kafka edge.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// A client setting was refused by librdkafka.
-    #[error("invalid Kafka client setting: {0}")]
-    Config(String),
-    /// librdkafka refused a message for good.
-    #[error("could not produce to {topic}: {source}")]
-    Produce {
-        /// The topic.
-        topic: String,
-        /// librdkafka's reason.
-        source: KafkaError,
-    },
-    /// A topic could not be created.
-    #[error("could not create topic {topic}: {reason}")]
-    CreateTopic {
-        /// The topic.
-        topic: String,
-        /// The broker's or client's reason.
-        reason: String,
-    },
-    /// Reports were still missing when the flush timed out.
-    #[error("flush timed out with deliveries outstanding: {0}")]
-    Flush(KafkaError),
-}
-
-/// Delivery counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Deliveries {
-    /// Messages the broker acknowledged.
-    pub acked: u64,
-    /// Messages that failed for good.
-    pub failed: u64,
-}
+use crate::error::Error;
+use crate::io::Sink;
+use crate::record::{Deliveries, Delivery, DeliveryHook, Outgoing};
 
 #[derive(Default)]
 struct Counts {
     acked: AtomicU64,
     failed: AtomicU64,
+    hook: RwLock<Option<DeliveryHook>>,
 }
 
 struct Context(Arc<Counts>);
@@ -61,13 +33,94 @@ struct Context(Arc<Counts>);
 impl ClientContext for Context {}
 
 impl ProducerContext for Context {
-    type DeliveryOpaque = ();
+    /// The message's tag.
+    type DeliveryOpaque = Box<i64>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: Self::DeliveryOpaque) {
+    fn delivery(&self, result: &DeliveryResult<'_>, tag: Self::DeliveryOpaque) {
+        let hook = self.0.hook.read().map(|h| h.clone()).unwrap_or_default();
         match result {
-            Ok(_) => self.0.acked.fetch_add(1, Ordering::Relaxed),
-            Err(_) => self.0.failed.fetch_add(1, Ordering::Relaxed),
-        };
+            Ok(m) => {
+                self.0.acked.fetch_add(1, Ordering::Relaxed);
+                if let Some(h) = hook {
+                    h(&Delivery {
+                        topic: m.topic(),
+                        tag: *tag,
+                        error: None,
+                    });
+                }
+            }
+            Err((e, m)) => {
+                self.0.failed.fetch_add(1, Ordering::Relaxed);
+                if let Some(h) = hook {
+                    h(&Delivery {
+                        topic: m.topic(),
+                        tag: *tag,
+                        error: Some(e),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Settings of a [`Producer`]: the brokers, tuning, then the pass-through
+/// properties (which win).
+#[derive(Debug, Clone)]
+pub struct ProducerBuilder {
+    brokers: String,
+    tuning: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+}
+
+impl ProducerBuilder {
+    /// A producer for `brokers` (`host:port[,host:port...]`) that waits for
+    /// all in-sync replicas, batches for 20 ms and compresses with lz4.
+    pub fn new(brokers: &str) -> Self {
+        let tuning = [
+            ("acks", "all"),
+            ("linger.ms", "20"),
+            ("compression.type", "lz4"),
+            ("queue.buffering.max.messages", "1000000"),
+        ];
+        Self {
+            brokers: brokers.to_string(),
+            tuning: tuning
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Set one librdkafka property (overrides the defaults above, not the
+    /// pass-through properties).
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        self.tuning.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Pass-through properties (`security.protocol`, `sasl.*`, `ssl.*`,
+    /// tuning), applied last.
+    pub fn client(mut self, extra: &[(String, String)]) -> Self {
+        self.extra.extend_from_slice(extra);
+        self
+    }
+
+    /// Create the producer.
+    pub fn build(&self) -> Result<Producer, Error> {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", &self.brokers);
+        for (k, v) in self.tuning.iter().chain(&self.extra) {
+            cfg.set(k, v);
+        }
+        let counts = Arc::new(Counts::default());
+        let inner = cfg
+            .create_with_context(Context(Arc::clone(&counts)))
+            .map_err(|source| Error::Client {
+                client: "producer",
+                source: source.into(),
+            })?;
+        Ok(Producer { inner, counts })
     }
 }
 
@@ -86,60 +139,22 @@ impl std::fmt::Debug for Producer {
 }
 
 impl Producer {
-    /// A producer for `brokers` (`host:port[,host:port...]`) with extra
-    /// librdkafka properties (`security.protocol`, `sasl.*`, `ssl.*`, ...).
-    /// Waits for all in-sync replicas' acknowledgement by default.
+    /// A producer for `brokers` with the default settings of
+    /// [`ProducerBuilder::new`] and pass-through properties `extra`.
     pub fn new(brokers: &str, extra: &[(String, String)]) -> Result<Self, Error> {
-        let mut cfg = ClientConfig::new();
-        cfg.set("bootstrap.servers", brokers)
-            .set("acks", "all")
-            .set("linger.ms", "20")
-            .set("compression.type", "lz4")
-            .set("queue.buffering.max.messages", "1000000");
-        for (k, v) in extra {
-            cfg.set(k, v);
-        }
-        let counts = Arc::new(Counts::default());
-        let inner = cfg
-            .create_with_context(Context(Arc::clone(&counts)))
-            .map_err(|e| Error::Config(e.to_string()))?;
-        Ok(Self { inner, counts })
+        ProducerBuilder::new(brokers).client(extra).build()
     }
 
-    /// Queue one message; waits while the local queue is full.
+    /// Queue one message (no headers); waits while the local queue is full.
     pub fn send(&self, topic: &str, key: &[u8], payload: &[u8]) -> Result<(), Error> {
-        self.send_with(topic, key, payload, None)
+        Sink::send(self, Outgoing::new(topic, key, payload))
     }
 
-    /// Queue one message with headers; waits while the local queue is full.
-    pub fn send_with(
-        &self,
-        topic: &str,
-        key: &[u8],
-        payload: &[u8],
-        headers: Option<OwnedHeaders>,
-    ) -> Result<(), Error> {
-        let mut record = BaseRecord::to(topic).key(key).payload(payload);
-        if let Some(h) = headers {
-            record = record.headers(h);
-        }
-        loop {
-            match self.inner.send(record) {
-                Ok(()) => {
-                    self.inner.poll(Duration::ZERO);
-                    return Ok(());
-                }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    record = r;
-                    self.inner.poll(Duration::from_millis(10));
-                }
-                Err((source, _)) => {
-                    return Err(Error::Produce {
-                        topic: topic.to_string(),
-                        source,
-                    });
-                }
-            }
+    /// Counts so far.
+    pub fn deliveries(&self) -> Deliveries {
+        Deliveries {
+            acked: self.counts.acked.load(Ordering::Relaxed),
+            failed: self.counts.failed.load(Ordering::Relaxed),
         }
     }
 
@@ -150,38 +165,65 @@ impl Producer {
 
     /// Wait up to `timeout` for every outstanding delivery report.
     pub fn flush(&self, timeout: Duration) -> Result<Deliveries, Error> {
-        self.inner.flush(timeout).map_err(Error::Flush)?;
+        self.inner
+            .flush(timeout)
+            .map_err(|e| Error::Flush(e.into()))?;
         Ok(self.deliveries())
-    }
-
-    /// Counts so far.
-    pub fn deliveries(&self) -> Deliveries {
-        Deliveries {
-            acked: self.counts.acked.load(Ordering::Relaxed),
-            failed: self.counts.failed.load(Ordering::Relaxed),
-        }
     }
 }
 
-/// Headers of a dead letter: where the record came from and why it was
-/// refused (its payload is the record's bytes, unchanged).
-pub fn dead_letter_headers(topic: &str, partition: i32, offset: i64, reason: &str) -> OwnedHeaders {
-    let (p, o) = (partition.to_string(), offset.to_string());
-    OwnedHeaders::new_with_capacity(4)
-        .insert(Header {
-            key: "forewarn.source.topic",
-            value: Some(topic),
-        })
-        .insert(Header {
-            key: "forewarn.source.partition",
-            value: Some(&p),
-        })
-        .insert(Header {
-            key: "forewarn.source.offset",
-            value: Some(&o),
-        })
-        .insert(Header {
-            key: "forewarn.reason",
-            value: Some(reason),
-        })
+impl Sink for Producer {
+    fn send(&self, m: Outgoing<'_>) -> Result<(), Error> {
+        let mut record = BaseRecord::with_opaque_to(m.topic, Box::new(m.tag))
+            .key(m.key)
+            .payload(m.payload);
+        if !m.headers.is_empty() {
+            let headers = m.headers.iter().fold(
+                OwnedHeaders::new_with_capacity(m.headers.len()),
+                |h, (key, value)| {
+                    h.insert(Header {
+                        key: key.as_str(),
+                        value: Some(value.as_slice()),
+                    })
+                },
+            );
+            record = record.headers(headers);
+        }
+        loop {
+            match self.inner.send(record) {
+                Ok(()) => {
+                    self.inner.poll(Duration::ZERO);
+                    return Ok(());
+                }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                    record = r;
+                    self.inner.poll(Duration::from_millis(5));
+                }
+                Err((source, _)) => {
+                    return Err(Error::Produce {
+                        topic: m.topic.to_string(),
+                        source: source.into(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn poll(&self) {
+        Producer::poll(self);
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<Deliveries, Error> {
+        Producer::flush(self, timeout)
+    }
+
+    fn deliveries(&self) -> Deliveries {
+        Producer::deliveries(self)
+    }
+
+    fn on_delivery(&self, hook: DeliveryHook) {
+        if let Ok(mut h) = self.counts.hook.write() {
+            *h = Some(hook);
+        }
+    }
 }

@@ -6,28 +6,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rdkafka::Message;
 use rdkafka::TopicPartitionList;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers as _, Message};
 use rdkafka::topic_partition_list::Offset;
 
-use crate::Error;
-
-/// One record read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
-    /// Partition.
-    pub partition: i32,
-    /// Offset.
-    pub offset: i64,
-    /// Key bytes (empty when none).
-    pub key: Vec<u8>,
-    /// Value bytes (empty when none).
-    pub payload: Vec<u8>,
-    /// Kafka timestamp, ms.
-    pub timestamp_ms: Option<i64>,
-}
+use crate::consumer::ConsumerBuilder;
+use crate::error::Error;
+use crate::record::Record;
 
 /// Reads every partition of one topic from the beginning.
 pub struct TopicReader {
@@ -48,36 +34,55 @@ impl std::fmt::Debug for TopicReader {
 impl TopicReader {
     /// A reader of `topic` on `brokers`, from offset 0 of each partition.
     pub fn new(brokers: &str, extra: &[(String, String)], topic: &str) -> Result<Self, Error> {
-        let mut cfg = ClientConfig::new();
-        cfg.set("bootstrap.servers", brokers)
-            .set("group.id", "forewarn-reader")
-            .set("enable.auto.commit", "false")
-            .set("fetch.wait.max.ms", "10");
-        for (k, v) in extra {
-            cfg.set(k, v);
-        }
-        let consumer: BaseConsumer = cfg.create().map_err(|e| Error::Config(e.to_string()))?;
+        let consumer = ConsumerBuilder::new(brokers, "forewarn-reader")
+            .client(extra)
+            .plain()?;
         let md = consumer
             .fetch_metadata(Some(topic), Duration::from_secs(10))
-            .map_err(|e| Error::Config(format!("metadata of {topic}: {e}")))?;
+            .map_err(|source| Error::Metadata {
+                topic: topic.to_string(),
+                source: source.into(),
+            })?;
         let mut tpl = TopicPartitionList::new();
         for t in md.topics().iter().filter(|t| t.name() == topic) {
             for p in t.partitions() {
                 tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
-                    .map_err(|e| Error::Config(e.to_string()))?;
+                    .map_err(|e| Error::Assign(e.into()))?;
             }
         }
         if tpl.count() == 0 {
-            return Err(Error::Config(format!("topic {topic} has no partitions")));
+            return Err(Error::NoPartitions(topic.to_string()));
         }
-        consumer
-            .assign(&tpl)
-            .map_err(|e| Error::Config(e.to_string()))?;
+        consumer.assign(&tpl).map_err(|e| Error::Assign(e.into()))?;
         Ok(Self {
             consumer,
             topic: topic.to_string(),
             next: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// (partition, low, high) watermarks of every partition of the topic.
+    pub fn watermarks(&self, timeout: Duration) -> Result<Vec<(i32, i64, i64)>, Error> {
+        let meta = |source: rdkafka::error::KafkaError| Error::Metadata {
+            topic: self.topic.clone(),
+            source: source.into(),
+        };
+        let md = self
+            .consumer
+            .fetch_metadata(Some(&self.topic), timeout)
+            .map_err(meta)?;
+        let mut out = Vec::new();
+        for t in md.topics().iter().filter(|t| t.name() == self.topic) {
+            for p in t.partitions() {
+                let (low, high) = self
+                    .consumer
+                    .fetch_watermarks(&self.topic, p.id(), timeout)
+                    .map_err(meta)?;
+                out.push((p.id(), low, high));
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
     }
 
     /// The next record, waiting up to `timeout`.
@@ -88,10 +93,19 @@ impl TopicReader {
                     next.insert(m.partition(), m.offset() + 1);
                 }
                 Some(Record {
+                    topic: m.topic().to_string(),
                     partition: m.partition(),
                     offset: m.offset(),
                     key: m.key().unwrap_or_default().to_vec(),
                     payload: m.payload().unwrap_or_default().to_vec(),
+                    headers: m
+                        .headers()
+                        .map(|h| {
+                            h.iter()
+                                .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     timestamp_ms: m.timestamp().to_millis(),
                 })
             }
@@ -106,20 +120,11 @@ impl TopicReader {
     /// watermarks as of this call), giving up after `timeout`.
     pub fn read_to_end(&self, timeout: Duration) -> Result<Vec<Record>, Error> {
         let deadline = Instant::now() + timeout;
-        let md = self
-            .consumer
-            .fetch_metadata(Some(&self.topic), timeout)
-            .map_err(|e| Error::Config(e.to_string()))?;
-        let mut ends = Vec::new();
-        for t in md.topics().iter().filter(|t| t.name() == self.topic) {
-            for p in t.partitions() {
-                let (_, high) = self
-                    .consumer
-                    .fetch_watermarks(&self.topic, p.id(), timeout)
-                    .map_err(|e| Error::Config(e.to_string()))?;
-                ends.push((p.id(), high));
-            }
-        }
+        let ends: Vec<(i32, i64)> = self
+            .watermarks(timeout)?
+            .into_iter()
+            .map(|(p, _, high)| (p, high))
+            .collect();
         let mut out = Vec::new();
         let done = || {
             let next = self.next.lock().map(|n| n.clone()).unwrap_or_default();
@@ -128,10 +133,10 @@ impl TopicReader {
         };
         while !done() {
             if Instant::now() > deadline {
-                return Err(Error::Config(format!(
-                    "reading {} to its end took longer than {timeout:?}",
-                    self.topic
-                )));
+                return Err(Error::Timeout {
+                    topic: self.topic.clone(),
+                    after: timeout,
+                });
             }
             if let Some(r) = self.next(Duration::from_millis(100)) {
                 out.push(r);

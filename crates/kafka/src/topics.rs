@@ -14,7 +14,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A topic to create: name, partitions and topic-level settings (e.g.
 /// `cleanup.policy=compact`).
@@ -62,7 +62,10 @@ pub fn ensure(
         cfg.set(k, v);
     }
     let admin: AdminClient<DefaultClientContext> =
-        cfg.create().map_err(|e| Error::Config(e.to_string()))?;
+        cfg.create().map_err(|source| Error::Client {
+            client: "admin client",
+            source: source.into(),
+        })?;
     let new: Vec<NewTopic<'_>> = specs
         .iter()
         .map(|t| {

@@ -78,6 +78,25 @@ pub struct Execution {
     pub detail: String,
 }
 
+/// Why a command message was not published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The producer refused the message.
+    #[error("could not send the command message to {topic}: {source}")]
+    Send {
+        /// The topic.
+        topic: String,
+        /// Why.
+        source: forewarn_kafka::Error,
+    },
+    /// Waiting for the broker's acknowledgement failed.
+    #[error("waiting for the acknowledgement of the command message: {0}")]
+    Flush(#[source] forewarn_kafka::Error),
+    /// The broker refused the message.
+    #[error("the broker refused the command message on {0}")]
+    Refused(String),
+}
+
 /// Publishes command messages for [`ActionSpec::kafka`] actions.
 pub trait CommandSink: Send + Sync {
     /// Publish `payload` keyed by `key` to `topic` and wait (up to
@@ -88,7 +107,7 @@ pub trait CommandSink: Send + Sync {
         key: &str,
         payload: &str,
         timeout: Duration,
-    ) -> Result<(), String>;
+    ) -> Result<(), PublishError>;
 }
 
 /// Run `spec` for `ctx`, retrying per `retry`.
@@ -161,7 +180,7 @@ fn attempt_once(
                     Outcome::Succeeded,
                     format!("command published to {}", k.topic),
                 ),
-                Err(e) => (Outcome::Failed, e),
+                Err(e) => (Outcome::Failed, e.to_string()),
             },
             None => (
                 Outcome::Failed,

@@ -1,4 +1,5 @@
-//! [`run`]: `forewarn remediate`. Consumes predicted-issue events (one
+//! [`run`]: `forewarn remediate` on Kafka; [`run_on`]: the same loop over
+//! any [`Source`] and [`Sink`] (in-memory ones in tests). Consumes predicted-issue events (one
 //! consumer group), hands them to the [`Remediator`], and carries out its
 //! steps: every decision is appended to the audit log (synced) before
 //! anything else happens, then published as a remediation-outcome event;
@@ -16,22 +17,36 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use forewarn_core::contracts::PredictedIssue;
-use forewarn_kafka::{Producer, dead_letter_headers};
-use rdkafka::Message;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use forewarn_kafka::{
+    AcceptAll, ConsumerBuilder, Outgoing, Producer, Sink, Source, dead_letter_headers,
+};
 
 use crate::audit::{AuditError, AuditLog, Phase};
 use crate::engine::{Counts, Planned, Remediator, Step};
-use crate::executor::{self, CommandSink, Execution};
+use crate::executor::{self, CommandSink, Execution, PublishError};
 use crate::policy::Policy;
 
-/// Errors of the remediator runtime.
+/// Errors of the remediator runtime, by stage.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Kafka.
-    #[error("kafka: {0}")]
-    Kafka(String),
+    /// The Kafka clients could not be created.
+    #[error("could not set up the Kafka clients: {0}")]
+    Connect(#[source] forewarn_kafka::Error),
+    /// Subscribing or polling failed (other than transiently).
+    #[error("consume: {0}")]
+    Consume(#[source] forewarn_kafka::Error),
+    /// A malformed event could not be sent to the dead-letter topic.
+    #[error("could not publish a dead letter to {topic}: {source}")]
+    DeadLetter {
+        /// The dead-letter topic.
+        topic: String,
+        /// Why.
+        #[source]
+        source: forewarn_kafka::Error,
+    },
+    /// The offset of an event done with could not be stored.
+    #[error("could not store the offset of a handled event: {0}")]
+    Commit(#[source] forewarn_kafka::Error),
     /// The audit log.
     #[error(transparent)]
     Audit(#[from] AuditError),
@@ -44,7 +59,7 @@ pub struct Options {
     pub brokers: String,
     /// Consumer group.
     pub group: String,
-    /// librdkafka properties passed through (TLS, SASL).
+    /// Kafka client properties passed through (TLS, SASL).
     pub client: Vec<(String, String)>,
     /// Predicted-issue events in.
     pub predictions: String,
@@ -58,23 +73,27 @@ pub struct Options {
     pub enabled: bool,
 }
 
-struct KafkaSink(Arc<Producer>);
+/// Command messages through the runtime's producer.
+struct Commands(Arc<dyn Sink>);
 
-impl CommandSink for KafkaSink {
+impl CommandSink for Commands {
     fn publish(
         &self,
         topic: &str,
         key: &str,
         payload: &str,
         timeout: Duration,
-    ) -> Result<(), String> {
+    ) -> Result<(), PublishError> {
         self.0
-            .send(topic, key.as_bytes(), payload.as_bytes())
-            .map_err(|e| e.to_string())?;
+            .send(Outgoing::new(topic, key.as_bytes(), payload.as_bytes()))
+            .map_err(|source| PublishError::Send {
+                topic: topic.to_string(),
+                source,
+            })?;
         let before = self.0.deliveries().failed;
-        let d = self.0.flush(timeout).map_err(|e| e.to_string())?;
+        let d = self.0.flush(timeout).map_err(PublishError::Flush)?;
         if d.failed > before {
-            return Err(format!("the broker refused the command message on {topic}"));
+            return Err(PublishError::Refused(topic.to_string()));
         }
         Ok(())
     }
@@ -84,7 +103,7 @@ struct Runtime {
     engine: Remediator,
     policy: Policy,
     audit: AuditLog,
-    producer: Arc<Producer>,
+    producer: Arc<dyn Sink>,
     opts: Options,
     queue: VecDeque<Planned>,
     running: usize,
@@ -112,13 +131,7 @@ impl Runtime {
                         "{}",
                         outcome.detail
                     );
-                    let v = serde_json::to_vec(&outcome).unwrap_or_default();
-                    if let Err(e) =
-                        self.producer
-                            .send(&self.opts.outcomes, outcome.service.as_bytes(), &v)
-                    {
-                        tracing::warn!("outcome not published: {e}");
-                    }
+                    self.publish(&outcome);
                 }
                 Step::Execute(p) => self.queue.push_back(*p),
             }
@@ -128,10 +141,8 @@ impl Runtime {
 
     fn publish(&self, outcome: &forewarn_core::contracts::RemediationOutcome) {
         let v = serde_json::to_vec(outcome).unwrap_or_default();
-        if let Err(e) = self
-            .producer
-            .send(&self.opts.outcomes, outcome.service.as_bytes(), &v)
-        {
+        let m = Outgoing::new(&self.opts.outcomes, outcome.service.as_bytes(), &v);
+        if let Err(e) = self.producer.send(m) {
             tracing::warn!("outcome not published: {e}");
         }
     }
@@ -148,7 +159,7 @@ impl Runtime {
                 continue;
             };
             let retry = self.policy.retry.clone();
-            let sink = KafkaSink(Arc::clone(&self.producer));
+            let sink = Commands(Arc::clone(&self.producer));
             let tx = self.tx.clone();
             self.running += 1;
             std::thread::spawn(move || {
@@ -160,35 +171,34 @@ impl Runtime {
     }
 }
 
-/// Run until `stop` is set; returns the counts.
+/// Run on Kafka until `stop` is set; returns the counts.
 pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Counts, Error> {
+    let producer = Producer::new(&opts.brokers, &opts.client).map_err(Error::Connect)?;
+    let consumer = ConsumerBuilder::new(&opts.brokers, &opts.group)
+        .auto_commit_stored(Duration::from_secs(1))
+        .client(&opts.client)
+        .build()
+        .map_err(Error::Connect)?;
+    run_on(Box::new(consumer), Arc::new(producer), policy, opts, stop)
+}
+
+/// Run over `source` and `sink` until `stop` is set; returns the counts.
+pub fn run_on(
+    mut source: Box<dyn Source>,
+    producer: Arc<dyn Sink>,
+    policy: Policy,
+    opts: Options,
+    stop: Arc<AtomicBool>,
+) -> Result<Counts, Error> {
     let (audit, past) = AuditLog::open(&opts.audit)?;
     let mut engine = Remediator::new(policy.clone(), opts.enabled);
     let interrupted = engine.restore(&past);
     if !opts.enabled {
         tracing::warn!("RELIABILITY_ENGINE_ENABLED=false: no action will be executed");
     }
-    let producer = Arc::new(
-        Producer::new(&opts.brokers, &opts.client).map_err(|e| Error::Kafka(e.to_string()))?,
-    );
-    let mut cfg = ClientConfig::new();
-    cfg.set("bootstrap.servers", &opts.brokers)
-        .set("group.id", &opts.group)
-        .set("enable.auto.commit", "true")
-        .set("enable.auto.offset.store", "false")
-        .set("auto.commit.interval.ms", "1000")
-        .set("auto.offset.reset", "earliest")
-        .set("fetch.wait.max.ms", "10")
-        .set("session.timeout.ms", "10000");
-    for (k, v) in &opts.client {
-        cfg.set(k, v);
-    }
-    let consumer: BaseConsumer = cfg
-        .create()
-        .map_err(|e| Error::Kafka(format!("consumer: {e}")))?;
-    consumer
+    source
         .subscribe(&[&opts.predictions])
-        .map_err(|e| Error::Kafka(format!("subscribe: {e}")))?;
+        .map_err(Error::Consume)?;
     let (tx, rx) = mpsc::channel();
     let mut rt = Runtime {
         engine,
@@ -222,43 +232,46 @@ pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Count
         if stop.load(Ordering::Relaxed) && rt.running == 0 {
             break;
         }
-        if !stop.load(Ordering::Relaxed)
-            && let Some(m) = consumer.poll(Duration::from_millis(50))
-        {
-            match m {
-                Ok(m) => {
-                    let payload = m.payload().unwrap_or_default();
-                    match serde_json::from_slice::<PredictedIssue>(payload) {
-                        Ok(issue) => {
-                            let steps = rt.engine.on_event(&issue, Utc::now());
-                            rt.apply(steps)?;
-                        }
-                        Err(e) => {
-                            tracing::warn!("malformed predicted-issue event: {e}");
-                            let h = dead_letter_headers(
-                                m.topic(),
-                                m.partition(),
-                                m.offset(),
-                                &format!("not a predicted-issue event: {e}"),
-                            );
-                            rt.producer
-                                .send_with(
-                                    &rt.opts.dead_letter,
-                                    m.key().unwrap_or_default(),
-                                    payload,
-                                    Some(h),
-                                )
-                                .map_err(|e| Error::Kafka(e.to_string()))?;
-                        }
-                    }
-                    // Audit lines are synced: the event is done with.
-                    consumer
-                        .store_offset_from_message(&m)
-                        .map_err(|e| Error::Kafka(format!("store offset: {e}")))?;
+        if !stop.load(Ordering::Relaxed) {
+            let m = match source.poll(Duration::from_millis(50), &mut AcceptAll) {
+                Ok(m) => m,
+                Err(e) if e.is_transient() => {
+                    tracing::warn!("consumer: {e}");
+                    None
                 }
-                Err(e) => tracing::warn!("consumer: {e}"),
+                Err(e) => return Err(Error::Consume(e)),
+            };
+            if let Some(m) = m {
+                match serde_json::from_slice::<PredictedIssue>(&m.payload) {
+                    Ok(issue) => {
+                        let steps = rt.engine.on_event(&issue, Utc::now());
+                        rt.apply(steps)?;
+                    }
+                    Err(e) => {
+                        tracing::warn!("malformed predicted-issue event: {e}");
+                        let h = dead_letter_headers(
+                            &m.topic,
+                            m.partition,
+                            m.offset,
+                            &format!("not a predicted-issue event: {e}"),
+                        );
+                        let topic = &rt.opts.dead_letter;
+                        let dead = Outgoing {
+                            headers: &h,
+                            ..Outgoing::new(topic, &m.key, &m.payload)
+                        };
+                        rt.producer.send(dead).map_err(|source| Error::DeadLetter {
+                            topic: topic.clone(),
+                            source,
+                        })?;
+                    }
+                }
+                // Audit lines are synced: the event is done with.
+                source
+                    .store_offset(&m.topic, m.partition, m.offset + 1)
+                    .map_err(Error::Commit)?;
             }
-        } else if stop.load(Ordering::Relaxed) {
+        } else {
             std::thread::sleep(Duration::from_millis(20));
         }
         while let Ok((p, ex)) = rx.try_recv() {
@@ -275,6 +288,8 @@ pub fn run(policy: Policy, opts: Options, stop: Arc<AtomicBool>) -> Result<Count
         rt.producer.poll();
     }
     let _ = rt.producer.flush(Duration::from_secs(10));
-    let _ = consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync);
+    if let Err(e) = source.commit_stored() {
+        tracing::warn!("final commit: {e}");
+    }
     Ok(rt.engine.counts())
 }

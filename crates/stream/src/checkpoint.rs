@@ -20,17 +20,14 @@
 //! checkpoint leaves the previous one readable.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use forewarn_kafka::ReadTopic;
 use forewarn_scorer::ScorerState;
-use rdkafka::TopicPartitionList;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
-use rdkafka::topic_partition_list::Offset;
 use serde::{Deserialize, Serialize};
 
-use crate::publish::{Kind, Publisher};
-use crate::{Error, client_config};
+use crate::error::{CheckpointError, Error};
+use crate::publish::Publisher;
 
 /// Largest chunk of a checkpoint, bytes (under Kafka's default 1 MB).
 pub const CHUNK_BYTES: usize = 512 * 1024;
@@ -80,8 +77,7 @@ pub fn encode(
     epoch: u64,
     cp: &PartitionCheckpoint,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let bytes = rmp_serde::to_vec_named(cp)
-        .map_err(|e| Error::Checkpoint(format!("could not encode: {e}")))?;
+    let bytes = rmp_serde::to_vec_named(cp).map_err(CheckpointError::Encode)?;
     let prefix = key_prefix(group, source_topic, partition);
     let mut out = Vec::new();
     let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_BYTES).collect();
@@ -111,7 +107,7 @@ pub(crate) fn write(
     let mut n = 0;
     for (key, value) in encode(group, source_topic, partition, epoch, cp)? {
         n += value.len();
-        publisher.send(Kind::Checkpoint, topic, key.as_bytes(), &value, None, 0)?;
+        publisher.send(topic, key.as_bytes(), &value, &[], 0)?;
     }
     Ok(n)
 }
@@ -209,73 +205,21 @@ impl Assembler {
 }
 
 /// Read the newest complete checkpoint of each of `partitions` (of the
-/// metrics topic `source_topic`, group `group`) from the checkpoint topic.
-/// Partitions without one are absent from the result; a checkpoint that
-/// cannot be decoded is reported and skipped (that partition starts cold).
+/// metrics topic `source_topic`, group `group`) from the checkpoint topic
+/// `topic`. Partitions without one are absent from the result; a
+/// checkpoint that cannot be decoded is reported and skipped (that
+/// partition starts cold).
 pub(crate) fn load(
-    brokers: &str,
-    extra: &[(String, String)],
+    reader: &dyn ReadTopic,
     topic: &str,
     group: &str,
     source_topic: &str,
     partitions: &[i32],
     timeout: Duration,
 ) -> Result<HashMap<i32, PartitionCheckpoint>, Error> {
-    let mut cfg = client_config(brokers, extra);
-    cfg.set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "true")
-        .set("group.id", format!("{group}.checkpoint-reader"));
-    let consumer: BaseConsumer = cfg
-        .create()
-        .map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
-    let md = consumer
-        .fetch_metadata(Some(topic), timeout)
-        .map_err(|e| Error::Kafka(format!("checkpoint topic {topic}: {e}")))?;
-    let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
-        return Ok(HashMap::new());
-    };
-    // Partitions still to read to their end. The end is where the broker
-    // says so (partition EOF), not the high watermark fetched first: one
-    // broker (tansu 0.6) was seen to report it one short.
-    let mut ends: HashMap<i32, i64> = HashMap::new();
-    let mut tpl = TopicPartitionList::new();
-    for p in t.partitions() {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, p.id(), timeout)
-            .map_err(|e| Error::Kafka(format!("checkpoint topic {topic}: {e}")))?;
-        if high > low {
-            ends.insert(p.id(), high);
-            tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
-                .map_err(|e| Error::Kafka(e.to_string()))?;
-        }
-    }
     let mut asm = Assembler::new(group, source_topic, partitions);
-    if !ends.is_empty() {
-        consumer
-            .assign(&tpl)
-            .map_err(|e| Error::Kafka(format!("checkpoint reader: {e}")))?;
-        let deadline = Instant::now() + timeout;
-        while !ends.is_empty() {
-            if Instant::now() > deadline {
-                return Err(Error::Checkpoint(format!(
-                    "reading {topic} took longer than {timeout:?}"
-                )));
-            }
-            let Some(m) = consumer.poll(Duration::from_millis(200)) else {
-                continue;
-            };
-            let m = match m {
-                Ok(m) => m,
-                Err(rdkafka::error::KafkaError::PartitionEOF(p)) => {
-                    ends.remove(&p);
-                    continue;
-                }
-                Err(e) => return Err(Error::Kafka(format!("checkpoint reader: {e}"))),
-            };
-            if let (Some(k), Some(v)) = (m.key(), m.payload()) {
-                asm.push(k, v);
-            }
-        }
-    }
+    reader
+        .read_topic(topic, timeout, &mut |r| asm.push(&r.key, &r.payload))
+        .map_err(CheckpointError::Read)?;
     Ok(asm.finish())
 }

@@ -40,6 +40,10 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+/// Reasons a record goes to the dead-letter topic (the `reason` label of
+/// `forewarn_records_rejected_total`).
+pub(crate) const REJECT_REASONS: [&str; 3] = ["malformed_metric", "malformed_log", "empty"];
+
 /// Wall-clock milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -293,7 +297,7 @@ impl Stats {
     /// Records rejected so far, all reasons.
     pub fn rejected_total(&self) -> u64 {
         // Family has no iterator; the reasons are few and known.
-        crate::worker::REJECT_REASONS
+        REJECT_REASONS
             .iter()
             .map(|r| {
                 self.rejected

@@ -45,15 +45,6 @@ pub(crate) enum Gap {
     Accepted,
 }
 
-impl Gap {
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            Gap::Repaired => "repaired",
-            Gap::Accepted => "accepted",
-        }
-    }
-}
-
 /// Place a record at `offset` given the partition's `next` offset and the
 /// repair under way; returns what to do, the repair to keep, and how a gap
 /// ended, if one did.

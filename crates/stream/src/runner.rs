@@ -1,28 +1,27 @@
-//! [`run`]: one `forewarn score` process. A synchronous loop on one
-//! thread polls the consumer, hands each record to the worker, and every
-//! [`ScoreOptions::checkpoint_every`] checkpoints and commits. Rebalances
-//! arrive inside `poll`, through [`Ctx::rebalance`]: on revocation the
-//! owned partitions are checkpointed and committed before they are given
-//! up; on assignment each partition's state is taken from memory, the
+//! [`run`]: one `forewarn score` process; [`run_on`]: the same loop over
+//! any [`Edge`] (a Kafka one, or an in-memory one in tests). A synchronous
+//! loop on one thread polls the source, hands each record to the worker,
+//! and every [`ScoreOptions::checkpoint_every`] checkpoints and commits.
+//! Rebalances arrive inside `poll`, handed to the worker: on revocation
+//! the owned partitions are checkpointed and committed before they are
+//! given up; on assignment each partition's state is taken from the
 //! checkpoint topic or nothing, and its offsets are set to where that
 //! state stops. Setting `stop` (SIGTERM does, in the CLI) finishes the
 //! record in hand, publishes, checkpoints, commits and leaves the group.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
+use forewarn_kafka::{ConsumerBuilder, ProducerBuilder, ReadTopic, Sink, Source};
 use forewarn_models::artifact::Model;
-use forewarn_scorer::ScorerOptions;
-use rdkafka::ClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
-use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use rdkafka::types::RDKafkaRespErr;
 
+use crate::error::Error;
+use crate::internal_events::{InternalEvent, RecordReadError};
 use crate::metrics::Stats;
+use crate::options::ScoreOptions;
 use crate::worker::Worker;
-use crate::{Error, ScoreOptions, client_config};
 
 /// What a run did, when it stopped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,154 +36,114 @@ pub struct Summary {
     pub events: u64,
 }
 
-/// The consumer's context: the worker, reachable from rebalance callbacks.
-pub(crate) struct Ctx {
-    worker: Mutex<Worker>,
-    error: Mutex<Option<Error>>,
+/// What a run reads from and writes to.
+pub struct Edge {
+    /// The group member the records come from.
+    pub source: Box<dyn Source>,
+    /// Where events, dead letters and checkpoints go.
+    pub sink: Arc<dyn Sink>,
+    /// Where checkpoints are read back from.
+    pub checkpoints: Box<dyn ReadTopic>,
 }
 
-impl Ctx {
-    fn worker(&self) -> MutexGuard<'_, Worker> {
-        // A panic while holding the lock cannot leave the worker half
-        // updated in a way that matters more than stopping would.
-        self.worker.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn fail(&self, e: Error) {
-        tracing::error!("{e}");
-        let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
-        slot.get_or_insert(e);
-    }
-
-    fn take_error(&self) -> Option<Error> {
-        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+impl std::fmt::Debug for Edge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Edge").finish_non_exhaustive()
     }
 }
 
-impl ClientContext for Ctx {
-    fn stats(&self, statistics: rdkafka::Statistics) {
-        self.worker().lag(&statistics);
+impl Edge {
+    /// Kafka clients for `opts`: a member of `opts.group` (range
+    /// assignment, manual commits, statistics every 5 s for the lag), an
+    /// idempotent producer, and a reader of the checkpoint topic.
+    pub fn kafka(opts: &ScoreOptions) -> Result<Self, Error> {
+        let consumer = ConsumerBuilder::new(&opts.brokers, &opts.group)
+            .set("partition.assignment.strategy", "range")
+            .set("heartbeat.interval.ms", "1000")
+            .set("statistics.interval.ms", "5000")
+            .client(&opts.client);
+        let source = consumer.build().map_err(Error::Connect)?;
+        let sink = ProducerBuilder::new(&opts.brokers)
+            .set("enable.idempotence", "true")
+            .set("linger.ms", "2")
+            .set("message.max.bytes", "4000000")
+            .client(&opts.client)
+            .build()
+            .map_err(Error::Connect)?;
+        let checkpoints =
+            ConsumerBuilder::new(&opts.brokers, &format!("{}.checkpoint-reader", opts.group))
+                .client(&opts.client);
+        Ok(Self {
+            source: Box::new(source),
+            sink: Arc::new(sink),
+            checkpoints: Box::new(checkpoints),
+        })
     }
 }
 
-impl ConsumerContext for Ctx {
-    fn rebalance(
-        &self,
-        consumer: &BaseConsumer<Self>,
-        err: RDKafkaRespErr,
-        tpl: &mut TopicPartitionList,
-    ) {
-        let mut w = self.worker();
-        match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                if let Err(e) = w.assign(tpl) {
-                    self.fail(e);
-                    return;
-                }
-                if let Err(e) = consumer.assign(tpl) {
-                    self.fail(Error::Kafka(format!("assign: {e}")));
-                    return;
-                }
-                w.stats.ready.store(true, Ordering::Relaxed);
-                tracing::info!(partitions = ?w.partitions(), "partitions assigned");
-            }
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                let owned = w.partitions();
-                if let Err(e) = w.revoke(consumer) {
-                    self.fail(e);
-                }
-                if let Err(e) = consumer.unassign() {
-                    tracing::warn!("unassign: {e}");
-                }
-                tracing::info!(partitions = ?owned, "partitions revoked (checkpointed)");
-            }
-            other => {
-                tracing::error!("rebalance error: {other:?}");
-                let _ = consumer.unassign();
-            }
-        }
-    }
-}
-
-/// Run one scorer process until `stop` is set or an error occurs.
+/// Run one scorer process on Kafka until `stop` is set or an error occurs.
 pub fn run(
     pipeline: PipelineConfig,
     model: Model,
-    scorer_opts: ScorerOptions,
+    opts: ScoreOptions,
+    stats: Arc<Stats>,
+    stop: Arc<AtomicBool>,
+) -> Result<Summary, Error> {
+    let edge = Edge::kafka(&opts)?;
+    run_on(edge, pipeline, model, opts, stats, stop)
+}
+
+/// Run one scorer over `edge` until `stop` is set or an error occurs.
+pub fn run_on(
+    edge: Edge,
+    pipeline: PipelineConfig,
+    model: Model,
     opts: ScoreOptions,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, Error> {
     let every = opts.checkpoint_every;
-    let mut cfg = client_config(&opts.brokers, &opts.client);
-    cfg.set("group.id", &opts.group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("partition.assignment.strategy", "range")
-        .set("fetch.wait.max.ms", "10")
-        .set("session.timeout.ms", "10000")
-        .set("heartbeat.interval.ms", "1000")
-        .set("statistics.interval.ms", "5000");
-    for (k, v) in &opts.client {
-        cfg.set(k, v);
-    }
-    let worker = Worker::new(pipeline, model, scorer_opts, opts, Arc::clone(&stats))?;
-    let topics = worker.topics().clone();
-    let ctx = Ctx {
-        worker: Mutex::new(worker),
-        error: Mutex::new(None),
-    };
-    let consumer: BaseConsumer<Ctx> = cfg
-        .create_with_context(ctx)
-        .map_err(|e| Error::Kafka(format!("consumer: {e}")))?;
-    let mut subscribe = vec![topics.metrics.as_str()];
-    if let Some(l) = &topics.logs {
-        subscribe.push(l);
-    }
-    consumer
-        .subscribe(&subscribe)
-        .map_err(|e| Error::Kafka(format!("subscribe: {e}")))?;
+    let Edge {
+        mut source,
+        sink,
+        checkpoints,
+    } = edge;
+    let mut w = Worker::new(pipeline, model, opts, sink, checkpoints, Arc::clone(&stats))?;
+    let topics = w.topics.clone();
+    source
+        .subscribe(&topics.sources())
+        .map_err(Error::Consume)?;
     let mut next_checkpoint = Instant::now() + every;
     let mut next_housekeeping = Instant::now();
     let result = loop {
         if stop.load(Ordering::Relaxed) {
             break Ok(());
         }
-        if let Some(e) = consumer.context().take_error() {
+        if let Some(e) = w.take_error() {
             break Err(e);
         }
-        match consumer.poll(Duration::from_millis(50)) {
-            Some(Ok(m)) => {
-                let handled = consumer.context().worker().handle(&m);
-                drop(m);
-                match handled {
-                    Ok(None) => {}
-                    Ok(Some(s)) => {
-                        let to = Offset::Offset(s.offset);
-                        if let Err(e) =
-                            consumer.seek(&s.topic, s.partition, to, Duration::from_secs(10))
-                        {
-                            break Err(Error::Kafka(format!(
-                                "seek {}/{} to {}: {e}",
-                                s.topic, s.partition, s.offset
-                            )));
-                        }
+        match source.poll(Duration::from_millis(50), &mut w) {
+            Ok(Some(m)) => match w.handle(&m) {
+                Ok(None) => {}
+                Ok(Some(s)) => {
+                    if let Err(e) = source.seek(&s.topic, s.partition, s.offset) {
+                        break Err(Error::Consume(e));
                     }
-                    Err(e) => break Err(e),
                 }
-            }
-            Some(Err(e)) => tracing::warn!("consumer: {e}"),
-            None => {}
+                Err(e) => break Err(e),
+            },
+            Ok(None) => {}
+            Err(e) if e.is_transient() => RecordReadError { error: &e }.emit(&stats),
+            Err(e) => break Err(Error::Consume(e)),
         }
         let now = Instant::now();
-        let mut w = consumer.context().worker();
         w.poll_producer();
         if now >= next_housekeeping {
-            w.housekeeping();
+            w.housekeeping(&source.watermarks());
             next_housekeeping = now + Duration::from_secs(1);
         }
         if now >= next_checkpoint {
-            if let Err(e) = w.checkpoint(&consumer) {
+            if let Err(e) = w.checkpoint(source.as_mut()) {
                 break Err(e);
             }
             next_checkpoint = now + every;
@@ -194,13 +153,13 @@ pub fn run(
     if result.is_ok() {
         // Graceful stop: publish, checkpoint and commit what is in hand,
         // then leave the group (its revocation finds nothing dirty).
-        consumer.context().worker().checkpoint(&consumer)?;
-        consumer.unsubscribe();
+        w.checkpoint(source.as_mut())?;
+        source.unsubscribe();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && !consumer.context().worker().partitions().is_empty() {
-            let _ = consumer.poll(Duration::from_millis(50));
+        while Instant::now() < deadline && !w.partitions().is_empty() {
+            let _ = source.poll(Duration::from_millis(50), &mut w);
         }
-        if let Some(e) = consumer.context().take_error() {
+        if let Some(e) = w.take_error() {
             return Err(e);
         }
     }

@@ -1,51 +1,44 @@
-//! [`Worker`]: what the consumer loop does with a record, and with the
-//! partitions it owns. One [`Scorer`] per partition number: the metrics
-//! and logs topics are keyed by service and co-partitioned, so partition
-//! `p` of both carries the same services and one scorer sees all of them.
+//! [`Worker`]: what the consumer loop does with a record. One [`Scorer`]
+//! per partition number: the metrics and logs topics are keyed by service
+//! and co-partitioned, so partition `p` of both carries the same services
+//! and one scorer sees all of them.
 //!
 //! Record → decode (a bad record goes to the dead-letter topic with its
 //! bytes, source and reason) → the partition's scorer → events to their
-//! topics, keyed by service. Nothing is committed here: [`Worker::checkpoint`]
-//! first waits until every event produced so far is acknowledged, then
-//! writes each dirty partition's state, waits for that too, and only then
-//! commits the offsets the state corresponds to. A crash between two
-//! checkpoints replays from the last one, with the state of that moment, so
-//! the replay raises the same events with the same ids (at-least-once,
-//! duplicates only at id level).
+//! topics, keyed by service. Nothing is committed here: taking partitions
+//! on and giving them up, checkpoints and commits are in
+//! [`crate::rebalance`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::contracts::MetricSample;
 use forewarn_formats::Format;
+use forewarn_kafka::{ReadTopic, Record, Sink, Watermark, dead_letter_headers};
 use forewarn_models::artifact::Model;
-use forewarn_scorer::{Events, Scorer, ScorerOptions};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
-use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use forewarn_scorer::{Events, Scorer};
 
-use crate::checkpoint::{self, PartitionCheckpoint};
-use crate::metrics::{PartitionLabel, ReasonLabel, Stats, TopicLabel, now_ms};
+use crate::error::Error;
+use crate::internal_events::{
+    EventsPublished, InternalEvent, LagMeasured, LogDecoded, OffsetGapAccepted, OffsetGapRepaired,
+    RecordConsumed, RecordDisowned, RecordRejected, RecordReplayed, RecordScored, RecordsSkipped,
+    SampleRefused, SamplesDecoded, SeriesSwept,
+};
+use crate::metrics::{Stats, now_ms};
+use crate::options::{ScoreOptions, Topics};
 use crate::order::{self, Gap, Order, Repair};
-use crate::publish::{Kind, Publisher};
-use crate::{Error, ScoreOptions, Topics};
-use forewarn_kafka::dead_letter_headers;
-
-/// Reasons a record goes to the dead-letter topic.
-pub(crate) const REJECT_REASONS: [&str; 3] = ["malformed_metric", "malformed_log", "empty"];
+use crate::publish::Publisher;
 
 /// One owned partition.
-struct Partition {
-    scorer: Scorer,
+pub(crate) struct Partition {
+    pub(crate) scorer: Scorer,
     /// Next offset to read, per source topic.
-    next: BTreeMap<String, i64>,
+    pub(crate) next: BTreeMap<String, i64>,
     /// Gaps being repaired, per source topic.
-    repair: BTreeMap<String, Repair>,
+    pub(crate) repair: BTreeMap<String, Repair>,
     /// Read anything since the last checkpoint.
-    dirty: bool,
+    pub(crate) dirty: bool,
 }
 
 /// Where a consumer must seek to before the next poll.
@@ -58,20 +51,23 @@ pub(crate) struct Seek {
 
 /// The consumer loop's state: owned partitions, the producer, the models.
 pub(crate) struct Worker {
-    pipeline: PipelineConfig,
-    model: Model,
-    scorer_opts: ScorerOptions,
-    opts: ScoreOptions,
-    topics: Topics,
+    pub(crate) pipeline: PipelineConfig,
+    pub(crate) model: Model,
+    pub(crate) opts: ScoreOptions,
+    pub(crate) topics: Topics,
     format: Format,
-    fingerprint: String,
-    parts: BTreeMap<i32, Partition>,
-    publisher: Publisher,
+    pub(crate) fingerprint: String,
+    pub(crate) parts: BTreeMap<i32, Partition>,
+    pub(crate) publisher: Publisher,
+    /// Where checkpoints are read back from.
+    pub(crate) checkpoints: Box<dyn ReadTopic>,
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
     out: Events,
-    epoch: u64,
-    failed_at_last_checkpoint: u64,
+    pub(crate) epoch: u64,
+    pub(crate) failed_at_last_checkpoint: u64,
+    /// A failure inside a rebalance, for the loop to stop on.
+    pub(crate) error: Option<Error>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -82,176 +78,47 @@ impl std::fmt::Debug for Worker {
     }
 }
 
-fn to_format(f: forewarn_config::Format) -> Format {
-    match f {
-        forewarn_config::Format::Json => Format::Json,
-        forewarn_config::Format::Influx => Format::Influx,
-        forewarn_config::Format::Prometheus => Format::Prometheus,
-        forewarn_config::Format::Arrow => Format::Arrow,
-    }
-}
-
 impl Worker {
     pub(crate) fn new(
         pipeline: PipelineConfig,
         model: Model,
-        scorer_opts: ScorerOptions,
         opts: ScoreOptions,
+        sink: Arc<dyn Sink>,
+        checkpoints: Box<dyn ReadTopic>,
         stats: Arc<Stats>,
     ) -> Result<Self, Error> {
         // Fail now, not at the first assignment, on a pipeline the scorer refuses.
-        Scorer::new(pipeline.clone(), model.clone(), scorer_opts.clone())
-            .map_err(|e| Error::Scorer(e.to_string()))?;
+        Scorer::new(pipeline.clone(), model.clone(), opts.scorer.clone())?;
         let topics = Topics::of(&pipeline);
-        let format = to_format(pipeline.sources.metrics.format);
+        let format = pipeline.sources.metrics.format;
         let fingerprint = format!(
             "{}/{}/{}",
             pipeline.features.hash(),
-            scorer_opts.model_ref.name,
-            scorer_opts.model_ref.version
+            opts.scorer.model_ref.name,
+            opts.scorer.model_ref.version
         );
-        let publisher = Publisher::new(&opts.brokers, &opts.client, Arc::clone(&stats))?;
         Ok(Self {
             pipeline,
             model,
-            scorer_opts,
             opts,
             topics,
             format,
             fingerprint,
             parts: BTreeMap::new(),
-            publisher,
+            publisher: Publisher::new(sink, Arc::clone(&stats)),
+            checkpoints,
             stats,
             buf: Vec::new(),
             out: Events::default(),
             epoch: now_ms() as u64,
             failed_at_last_checkpoint: 0,
+            error: None,
         })
     }
 
-    pub(crate) fn topics(&self) -> &Topics {
-        &self.topics
-    }
-
-    fn fresh(&self) -> Result<Scorer, Error> {
-        Scorer::new(
-            self.pipeline.clone(),
-            self.model.clone(),
-            self.scorer_opts.clone(),
-        )
-        .map_err(|e| Error::Scorer(e.to_string()))
-    }
-
-    /// Take on the partitions of an assignment: state from the checkpoint
-    /// topic, else cold. Sets the offsets of `tpl` to where each state
-    /// stops. (Every assignment reads its state back, even of partitions
-    /// this process just gave up: one path, the one a crash takes too.)
-    pub(crate) fn assign(&mut self, tpl: &mut TopicPartitionList) -> Result<(), Error> {
-        let mut numbers: Vec<i32> = tpl.elements().iter().map(|e| e.partition()).collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let mut loaded = checkpoint::load(
-            &self.opts.brokers,
-            &self.opts.client,
-            &self.topics.checkpoints,
-            &self.opts.group,
-            &self.topics.metrics,
-            &numbers,
-            Duration::from_secs(60),
-        )?;
-        for p in numbers {
-            let part = match loaded.remove(&p) {
-                Some(cp) if cp.fingerprint == self.fingerprint => {
-                    let (scorer, r) = Scorer::restore(
-                        self.pipeline.clone(),
-                        self.model.clone(),
-                        self.scorer_opts.clone(),
-                        cp.state,
-                    )
-                    .map_err(|e| Error::Scorer(e.to_string()))?;
-                    tracing::info!(
-                        partition = p,
-                        series = r.series,
-                        refused = r.refused,
-                        "resumed warm from checkpoint"
-                    );
-                    self.count_restored("warm");
-                    Partition {
-                        scorer,
-                        next: cp.offsets.into_iter().collect(),
-                        repair: BTreeMap::new(),
-                        dirty: false,
-                    }
-                }
-                other => {
-                    tracing::info!(partition = p, "no usable checkpoint; starting cold");
-                    if other.is_some() {
-                        tracing::warn!(
-                            partition = p,
-                            "checkpoint made with another feature spec or model; starting cold"
-                        );
-                    }
-                    self.count_restored("cold");
-                    Partition {
-                        scorer: self.fresh()?,
-                        next: BTreeMap::new(),
-                        repair: BTreeMap::new(),
-                        dirty: false,
-                    }
-                }
-            };
-            self.parts.insert(p, part);
-        }
-        // Start each topic-partition where its state stops.
-        let starts: Vec<(String, i32, i64)> = tpl
-            .elements()
-            .iter()
-            .filter_map(|e| {
-                let (t, p) = (e.topic(), e.partition());
-                let o = *self.parts.get(&p)?.next.get(t)?;
-                Some((t.to_string(), p, o))
-            })
-            .collect();
-        for (t, p, o) in starts {
-            tpl.set_partition_offset(&t, p, Offset::Offset(o))
-                .map_err(|e| Error::Kafka(e.to_string()))?;
-        }
-        self.stats.partitions.set(self.parts.len() as i64);
-        Ok(())
-    }
-
-    fn count_restored(&self, how: &str) {
-        self.stats
-            .restored
-            .get_or_create(&crate::metrics::HowLabel { how: how.into() })
-            .inc();
-    }
-
-    /// Give up every partition (eager rebalance or shutdown): checkpoint
-    /// and commit what is dirty, then drop the states.
-    pub(crate) fn revoke<C: ConsumerContext>(
-        &mut self,
-        consumer: &BaseConsumer<C>,
-    ) -> Result<(), Error> {
-        let r = self.checkpoint(consumer);
-        for (t, p) in self
-            .parts
-            .iter()
-            .flat_map(|(p, part)| part.next.keys().map(move |t| (t, *p)))
-        {
-            self.stats
-                .lag
-                .get_or_create(&PartitionLabel {
-                    topic: t.clone(),
-                    partition: i64::from(p),
-                })
-                .set(0);
-        }
-        // On a failed checkpoint the runner stops; the states go either way,
-        // since the partitions are no longer ours.
-        self.parts.clear();
-        self.stats.partitions.set(0);
-        r
+    /// A failure met inside a rebalance, once.
+    pub(crate) fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
     }
 
     /// Place a record against its partition's next offset (see
@@ -267,59 +134,51 @@ impl Worker {
         if let Some(r) = repair {
             part.repair.insert(topic.to_string(), r);
         }
+        let partition = p;
         match (order, gap) {
-            (Order::Replay, _) => {
-                self.stats.replayed.inc();
-            }
-            (Order::SeekTo(_), _) if repair.is_some_and(|r| r.back == 1) => {
-                tracing::info!(
-                    topic,
-                    partition = p,
-                    next,
-                    offset,
-                    "records skipped by the consumer; reading them again"
-                );
-            }
-            (_, Some(Gap::Repaired)) => {
-                tracing::info!(topic, partition = p, next, "offset gap repaired");
-            }
-            (_, Some(Gap::Accepted)) => tracing::warn!(
+            (Order::Replay, _) => RecordReplayed.emit(&self.stats),
+            (Order::SeekTo(_), _) if repair.is_some_and(|r| r.back == 1) => RecordsSkipped {
                 topic,
-                partition = p,
+                partition,
                 next,
                 offset,
-                "offsets {next}..{offset} are not served by the broker; going on without them"
-            ),
+            }
+            .emit(&self.stats),
+            (_, Some(Gap::Repaired)) => OffsetGapRepaired {
+                topic,
+                partition,
+                next,
+            }
+            .emit(&self.stats),
+            (_, Some(Gap::Accepted)) => OffsetGapAccepted {
+                topic,
+                partition,
+                next,
+                offset,
+            }
+            .emit(&self.stats),
             _ => {}
-        }
-        if let Some(g) = gap {
-            self.stats
-                .offset_gaps
-                .get_or_create(&crate::metrics::HowLabel {
-                    how: g.label().into(),
-                })
-                .inc();
         }
         order
     }
 
     /// Handle one record; `Some` when the consumer must seek first (a gap).
-    pub(crate) fn handle(&mut self, m: &BorrowedMessage<'_>) -> Result<Option<Seek>, Error> {
-        let (topic, p, offset) = (m.topic(), m.partition(), m.offset());
-        let source_ms = m.timestamp().to_millis().unwrap_or(0);
-        let payload = m.payload().unwrap_or_default();
+    pub(crate) fn handle(&mut self, m: &Record) -> Result<Option<Seek>, Error> {
+        let (topic, p, offset) = (m.topic.as_str(), m.partition, m.offset);
+        let source_ms = m.timestamp_ms.unwrap_or(0);
+        let payload = m.payload.as_slice();
         let is_metrics = topic == self.topics.metrics;
         if !self.parts.contains_key(&p) {
             // A record of a partition this process does not own (one
             // fetched before a revocation and handed out after it): its
             // owner reads it from the owner's own offset. Scoring it here,
             // in a cold scorer, would publish events nobody should see.
-            tracing::debug!(
+            RecordDisowned {
                 topic,
-                partition = p,
+                partition: p,
                 offset,
-                "record of a partition not owned; left to its owner"
-            );
+            }
+            .emit(&self.stats);
             return Ok(None);
         }
         match self.order(topic, p, offset) {
@@ -333,42 +192,31 @@ impl Worker {
                 }));
             }
         }
-        self.stats.consumed(topic);
+        RecordConsumed { topic }.emit(&self.stats);
         if payload.is_empty() {
-            self.dead_letter(topic, p, offset, payload, "empty", "empty record")?;
+            self.dead_letter(m, "empty", "empty record")?;
         } else if is_metrics {
             self.buf.clear();
             match forewarn_formats::decode(self.format, payload, &mut self.buf) {
                 Ok(n) => {
-                    self.stats.decoded.inc_by(n as u64);
-                    let part = self.parts.get_mut(&p).expect("inserted above");
+                    SamplesDecoded { count: n }.emit(&self.stats);
+                    let part = self.parts.get_mut(&p).expect("checked above");
                     for s in &self.buf {
                         if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
-                            self.stats
-                                .refused
-                                .get_or_create(&ReasonLabel {
-                                    reason: e.reason().to_string(),
-                                })
-                                .inc();
+                            SampleRefused { reason: e.reason() }.emit(&self.stats);
                         }
                     }
                 }
-                Err(e) => {
-                    let reason = e.to_string();
-                    self.dead_letter(topic, p, offset, payload, "malformed_metric", &reason)?;
-                }
+                Err(e) => self.dead_letter(m, "malformed_metric", &e.to_string())?,
             }
         } else {
             match forewarn_core::decode::decode_log(payload) {
                 Ok(record) => {
-                    self.stats.logs_decoded.inc();
-                    let part = self.parts.get_mut(&p).expect("inserted above");
+                    LogDecoded.emit(&self.stats);
+                    let part = self.parts.get_mut(&p).expect("checked above");
                     part.scorer.on_log(&record, &mut self.out);
                 }
-                Err(e) => {
-                    let reason = e.to_string();
-                    self.dead_letter(topic, p, offset, payload, "malformed_log", &reason)?;
-                }
+                Err(e) => self.dead_letter(m, "malformed_log", &e.to_string())?,
             }
         }
         self.publish(source_ms)?;
@@ -376,36 +224,27 @@ impl Worker {
             part.next.insert(topic.to_string(), offset + 1);
             part.dirty = true;
         }
-        if source_ms > 0 {
-            let s = (now_ms() - source_ms).max(0) as f64 / 1000.0;
-            self.stats.record_latency.observe(s);
-            self.stats.record_record_latency(s);
-        }
+        RecordScored { source_ms }.emit(&self.stats);
         Ok(None)
     }
 
-    fn dead_letter(
-        &self,
-        topic: &str,
-        p: i32,
-        offset: i64,
-        payload: &[u8],
-        reason_label: &str,
-        reason: &str,
-    ) -> Result<(), Error> {
-        tracing::debug!(topic, partition = p, offset, "dead letter: {reason}");
-        self.stats
-            .rejected
-            .get_or_create(&ReasonLabel {
-                reason: reason_label.to_string(),
-            })
-            .inc();
+    /// Send `m`'s bytes to the dead-letter topic, with where it came from
+    /// and why.
+    fn dead_letter(&self, m: &Record, label: &str, reason: &str) -> Result<(), Error> {
+        let (topic, partition, offset) = (m.topic.as_str(), m.partition, m.offset);
+        RecordRejected {
+            topic,
+            partition,
+            offset,
+            label,
+            reason,
+        }
+        .emit(&self.stats);
         self.publisher.send(
-            Kind::DeadLetter,
             &self.topics.dead_letter,
-            format!("{topic}/{p}/{offset}").as_bytes(),
-            payload,
-            Some(dead_letter_headers(topic, p, offset, reason)),
+            format!("{topic}/{partition}/{offset}").as_bytes(),
+            &m.payload,
+            &dead_letter_headers(topic, partition, offset, reason),
             0,
         )
     }
@@ -416,38 +255,35 @@ impl Worker {
         }
         let mut out = std::mem::take(&mut self.out);
         for i in &out.issues {
-            let v = serde_json::to_vec(i).map_err(|e| Error::Kafka(e.to_string()))?;
+            let v = serde_json::to_vec(i)?;
             self.publisher.send(
-                Kind::Event,
                 &self.topics.predictions,
                 i.service.as_bytes(),
                 &v,
-                None,
+                &[],
                 source_ms,
             )?;
         }
         for o in &out.optimizations {
-            let v = serde_json::to_vec(o).map_err(|e| Error::Kafka(e.to_string()))?;
+            let v = serde_json::to_vec(o)?;
             self.publisher.send(
-                Kind::Event,
                 &self.topics.optimizations,
                 o.service.as_bytes(),
                 &v,
-                None,
+                &[],
                 source_ms,
             )?;
         }
-        let label = |t: &str| TopicLabel {
-            topic: t.to_string(),
-        };
-        self.stats
-            .published
-            .get_or_create(&label(&self.topics.predictions))
-            .inc_by(out.issues.len() as u64);
-        self.stats
-            .published
-            .get_or_create(&label(&self.topics.optimizations))
-            .inc_by(out.optimizations.len() as u64);
+        EventsPublished {
+            topic: &self.topics.predictions,
+            count: out.issues.len(),
+        }
+        .emit(&self.stats);
+        EventsPublished {
+            topic: &self.topics.optimizations,
+            count: out.optimizations.len(),
+        }
+        .emit(&self.stats);
         out.clear();
         self.out = out;
         Ok(())
@@ -458,119 +294,57 @@ impl Worker {
         self.publisher.poll();
     }
 
-    /// Wait for every event, write each dirty partition's checkpoint, wait
-    /// for those, then commit the offsets they stop at. Refuses to commit
-    /// when any message since the last checkpoint failed: the next start
-    /// replays those records instead.
-    pub(crate) fn checkpoint<C: ConsumerContext>(
-        &mut self,
-        consumer: &BaseConsumer<C>,
-    ) -> Result<(), Error> {
-        if !self.parts.values().any(|p| p.dirty) {
-            return Ok(());
-        }
-        let flush = Duration::from_secs(60);
-        self.publisher.flush(flush)?;
-        self.check_deliveries()?;
-        self.epoch += 1;
-        let mut tpl = TopicPartitionList::new();
-        for (p, part) in self.parts.iter_mut().filter(|(_, x)| x.dirty) {
-            let cp = PartitionCheckpoint {
-                offsets: part.next.iter().map(|(t, o)| (t.clone(), *o)).collect(),
-                fingerprint: self.fingerprint.clone(),
-                state: part.scorer.snapshot(),
-            };
-            let n = checkpoint::write(
-                &self.publisher,
-                &self.topics.checkpoints,
-                &self.opts.group,
-                &self.topics.metrics,
-                *p,
-                self.epoch,
-                &cp,
-            )?;
-            self.stats.checkpoints.inc();
-            self.stats.checkpoint_bytes.inc_by(n as u64);
-            tracing::debug!(partition = *p, epoch = self.epoch, bytes = n, offsets = ?part.next, "checkpoint queued");
-            for (t, o) in &part.next {
-                tpl.add_partition_offset(t, *p, Offset::Offset(*o))
-                    .map_err(|e| Error::Kafka(e.to_string()))?;
-            }
-            part.dirty = false;
-        }
-        self.publisher.flush(flush)?;
-        self.check_deliveries()?;
-        if tpl.count() > 0 {
-            consumer
-                .commit(&tpl, CommitMode::Sync)
-                .map_err(|e| Error::Kafka(format!("commit: {e}")))?;
-        }
-        Ok(())
-    }
-
-    fn check_deliveries(&mut self) -> Result<(), Error> {
-        let failed = self.stats.delivery_failed.get();
-        if failed != self.failed_at_last_checkpoint {
-            self.failed_at_last_checkpoint = failed;
-            return Err(Error::Delivery(failed));
-        }
-        Ok(())
-    }
-
     /// Housekeeping between records: evict idle series and log state
     /// (event time), keep the total under the cap (checked here, once a
-    /// second), refresh the gauges. (Incidents silent as long are resolved
-    /// by the scorer on the input's own clock.)
-    pub(crate) fn housekeeping(&mut self) {
-        let idle_ms = self.opts.idle_after.as_millis() as i64;
-        let mut total = 0usize;
+    /// second), refresh the gauges and the lag of each owned partition
+    /// from the consumer's `watermarks`. (Incidents silent as long are
+    /// resolved by the scorer on the input's own clock.)
+    pub(crate) fn housekeeping(&mut self, watermarks: &[Watermark]) {
+        let idle_ms = self.opts.scorer.idle_after.as_millis() as i64;
+        let (mut total, mut evicted) = (0usize, 0usize);
         for part in self.parts.values_mut() {
             if let Some(newest) = part.scorer.newest_ms() {
-                let n = part.scorer.evict_idle(newest - idle_ms);
-                self.stats.evicted.inc_by(n as u64);
+                evicted += part.scorer.evict_idle(newest - idle_ms);
             }
             total += part.scorer.series_count();
         }
         // One cap for the process: each partition may grow by what is left.
-        let left = self.opts.max_series.saturating_sub(total);
+        let left = self.opts.scorer.max_series.saturating_sub(total);
         for part in self.parts.values_mut() {
             let n = part.scorer.series_count();
             part.scorer.set_max_series(n + left);
         }
-        self.stats.series.set(total as i64);
-        self.stats.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+        SeriesSwept {
+            evicted,
+            tracked: total,
+        }
+        .emit(&self.stats);
+        self.lag(watermarks);
     }
 
-    /// Update the lag gauges from librdkafka's statistics: for each owned
-    /// partition of each source topic, the high watermark minus the next
-    /// offset to score (from the state; before the first record, the
-    /// committed offset or else the low watermark).
-    pub(crate) fn lag(&self, stats: &rdkafka::Statistics) {
-        let topics = std::iter::once(&self.topics.metrics).chain(self.topics.logs.as_ref());
-        for t in topics {
-            let Some(ts) = stats.topics.get(t) else {
+    /// Update the lag gauges: for each owned partition of each source
+    /// topic, the high watermark minus the next offset to score (from the
+    /// state; before the first record, the committed offset or else the
+    /// low watermark).
+    fn lag(&self, watermarks: &[Watermark]) {
+        for w in watermarks {
+            let Some(part) = self.parts.get(&w.tp.partition) else {
                 continue;
             };
-            for (p, part) in &self.parts {
-                let Some(x) = ts.partitions.get(p) else {
-                    continue;
-                };
-                if x.hi_offset < 0 {
-                    continue;
-                }
-                let next = match part.next.get(t) {
-                    Some(n) => *n,
-                    None if x.committed_offset >= 0 => x.committed_offset,
-                    None => x.lo_offset.max(0),
-                };
-                self.stats
-                    .lag
-                    .get_or_create(&PartitionLabel {
-                        topic: t.clone(),
-                        partition: i64::from(*p),
-                    })
-                    .set((x.hi_offset - next).max(0));
+            if w.high < 0 || !self.topics.sources().contains(&w.tp.topic.as_str()) {
+                continue;
             }
+            let next = match part.next.get(&w.tp.topic) {
+                Some(n) => *n,
+                None if w.committed >= 0 => w.committed,
+                None => w.low.max(0),
+            };
+            LagMeasured {
+                topic: &w.tp.topic,
+                partition: w.tp.partition,
+                lag: w.high - next,
+            }
+            .emit(&self.stats);
         }
     }
 

@@ -1,6 +1,6 @@
 //! Shared by the Kafka end-to-end tests: the real broker process (tansu),
 //! the real client kcat, `forewarn score` processes, and reading a topic
-//! back with a separate rdkafka consumer.
+//! back with a separate consumer (forewarn-kafka's topic reader).
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -11,8 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use forewarn_e2e::{forewarn_bin, workspace_root};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use forewarn_kafka::TopicReader;
 
 /// Every message of `topic` (`partitions` partitions, from the beginning)
 /// as (key, payload parsed as JSON), stopping at `expected` messages or
@@ -23,24 +22,15 @@ pub(crate) fn consume_all(
     partitions: i32,
     expected: u64,
 ) -> Vec<(String, serde_json::Value)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", "forewarn-e2e")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions {
-        tpl.add_partition_offset(topic, p, Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&tpl).unwrap();
+    let reader = TopicReader::new(brokers, &[], topic).expect("reader");
     let mut out = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     while (out.len() as u64) < expected && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let key = String::from_utf8(m.key().unwrap_or_default().to_vec()).unwrap();
-            let value = serde_json::from_slice(m.payload().unwrap_or_default()).unwrap();
+        if let Some(m) = reader.next(Duration::from_millis(200))
+            && m.partition < partitions
+        {
+            let key = String::from_utf8(m.key).unwrap();
+            let value = serde_json::from_slice(&m.payload).unwrap();
             out.push((key, value));
         }
     }
@@ -49,18 +39,12 @@ pub(crate) fn consume_all(
 
 /// How many of `topic`'s `partitions` partitions hold records.
 pub(crate) fn partitions_with_data(brokers: &str, topic: &str, partitions: i32) -> usize {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", "forewarn-e2e")
-        .create()
-        .expect("consumer");
-    (0..partitions)
-        .filter(|p| {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, *p, Duration::from_secs(10))
-                .expect("watermarks");
-            high > low
-        })
+    let reader = TopicReader::new(brokers, &[], topic).expect("reader");
+    reader
+        .watermarks(Duration::from_secs(10))
+        .expect("watermarks")
+        .into_iter()
+        .filter(|(p, low, high)| *p < partitions && high > low)
         .count()
 }
 

@@ -76,7 +76,7 @@ struct StreamArgs {
     /// Trained model artifact directory.
     #[arg(long, default_value = "models/default")]
     model: PathBuf,
-    /// An extra librdkafka property for every client; repeatable.
+    /// An extra Kafka client property for every client; repeatable.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     kafka_options: Vec<String>,
 }
@@ -246,7 +246,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         opts.group = format!("{run_id}.scorers");
         opts.keep_latencies = true;
         opts.client = client.clone();
-        let so = ScorerOptions {
+        opts.scorer = ScorerOptions {
             model_ref: model_ref.clone(),
             ..ScorerOptions::default()
         };
@@ -255,7 +255,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         handles.push(
             std::thread::Builder::new()
                 .name(format!("scorer-{i}"))
-                .spawn(move || forewarn_stream::run(pipeline, model, so, opts, stats, stop))?,
+                .spawn(move || forewarn_stream::run(pipeline, model, opts, stats, stop))?,
         );
         // One member at a time, as a group grows: wait until this one owns
         // partitions (after the rebalance its arrival causes).

@@ -1,6 +1,6 @@
 //! `forewarn demo`: the whole streaming path on one machine with nothing
-//! installed. Starts a Kafka-protocol broker inside the process (librdkafka's
-//! mock cluster, on 127.0.0.1), simulates a labelled fleet into its metrics
+//! installed. Starts a Kafka-protocol broker inside the process (forewarn-kafka's
+//! embedded mock cluster, on 127.0.0.1), simulates a labelled fleet into its metrics
 //! and logs topics as fast as it takes them, runs the same scorer runtime
 //! as `forewarn score` against it, and prints each prediction as it is
 //! published, with what the remediator (in shadow mode, on event time)
@@ -182,15 +182,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let mut opts = ScoreOptions::new(&brokers);
     opts.checkpoint_every = Duration::from_secs(2);
-    let scorer_opts = ScorerOptions {
+    opts.scorer = ScorerOptions {
         model_ref,
         ..ScorerOptions::default()
     };
     let scorer = {
         let (stats, stop, pipeline) = (Arc::clone(&stats), Arc::clone(&stop), pipeline.clone());
-        std::thread::spawn(move || {
-            forewarn_stream::run(pipeline, model, scorer_opts, opts, stats, stop)
-        })
+        std::thread::spawn(move || forewarn_stream::run(pipeline, model, opts, stats, stop))
     };
 
     // The remediator, in shadow mode whatever the policy file says: it

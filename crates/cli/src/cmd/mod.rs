@@ -32,7 +32,7 @@ pub(crate) fn load_pipeline(path: &Path) -> anyhow::Result<forewarn_config::Pipe
     })
 }
 
-/// `--kafka-option key=value` flags as librdkafka properties.
+/// `--kafka-option key=value` flags as Kafka client properties.
 pub(crate) fn kafka_options(flags: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     use anyhow::Context as _;
     flags

@@ -34,7 +34,7 @@ pub(crate) struct Args {
     /// Create the pipeline's topics first (N partitions), unless they exist.
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
-    /// An extra librdkafka property (TLS, SASL, tuning); repeatable.
+    /// An extra Kafka client property (TLS, SASL, tuning); repeatable.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     kafka_options: Vec<String>,
 }

@@ -53,7 +53,7 @@ pub(crate) struct Args {
     /// partitions, the checkpoint topic compacted), unless they exist.
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
-    /// An extra librdkafka property for every client (TLS, SASL, tuning),
+    /// An extra Kafka client property for every client (TLS, SASL, tuning),
     /// e.g. `security.protocol=SASL_SSL`; repeatable.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     kafka_options: Vec<String>,
@@ -88,15 +88,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.group = args.group.clone();
     opts.client = client;
     opts.checkpoint_every = args.checkpoint_every.into();
-    opts.max_series = args.max_series;
-    opts.idle_after = args.idle_after.into();
-    let scorer = ScorerOptions {
+    opts.scorer = ScorerOptions {
         eval_every: args.eval_every.into(),
         max_series: args.max_series,
         model_ref,
         idle_after: args.idle_after.into(),
     };
-    let summary = forewarn_stream::run(pipeline, model, scorer, opts, stats, stop)?;
+    let summary = forewarn_stream::run(pipeline, model, opts, stats, stop)?;
     eprintln!(
         "forewarn score stopped: {} records read, {} samples decoded, {} dead letters, {} events published.",
         summary.consumed, summary.decoded, summary.rejected, summary.events

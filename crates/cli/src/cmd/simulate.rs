@@ -95,7 +95,7 @@ pub(crate) struct Args {
     /// they exist (needed on brokers that do not create topics on first use).
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
-    /// With `--kafka`: an extra librdkafka property (TLS, SASL, tuning),
+    /// With `--kafka`: an extra Kafka client property (TLS, SASL, tuning),
     /// `key=value`; may be repeated.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     kafka_options: Vec<String>,

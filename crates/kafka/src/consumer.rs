@@ -1,0 +1,432 @@
+//! The one consumer set-up of the workspace: [`ConsumerBuilder`] (group
+//! settings in one place) builds a [`KafkaSource`], a group member over
+//! an rdkafka `BaseConsumer`, and reads whole topics ([`ReadTopic`]).
+//!
+//! Rebalances: librdkafka reports them from inside `poll`, through the
+//! consumer context. The context only notes the change; the source then,
+//! still inside [`Source::poll`] and before the next librdkafka call, hands
+//! it to the caller's [`Rebalance`] handler and applies it (`assign` with
+//! the handler's start offsets, or `unassign` after the handler committed).
+//! librdkafka waits for that call, so a revoked partition is not given up
+//! before its offsets are committed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Headers as _, Message};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{ClientContext, Statistics};
+
+use crate::error::Error;
+use crate::io::{Commit, ReadTopic, Rebalance, Source, Watermark};
+use crate::record::{Record, TopicPartition};
+
+/// Settings of a consumer: brokers, group, the group defaults (manual
+/// commits, earliest offsets when none is committed, short fetch waits,
+/// a 10 s session), overrides, then the pass-through properties.
+#[derive(Debug, Clone)]
+pub struct ConsumerBuilder {
+    brokers: String,
+    group: String,
+    settings: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+}
+
+impl ConsumerBuilder {
+    /// A member of `group` on `brokers`.
+    pub fn new(brokers: &str, group: &str) -> Self {
+        let settings = [
+            ("enable.auto.commit", "false"),
+            ("auto.offset.reset", "earliest"),
+            ("fetch.wait.max.ms", "10"),
+            ("session.timeout.ms", "10000"),
+        ];
+        Self {
+            brokers: brokers.to_string(),
+            group: group.to_string(),
+            settings: settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Set one librdkafka property (overrides the defaults, not the
+    /// pass-through properties).
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        self.settings.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Commit stored offsets in the background every `every` (see
+    /// [`Source::store_offset`]).
+    pub fn auto_commit_stored(self, every: Duration) -> Self {
+        self.set("enable.auto.commit", "true")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.commit.interval.ms", &every.as_millis().to_string())
+    }
+
+    /// Pass-through properties (TLS, SASL, tuning), applied last.
+    pub fn client(mut self, extra: &[(String, String)]) -> Self {
+        self.extra.extend_from_slice(extra);
+        self
+    }
+
+    /// The same settings for another group.
+    pub fn group(&self, group: &str) -> Self {
+        Self {
+            group: group.to_string(),
+            ..self.clone()
+        }
+    }
+
+    fn config(&self) -> ClientConfig {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", &self.brokers)
+            .set("group.id", &self.group);
+        for (k, v) in self.settings.iter().chain(&self.extra) {
+            cfg.set(k, v);
+        }
+        cfg
+    }
+
+    /// A plain consumer with these settings (for readers outside a group
+    /// protocol: partitions assigned by hand).
+    pub(crate) fn plain(&self) -> Result<BaseConsumer, Error> {
+        self.config().create().map_err(|source| Error::Client {
+            client: "consumer",
+            source: source.into(),
+        })
+    }
+
+    /// A group member.
+    pub fn build(&self) -> Result<KafkaSource, Error> {
+        let consumer: BaseConsumer<Ctx> = self
+            .config()
+            .create_with_context(Ctx::default())
+            .map_err(|source| Error::Client {
+                client: "consumer",
+                source: source.into(),
+            })?;
+        Ok(KafkaSource { consumer })
+    }
+}
+
+/// A rebalance noted by the context, to be handled after the poll.
+enum Pending {
+    Assign(TopicPartitionList),
+    Revoke(TopicPartitionList),
+}
+
+/// The consumer's context: notes rebalances and keeps the last statistics.
+#[derive(Default)]
+struct Ctx {
+    pending: Mutex<Option<Pending>>,
+    /// Set when the source is dropped: librdkafka's close then gets its
+    /// (un)assign calls at once, with no handler left to ask.
+    closing: AtomicBool,
+    watermarks: Mutex<Vec<Watermark>>,
+}
+
+impl ClientContext for Ctx {
+    fn stats(&self, stats: Statistics) {
+        let mut out = Vec::new();
+        for (t, ts) in &stats.topics {
+            for (p, x) in &ts.partitions {
+                if *p < 0 {
+                    continue; // librdkafka's internal "unassigned" partition
+                }
+                out.push(Watermark {
+                    tp: TopicPartition::new(t.clone(), *p),
+                    low: x.lo_offset,
+                    high: x.hi_offset,
+                    committed: x.committed_offset,
+                });
+            }
+        }
+        if let Ok(mut w) = self.watermarks.lock() {
+            *w = out;
+        }
+    }
+}
+
+impl ConsumerContext for Ctx {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        let pending = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => Pending::Assign(tpl.clone()),
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => Pending::Revoke(tpl.clone()),
+            other => {
+                tracing::error!("rebalance error: {other:?}");
+                let _ = consumer.unassign();
+                return;
+            }
+        };
+        if self.closing.load(Ordering::Relaxed) {
+            let _ = match pending {
+                Pending::Assign(tpl) => consumer.assign(&tpl),
+                Pending::Revoke(_) => consumer.unassign(),
+            };
+            return;
+        }
+        if let Ok(mut p) = self.pending.lock() {
+            *p = Some(pending);
+        }
+    }
+}
+
+fn parts_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
+}
+
+fn to_record(m: &BorrowedMessage<'_>) -> Record {
+    Record {
+        topic: m.topic().to_string(),
+        partition: m.partition(),
+        offset: m.offset(),
+        key: m.key().unwrap_or_default().to_vec(),
+        payload: m.payload().unwrap_or_default().to_vec(),
+        headers: m
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        timestamp_ms: m.timestamp().to_millis(),
+    }
+}
+
+/// A member of a consumer group on a Kafka broker.
+pub struct KafkaSource {
+    consumer: BaseConsumer<Ctx>,
+}
+
+impl std::fmt::Debug for KafkaSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSource").finish_non_exhaustive()
+    }
+}
+
+impl Drop for KafkaSource {
+    fn drop(&mut self) {
+        self.consumer
+            .context()
+            .closing
+            .store(true, Ordering::Relaxed);
+        // A change noted but not handed over: let librdkafka have its call.
+        let pending = self
+            .consumer
+            .context()
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take());
+        if let Some(Pending::Revoke(_)) = pending {
+            let _ = self.consumer.unassign();
+        }
+    }
+}
+
+impl KafkaSource {
+    /// Hand a rebalance noted during the last poll to `handler`, then
+    /// apply it.
+    fn rebalanced(&mut self, handler: &mut dyn Rebalance) -> Result<(), Error> {
+        let pending = self
+            .consumer
+            .context()
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take());
+        match pending {
+            None => Ok(()),
+            Some(Pending::Assign(mut tpl)) => {
+                let Some(starts) = handler.assigned(&parts_of(&tpl)) else {
+                    return Ok(());
+                };
+                for (tp, o) in starts {
+                    tpl.set_partition_offset(&tp.topic, tp.partition, Offset::Offset(o))
+                        .map_err(|e| Error::Assign(e.into()))?;
+                }
+                self.consumer
+                    .assign(&tpl)
+                    .map_err(|e| Error::Assign(e.into()))
+            }
+            Some(Pending::Revoke(tpl)) => {
+                handler.revoked(&parts_of(&tpl), self);
+                if let Err(e) = self.consumer.unassign() {
+                    tracing::warn!("unassign: {e}");
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Commit for KafkaSource {
+    fn commit(&mut self, offsets: &[(TopicPartition, i64)]) -> Result<(), Error> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (tp, o) in offsets {
+            tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*o))
+                .map_err(|e| Error::Commit(e.into()))?;
+        }
+        self.consumer
+            .commit(&tpl, CommitMode::Sync)
+            .map_err(|e| Error::Commit(e.into()))
+    }
+}
+
+impl Source for KafkaSource {
+    fn subscribe(&mut self, topics: &[&str]) -> Result<(), Error> {
+        self.consumer
+            .subscribe(topics)
+            .map_err(|source| Error::Subscribe {
+                topics: topics.join(","),
+                source: source.into(),
+            })
+    }
+
+    fn poll(
+        &mut self,
+        timeout: Duration,
+        rebalance: &mut dyn Rebalance,
+    ) -> Result<Option<Record>, Error> {
+        let got = match self.consumer.poll(timeout) {
+            Some(Ok(m)) => Ok(Some(to_record(&m))),
+            Some(Err(e)) => Err(Error::Consume(e.into())),
+            None => Ok(None),
+        };
+        self.rebalanced(rebalance)?;
+        got
+    }
+
+    fn seek(&mut self, topic: &str, partition: i32, offset: i64) -> Result<(), Error> {
+        self.consumer
+            .seek(
+                topic,
+                partition,
+                Offset::Offset(offset),
+                Duration::from_secs(10),
+            )
+            .map_err(|source| Error::Seek {
+                topic: topic.to_string(),
+                partition,
+                offset,
+                source: source.into(),
+            })
+    }
+
+    fn store_offset(&mut self, topic: &str, partition: i32, offset: i64) -> Result<(), Error> {
+        // librdkafka stores the offset of the record done with; it commits
+        // that plus one.
+        self.consumer
+            .store_offset(topic, partition, offset - 1)
+            .map_err(|e| Error::Commit(e.into()))
+    }
+
+    fn commit_stored(&mut self) -> Result<(), Error> {
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(())
+            | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => Ok(()),
+            Err(e) => Err(Error::Commit(e.into())),
+        }
+    }
+
+    fn unsubscribe(&mut self) {
+        self.consumer.unsubscribe();
+    }
+
+    fn watermarks(&self) -> Vec<Watermark> {
+        self.consumer
+            .context()
+            .watermarks
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl ReadTopic for ConsumerBuilder {
+    /// Reads with a consumer of its own (this builder's group, nothing
+    /// committed). The end of each partition is where the broker says so
+    /// (partition EOF), not the high watermark fetched first: one broker
+    /// (tansu 0.6) was seen to report it one short.
+    fn read_topic(
+        &self,
+        topic: &str,
+        timeout: Duration,
+        each: &mut dyn FnMut(&Record),
+    ) -> Result<(), Error> {
+        let consumer = self
+            .clone()
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "true")
+            .plain()?;
+        let md = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .map_err(|source| Error::Metadata {
+                topic: topic.to_string(),
+                source: source.into(),
+            })?;
+        let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
+            return Ok(());
+        };
+        let mut ends: HashMap<i32, i64> = HashMap::new();
+        let mut tpl = TopicPartitionList::new();
+        for p in t.partitions() {
+            let (low, high) =
+                consumer
+                    .fetch_watermarks(topic, p.id(), timeout)
+                    .map_err(|source| Error::Metadata {
+                        topic: topic.to_string(),
+                        source: source.into(),
+                    })?;
+            if high > low {
+                ends.insert(p.id(), high);
+                tpl.add_partition_offset(topic, p.id(), Offset::Beginning)
+                    .map_err(|e| Error::Assign(e.into()))?;
+            }
+        }
+        if ends.is_empty() {
+            return Ok(());
+        }
+        consumer.assign(&tpl).map_err(|e| Error::Assign(e.into()))?;
+        let deadline = Instant::now() + timeout;
+        while !ends.is_empty() {
+            if Instant::now() > deadline {
+                return Err(Error::Timeout {
+                    topic: topic.to_string(),
+                    after: timeout,
+                });
+            }
+            match consumer.poll(Duration::from_millis(200)) {
+                None => {}
+                Some(Err(KafkaError::PartitionEOF(p))) => {
+                    ends.remove(&p);
+                }
+                Some(Err(e)) => return Err(Error::Consume(e.into())),
+                Some(Ok(m)) => each(&to_record(&m)),
+            }
+        }
+        Ok(())
+    }
+}

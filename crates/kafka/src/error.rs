@@ -1,0 +1,103 @@
+//! [`Error`]: what can go wrong at the Kafka edge, one variant per stage
+//! (client set-up, subscribe, poll, seek, commit, produce, flush, topic
+//! administration, the in-memory broker), each keeping its source (boxed: librdkafka's error is large), so a
+//! caller decides from the variant whether to retry, skip or stop.
+
+use std::time::Duration;
+
+use rdkafka::error::KafkaError;
+
+/// Errors of the Kafka edge.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A client (producer, consumer, admin) could not be created: a
+    /// setting was refused.
+    #[error("could not create the Kafka {client}: {source}")]
+    Client {
+        /// Which client.
+        client: &'static str,
+        /// The client library's reason.
+        source: Box<KafkaError>,
+    },
+    /// Subscribing to topics failed.
+    #[error("could not subscribe to {topics}: {source}")]
+    Subscribe {
+        /// The topics, comma-separated.
+        topics: String,
+        /// The client library's reason.
+        source: Box<KafkaError>,
+    },
+    /// A poll returned an error instead of a record. Transient: the
+    /// client retries on its own; see [`Error::is_transient`].
+    #[error("consume: {0}")]
+    Consume(Box<KafkaError>),
+    /// Partitions could not be assigned or unassigned.
+    #[error("could not change the assignment: {0}")]
+    Assign(Box<KafkaError>),
+    /// A seek failed.
+    #[error("could not seek {topic}/{partition} to {offset}: {source}")]
+    Seek {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+        /// Offset sought.
+        offset: i64,
+        /// The client library's reason.
+        source: Box<KafkaError>,
+    },
+    /// Offsets could not be stored or committed.
+    #[error("could not commit offsets: {0}")]
+    Commit(Box<KafkaError>),
+    /// The metadata or watermarks of a topic could not be read.
+    #[error("could not read the metadata of {topic}: {source}")]
+    Metadata {
+        /// Topic.
+        topic: String,
+        /// The client library's reason.
+        source: Box<KafkaError>,
+    },
+    /// A topic has no partitions (it does not exist).
+    #[error("topic {0} has no partitions")]
+    NoPartitions(String),
+    /// Reading a topic to its end took too long.
+    #[error("reading {topic} to its end took longer than {after:?}")]
+    Timeout {
+        /// Topic.
+        topic: String,
+        /// The time allowed.
+        after: Duration,
+    },
+    /// A message was refused for good when queued.
+    #[error("could not produce to {topic}: {source}")]
+    Produce {
+        /// The topic.
+        topic: String,
+        /// The client library's reason.
+        source: Box<KafkaError>,
+    },
+    /// Reports were still missing when the flush timed out.
+    #[error("flush timed out with deliveries outstanding: {0}")]
+    Flush(Box<KafkaError>),
+    /// A topic could not be created.
+    #[error("could not create topic {topic}: {reason}")]
+    CreateTopic {
+        /// The topic.
+        topic: String,
+        /// The broker's or client's reason.
+        reason: String,
+    },
+    /// The in-memory broker refused a call (unknown topic, a member no
+    /// longer in its group).
+    #[error("in-memory broker: {0}")]
+    Memory(String),
+}
+
+impl Error {
+    /// Whether the call may simply be made again (a failed poll: the
+    /// client reconnects and refetches by itself). Everything else means
+    /// the run cannot go on as it is.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Consume(_))
+    }
+}

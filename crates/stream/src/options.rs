@@ -1,0 +1,120 @@
+//! What one `forewarn score` process is given besides the pipeline and
+//! the model: [`ScoreOptions`] (brokers, group, checkpoint interval, and
+//! the scorer's own options nested), the pipeline's [`Topics`], and
+//! [`ensure_topics`] to create them.
+
+use std::time::Duration;
+
+use forewarn_config::PipelineConfig;
+use forewarn_scorer::ScorerOptions;
+
+use crate::error::Error;
+
+/// How one `forewarn score` process runs (what is not in the pipeline).
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    /// Bootstrap brokers, `host:port[,host:port]`.
+    pub brokers: String,
+    /// Consumer group shared by all scorer processes of one pipeline.
+    pub group: String,
+    /// Kafka client properties passed through (TLS, SASL, tuning).
+    pub client: Vec<(String, String)>,
+    /// Wall-clock time between checkpoints (and offset commits).
+    pub checkpoint_every: Duration,
+    /// The scorer's options. Its `max_series` caps the series in memory
+    /// across all partitions of the process; a series without a sample for
+    /// its `idle_after` (event time, relative to the newest sample of its
+    /// partition) is evicted.
+    pub scorer: ScorerOptions,
+    /// Keep every latency (benchmarks).
+    pub keep_latencies: bool,
+}
+
+impl ScoreOptions {
+    /// Defaults for `brokers`.
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self {
+            brokers: brokers.into(),
+            group: "forewarn-scorer".into(),
+            client: Vec::new(),
+            checkpoint_every: Duration::from_secs(10),
+            scorer: ScorerOptions::default(),
+            keep_latencies: false,
+        }
+    }
+}
+
+/// The topics of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topics {
+    /// Metric samples in.
+    pub metrics: String,
+    /// Log records in, if the pipeline reads logs.
+    pub logs: Option<String>,
+    /// Predicted-issue events out.
+    pub predictions: String,
+    /// Optimization events out.
+    pub optimizations: String,
+    /// Records that could not be decoded.
+    pub dead_letter: String,
+    /// Partition state.
+    pub checkpoints: String,
+}
+
+impl Topics {
+    /// The topics `pipeline` names.
+    pub fn of(pipeline: &PipelineConfig) -> Self {
+        Self {
+            metrics: pipeline.sources.metrics.topic.clone(),
+            logs: pipeline.sources.logs.as_ref().map(|l| l.topic.clone()),
+            predictions: pipeline.sinks.predictions.clone(),
+            optimizations: pipeline.sinks.optimizations.clone(),
+            dead_letter: pipeline.sinks.dead_letter.clone(),
+            checkpoints: pipeline.sinks.checkpoints.clone(),
+        }
+    }
+
+    /// The source topics (metrics, then logs).
+    pub fn sources(&self) -> Vec<&str> {
+        std::iter::once(self.metrics.as_str())
+            .chain(self.logs.as_deref())
+            .collect()
+    }
+}
+
+/// Create the pipeline's topics unless they exist: the sources with
+/// `partitions` partitions (co-partitioned, as the scorer expects), the
+/// sinks (remediation outcomes included) with as many, and the checkpoint
+/// topic compacted with one.
+pub fn ensure_topics(
+    pipeline: &PipelineConfig,
+    brokers: &str,
+    client: &[(String, String)],
+    partitions: i32,
+    timeout: Duration,
+) -> Result<(), Error> {
+    use forewarn_kafka::TopicSpec;
+    let t = Topics::of(pipeline);
+    let plain = |name| TopicSpec {
+        name,
+        partitions,
+        config: Vec::new(),
+    };
+    let outcomes = &pipeline.sinks.outcomes;
+    let mut specs = vec![
+        plain(&t.metrics),
+        plain(outcomes),
+        plain(&t.predictions),
+        plain(&t.optimizations),
+        plain(&t.dead_letter),
+        TopicSpec {
+            name: &t.checkpoints,
+            partitions: 1,
+            config: vec![("cleanup.policy", "compact")],
+        },
+    ];
+    if let Some(l) = &t.logs {
+        specs.push(plain(l));
+    }
+    forewarn_kafka::ensure(brokers, client, &specs, timeout).map_err(Error::Topics)
+}
