@@ -10,22 +10,15 @@
 //! object with at least `incidents`, `predicted`, `lead_time_median_s`,
 //! `false_alarms`.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use forewarn_backtest::incidents::{self, Alert, Matching};
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueStatus, PredictedIssue};
-use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
-use forewarn_scorer::ScorerOptions;
-use forewarn_sim::SimConfig;
-use forewarn_stream::{ScoreOptions, Stats, Topics};
+use forewarn_core::contracts::PredictedIssue;
+use forewarn_harness::demo::{Demo, DemoOptions, Watch, summarise};
+use forewarn_sim::Labels;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -100,206 +93,99 @@ fn live_line(e: &PredictedIssue) -> String {
     )
 }
 
+/// What the demo shows while it runs.
+struct Live {
+    quiet: bool,
+    started: std::time::Instant,
+    duration: HumanDuration,
+    services: usize,
+}
+
+impl Watch for Live {
+    fn started(&mut self, brokers: &str, labels: &Labels) {
+        eprintln!(
+            "Embedded Kafka broker on {brokers}; streaming {} of a {}-service fleet ({} incidents, {} traps labelled) through the scorer...",
+            self.duration,
+            self.services,
+            labels.incidents.len(),
+            labels.traps.len()
+        );
+    }
+
+    fn prediction(&mut self, e: &PredictedIssue) {
+        // A closed stdout (`forewarn demo | head`) just stops the live
+        // lines; the run and its summary go on.
+        if !self.quiet {
+            let _ = super::print(&live_line(e));
+        }
+    }
+
+    fn shadow_action(&mut self, detail: &str) {
+        if !self.quiet {
+            let _ = super::print(&format!("    remediator (shadow): {detail}"));
+        }
+    }
+
+    fn progress(&mut self, produced: u64, steps: u64, scored: u64, predictions: usize) {
+        if !self.quiet {
+            eprintln!(
+                "  ... {produced} of {steps} steps produced, {scored} samples scored, {predictions} predictions ({:.0}s)",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let started = Instant::now();
-    let cfg = {
-        let mut c = SimConfig {
-            services: args.services,
-            duration: args.duration,
-            interval: args.interval,
-            seed: args.seed,
-            ..SimConfig::default()
-        };
-        c.scenarios.incidents_per_service_day = args.incident_rate;
-        c
-    };
-    let fleet = forewarn_sim::Fleet::new(&cfg).context("while setting up the fleet")?;
-    let labels = fleet.labels().clone();
-    let pipeline = super::simulate::fleet_pipeline(&labels)?;
-    let (model, model_ref) = super::load_model(&args.model, &pipeline).with_context(
+    let demo = Demo::new(&DemoOptions {
+        duration: args.duration,
+        services: args.services,
+        interval: args.interval,
+        seed: args.seed,
+        incident_rate: args.incident_rate,
+        partitions: args.partitions,
+    })?;
+    let (model, model_ref) = super::load_model(&args.model, demo.pipeline()).with_context(
         || "the demo needs a trained model; run it from the repository root, or pass --model",
     )?;
-    let topics = Topics::of(&pipeline);
-    let p = args.partitions.max(1);
-    let mut create: Vec<(&str, i32)> = vec![
-        (&topics.metrics, p),
-        (&topics.predictions, p),
-        (&topics.optimizations, p),
-        (&topics.dead_letter, p),
-        (&topics.checkpoints, 1),
-    ];
-    if let Some(l) = &topics.logs {
-        create.push((l, p));
-    }
-    let broker = EmbeddedBroker::start(&create)?;
-    let brokers = broker.bootstrap();
-    eprintln!(
-        "Embedded Kafka broker on {brokers}; streaming {} of a {}-service fleet ({} incidents, {} traps labelled) through the scorer...",
-        args.duration,
-        args.services,
-        labels.incidents.len(),
-        labels.traps.len()
-    );
-    if let Some(out) = &args.out {
-        std::fs::create_dir_all(out)
-            .with_context(|| format!("while creating {}", out.display()))?;
-        labels.write(&out.join("labels.json"))?;
-        std::fs::write(
-            out.join("pipeline.yaml"),
-            serde_norway::to_string(&pipeline)?,
-        )?;
-    }
-
-    // The fleet, into the broker.
-    let producer = Producer::new(&brokers, &[])?;
-    let interval_s = cfg.interval.as_secs_f64();
-    let (metrics_topic, logs_topic) = (topics.metrics.clone(), topics.logs.clone());
-    let steps = fleet.steps();
-    let simulated = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let sim_progress = Arc::clone(&simulated);
-    let mut feeder = Some(std::thread::spawn(move || -> anyhow::Result<(u64, u64)> {
-        let n = super::simulate::produce_fleet(
-            fleet,
-            &producer,
-            &metrics_topic,
-            logs_topic.as_deref(),
-            interval_s,
-            0.0,
-            |step| sim_progress.store(step + 1, Ordering::Relaxed),
-        )?;
-        let d = producer.flush(Duration::from_secs(60))?;
-        anyhow::ensure!(
-            d.failed == 0 && d.acked == n.0 + n.1,
-            "the embedded broker acknowledged {} of {} records",
-            d.acked,
-            n.0 + n.1
-        );
-        Ok(n)
-    }));
-
-    // The scorer, as `forewarn score` runs it.
-    let stats = Arc::new(Stats::new(false));
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut opts = ScoreOptions::new(&brokers);
-    opts.checkpoint_every = Duration::from_secs(2);
-    opts.scorer = ScorerOptions {
-        model_ref,
-        ..ScorerOptions::default()
-    };
-    let scorer = {
-        let (stats, stop, pipeline) = (Arc::clone(&stats), Arc::clone(&stop), pipeline.clone());
-        std::thread::spawn(move || forewarn_stream::run(pipeline, model, opts, stats, stop))
-    };
-
-    // The remediator, in shadow mode whatever the policy file says: it
-    // decides and records, and nothing is executed.
-    let mut policy = forewarn_remediate::Policy::load(&args.policy).map_err(|p| {
+    let policy = forewarn_remediate::Policy::load(&args.policy).map_err(|p| {
         anyhow::anyhow!(
             "{}: invalid policy:\n  {}",
             args.policy.display(),
             p.0.join("\n  ")
         )
     })?;
-    policy.mode = forewarn_remediate::Mode::Shadow;
-    let mut remediator = forewarn_remediate::Remediator::new(policy, true);
-    let mut shadow_actions = 0u64;
-
-    // Predictions, live.
-    let reader = TopicReader::new(&brokers, &[], &topics.predictions)?;
-    let mut events: Vec<PredictedIssue> = Vec::new();
-    let mut seen = HashSet::new();
-    let mut take = |payload: &[u8], events: &mut Vec<PredictedIssue>| {
-        match serde_json::from_slice::<PredictedIssue>(payload) {
-            // At-least-once: the same revision of an event may arrive twice.
-            Ok(e) if seen.insert((e.id.clone(), e.revision)) => {
-                // A closed stdout (`forewarn demo | head`) just stops the
-                // live lines; the run and its summary go on.
-                if !args.quiet && e.status == IssueStatus::Open {
-                    let _ = super::print(&live_line(&e));
-                }
-                for step in remediator.on_event(&e, e.detected_at) {
-                    if let forewarn_remediate::Step::Record { outcome, .. } = step {
-                        shadow_actions += 1;
-                        if !args.quiet {
-                            let _ = super::print(&format!(
-                                "    remediator (shadow): {}",
-                                outcome.detail
-                            ));
-                        }
-                    }
-                }
-                events.push(e);
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: unreadable prediction: {e}"),
-        }
+    if let Some(out) = &args.out {
+        demo.write_inputs(out)?;
+    }
+    let labels = demo.labels().clone();
+    let mut live = Live {
+        quiet: args.quiet,
+        started: std::time::Instant::now(),
+        duration: args.duration,
+        services: args.services,
     };
-    let mut produced: Option<(u64, u64)> = None;
-    let mut last_progress = Instant::now();
-    let logs_topic = topics.logs.clone();
-    loop {
-        if let Some(r) = reader.next(Duration::from_millis(100)) {
-            take(&r.payload, &mut events);
-        }
-        if let Some(f) = feeder.take_if(|f| f.is_finished()) {
-            let n = f
-                .join()
-                .map_err(|_| anyhow::anyhow!("the fleet feeder panicked"))??;
-            produced = Some(n);
-        }
-        if scorer.is_finished() {
-            break;
-        }
-        let consumed = stats.consumed_of(&topics.metrics)
-            + logs_topic.as_deref().map_or(0, |l| stats.consumed_of(l));
-        if let Some((m, l)) = produced
-            && consumed >= m + l
-        {
-            stop.store(true, Ordering::Relaxed);
-            break;
-        }
-        if last_progress.elapsed() > Duration::from_secs(2) && !args.quiet {
-            last_progress = Instant::now();
-            eprintln!(
-                "  ... {} of {steps} steps produced, {} samples scored, {} predictions",
-                simulated.load(Ordering::Relaxed),
-                stats.decoded.get(),
-                events.len()
-            );
-        }
-    }
-    let summary = scorer
-        .join()
-        .map_err(|_| anyhow::anyhow!("the scorer panicked"))??;
-    for r in reader.read_to_end(Duration::from_secs(30))? {
-        take(&r.payload, &mut events);
-    }
-    drop(broker);
+    let run = demo.run(model, model_ref, policy, &mut live)?;
     std::io::stdout().flush()?;
-
-    let alerts: Vec<Alert> = events.iter().filter_map(Alert::from_event).collect();
-    let eval = incidents::evaluate(&labels, &[("forewarn", &alerts)], &Matching::default());
-    let s = eval
-        .summaries
-        .first()
-        .context("the evaluation produced no summary")?;
+    let summary = summarise(&labels, &run)?;
     if let Some(out) = &args.out {
         let mut f = std::fs::File::create(out.join("predictions.jsonl"))?;
-        for e in &events {
+        for e in &run.events {
             writeln!(f, "{}", serde_json::to_string(e)?)?;
         }
     }
     eprintln!();
     eprintln!(
         "Scored {} samples ({} records, {} dead letters) into {} events in {:.1}s.",
-        summary.decoded,
-        summary.consumed,
-        summary.rejected,
-        summary.events,
-        started.elapsed().as_secs_f64()
+        run.scorer.decoded,
+        run.scorer.consumed,
+        run.scorer.rejected,
+        run.scorer.events,
+        run.elapsed.as_secs_f64()
     );
+    let s = &summary.forewarn;
     eprintln!("Incidents in the simulated fleet: {}", s.incidents);
-    for row in eval.incidents.iter() {
+    for row in &summary.evaluation.incidents {
         let lead = row.lead_s.map_or(String::new(), |l| {
             format!(", {:.0} min before the failure", l / 60.0)
         });
@@ -321,24 +207,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.false_alarms,
         s.false_alarms_per_service_day
     );
-    super::print(
-        &serde_json::json!({
-            "incidents": s.incidents,
-            "predicted": s.predicted,
-            "late": s.late,
-            "missed": s.missed,
-            "lead_time_median_s": s.lead_time_median_s,
-            "false_alarms": s.false_alarms,
-            "false_alarms_per_service_day": s.false_alarms_per_service_day,
-            "precision": s.precision,
-            "recall": s.recall,
-            "samples": summary.decoded,
-            "events": summary.events,
-            "dead_letters": summary.rejected,
-            "shadow_remediations": shadow_actions,
-            "elapsed_s": started.elapsed().as_secs_f64(),
-        })
-        .to_string(),
-    )?;
+    super::print(&summary.json_line(&run).to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,13 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use forewarn_config::{Limits, PipelineConfig, ServiceConfig, Slo};
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::RecommendedAction;
-use forewarn_sim::{Compression, Labels, OutputFormat, Role, SimConfig};
+use forewarn_sim::{Compression, Labels, OutputFormat, SimConfig};
 
 /// The default pipeline, the base of every simulated fleet's `pipeline.yaml`.
-const DEFAULT_PIPELINE: &str = include_str!("../../../../pipelines/default.yaml");
 
 /// Simulate a fleet of services with a dependency graph and write
 /// `metrics.parquet` and/or `metrics.csv` (long format: ts, service,
@@ -177,7 +174,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let labels = Labels::read(&labels_path)
         .with_context(|| format!("while reading back {}", labels_path.display()))?;
     let pipeline_path = summary.out_dir.join("pipeline.yaml");
-    std::fs::write(&pipeline_path, fleet_pipeline_yaml(&labels)?)
+    std::fs::write(&pipeline_path, forewarn_harness::fleet_pipeline_yaml(&labels)?)
         .with_context(|| format!("while writing {}", pipeline_path.display()))?;
     eprintln!("  {}", pipeline_path.display());
     super::print(&serde_json::to_string(&summary)?)?;
@@ -203,7 +200,7 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         .context("while writing labels.json")?;
     std::fs::write(
         args.out.join("pipeline.yaml"),
-        fleet_pipeline_yaml(&labels)?,
+        forewarn_harness::fleet_pipeline_yaml(&labels)?,
     )
     .context("while writing pipeline.yaml")?;
     if let Some(partitions) = args.create_topics {
@@ -219,7 +216,7 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
     let started = std::time::Instant::now();
     let interval_s = cfg.interval.as_secs_f64();
     let steps = fleet.steps();
-    let (metrics, logs) = produce_fleet(
+    let (metrics, logs) = forewarn_harness::produce_fleet(
         fleet,
         &producer,
         &args.metrics_topic,
@@ -256,129 +253,4 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Produce a fleet, step by step, to the metrics topic (and the logs
-/// topic, if any) as JSON records keyed by service, at `speed` simulated
-/// seconds per wall-clock second (0: as fast as the broker takes it).
-/// `on_step` sees each step number after it is queued. Returns the metric
-/// samples and log lines queued.
-pub(crate) fn produce_fleet(
-    fleet: forewarn_sim::Fleet,
-    producer: &forewarn_kafka::Producer,
-    metrics_topic: &str,
-    logs_topic: Option<&str>,
-    interval_s: f64,
-    speed: f64,
-    mut on_step: impl FnMut(u64),
-) -> anyhow::Result<(u64, u64)> {
-    let started = std::time::Instant::now();
-    let (mut metrics, mut logs) = (0u64, 0u64);
-    for batch in fleet {
-        if speed > 0.0 {
-            let due = std::time::Duration::from_secs_f64(batch.step as f64 * interval_s / speed);
-            while started.elapsed() < due {
-                producer.poll();
-                std::thread::sleep(
-                    due.saturating_sub(started.elapsed())
-                        .min(std::time::Duration::from_millis(50)),
-                );
-            }
-        }
-        for m in &batch.metrics {
-            producer.send(metrics_topic, m.service.as_bytes(), &serde_json::to_vec(m)?)?;
-            metrics += 1;
-        }
-        if let Some(topic) = logs_topic {
-            for l in &batch.logs {
-                producer.send(topic, l.service.as_bytes(), &serde_json::to_vec(l)?)?;
-                logs += 1;
-            }
-        }
-        on_step(batch.step);
-    }
-    Ok((metrics, logs))
-}
-
-/// The default pipeline with `services` replaced by the simulated fleet:
-/// the same dependency graph, limits and SLOs the labels were drawn with, so
-/// root-cause ranking and SLO forecasts see the fleet as it is.
-pub(crate) fn fleet_pipeline(labels: &Labels) -> anyhow::Result<PipelineConfig> {
-    let mut pipeline = forewarn_config::load_str(DEFAULT_PIPELINE)
-        .map_err(|p| anyhow::anyhow!("the embedded default pipeline is invalid: {}", p.0.len()))?;
-    pipeline.services = labels
-        .services
-        .iter()
-        .map(|s| {
-            let recovery_strategy = match s.role {
-                Role::Db => RecommendedAction::Reconnect,
-                Role::Queue | Role::Worker => RecommendedAction::Scale,
-                _ => RecommendedAction::Restart,
-            };
-            let config = ServiceConfig {
-                depends_on: s.depends_on.clone(),
-                auto_retry: matches!(s.role, Role::Gateway | Role::Api),
-                timeout: None,
-                health_check: None,
-                recovery_strategy,
-                limits: Limits {
-                    memory_bytes: Some(s.memory_limit_bytes),
-                    disk_bytes: Some(s.disk_capacity_bytes),
-                    connections: Some(s.connections_max),
-                    ..Limits::default()
-                },
-                slo: Slo {
-                    latency_p99_ms: Some(s.slo_latency_p99_ms),
-                    error_rate: Some(labels.thresholds.error_rate_slo),
-                },
-            };
-            (s.name.clone(), config)
-        })
-        .collect();
-    Ok(pipeline)
-}
-
-/// [`fleet_pipeline`] as YAML with a header saying where it came from.
-fn fleet_pipeline_yaml(labels: &Labels) -> anyhow::Result<String> {
-    let body = serde_norway::to_string(&fleet_pipeline(labels)?)?;
-    Ok(format!(
-        "# Written by `forewarn simulate` (seed {}): the default pipeline with the\n\
-         # services of this simulated fleet. Check it with `forewarn validate`.\n{body}",
-        labels.seed
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fleet_pipeline_round_trips_and_validates() {
-        let dir =
-            std::env::temp_dir().join(format!("forewarn-fleet-pipeline-{}", std::process::id()));
-        let cfg = SimConfig {
-            services: 7,
-            duration: "1h".parse().unwrap(),
-            interval: "60s".parse().unwrap(),
-            output: forewarn_sim::OutputConfig {
-                format: OutputFormat::Csv,
-                ..Default::default()
-            },
-            ..SimConfig::default()
-        };
-        forewarn_sim::simulate(&cfg, &dir, false).unwrap();
-        let labels = Labels::read(&dir.join("labels.json")).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
-        let yaml = fleet_pipeline_yaml(&labels).unwrap();
-        let problems = forewarn_config::problems(&yaml);
-        assert!(problems.is_empty(), "{problems:?}\n{yaml}");
-        let back = forewarn_config::load_str(&yaml).unwrap();
-        assert_eq!(back.services.len(), 7);
-        for s in &labels.services {
-            let c = &back.services[&s.name];
-            assert_eq!(c.depends_on, s.depends_on);
-            assert_eq!(c.slo.latency_p99_ms, Some(s.slo_latency_p99_ms));
-            assert_eq!(c.limits.memory_bytes, Some(s.memory_limit_bytes));
-        }
-    }
 }

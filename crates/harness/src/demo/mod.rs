@@ -1,0 +1,352 @@
+//! The demo, one phase per function: [`Demo::new`] simulates a labelled
+//! fleet and makes its pipeline; [`Demo::run`] starts an embedded broker
+//! (librdkafka's mock cluster on 127.0.0.1), produces the fleet into it as
+//! fast as it takes it, runs the same runtime as `forewarn score` against
+//! it, and reads the predictions back as they are published, handing each
+//! to a shadow remediator (on event time) and to the caller's [`Watch`];
+//! [`summary::summarise`] scores them against the labels.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use forewarn_config::PipelineConfig;
+use forewarn_core::HumanDuration;
+use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue};
+use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
+use forewarn_models::artifact::Model;
+use forewarn_remediate::{Mode, Policy, Remediator, Step};
+use forewarn_scorer::ScorerOptions;
+use forewarn_sim::{Fleet, Labels, SimConfig};
+use forewarn_stream::{ScoreOptions, Stats, Summary, Topics};
+
+use crate::error::{Error, Result};
+use crate::fleet::{fleet_pipeline, produce_fleet};
+
+pub mod summary;
+
+pub use summary::{DemoSummary, summarise};
+
+/// What fleet the demo streams.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Simulated time to stream.
+    pub duration: HumanDuration,
+    /// Services in the fleet.
+    pub services: usize,
+    /// Sampling interval.
+    pub interval: HumanDuration,
+    /// Simulator seed.
+    pub seed: u64,
+    /// Incidents per service per day.
+    pub incident_rate: f64,
+    /// Partitions of each topic.
+    pub partitions: i32,
+}
+
+/// What the caller sees while the demo runs (the CLI prints it).
+pub trait Watch {
+    /// The broker is up at `brokers`.
+    fn started(&mut self, _brokers: &str, _labels: &Labels) {}
+    /// A prediction event was published (each `(id, revision)` once).
+    fn prediction(&mut self, _event: &PredictedIssue) {}
+    /// The shadow remediator decided something about the last prediction.
+    fn shadow_action(&mut self, _detail: &str) {}
+    /// Every two seconds: steps produced of `steps`, samples scored,
+    /// predictions so far.
+    fn progress(&mut self, _produced: u64, _steps: u64, _scored: u64, _predictions: usize) {}
+}
+
+/// A [`Watch`] that shows nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Watch for Quiet {}
+
+/// A simulated fleet ready to stream.
+#[derive(Debug)]
+pub struct Demo {
+    fleet: Fleet,
+    labels: Labels,
+    pipeline: PipelineConfig,
+    interval_s: f64,
+    partitions: i32,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct DemoRun {
+    /// Every prediction event, each `(id, revision)` once, in arrival order.
+    pub events: Vec<PredictedIssue>,
+    /// The scorer's own count of what it did.
+    pub scorer: Summary,
+    /// Decisions the shadow remediator recorded.
+    pub shadow_actions: u64,
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+}
+
+impl Demo {
+    /// Phase 1: the fleet and its pipeline.
+    pub fn new(opts: &DemoOptions) -> Result<Self> {
+        let mut cfg = SimConfig {
+            services: opts.services,
+            duration: opts.duration,
+            interval: opts.interval,
+            seed: opts.seed,
+            ..SimConfig::default()
+        };
+        cfg.scenarios.incidents_per_service_day = opts.incident_rate;
+        let fleet = Fleet::new(&cfg)?;
+        let labels = fleet.labels().clone();
+        let pipeline = fleet_pipeline(&labels)?;
+        Ok(Self {
+            fleet,
+            labels,
+            pipeline,
+            interval_s: cfg.interval.as_secs_f64(),
+            partitions: opts.partitions.max(1),
+        })
+    }
+
+    /// The fleet's labels (incidents, traps, services).
+    pub fn labels(&self) -> &Labels {
+        &self.labels
+    }
+
+    /// The pipeline the fleet is scored with.
+    pub fn pipeline(&self) -> &PipelineConfig {
+        &self.pipeline
+    }
+
+    /// Write `labels.json` and `pipeline.yaml` into `dir`.
+    pub fn write_inputs(&self, dir: &Path) -> Result<()> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let labels = dir.join("labels.json");
+        self.labels.write(&labels).map_err(io(&labels))?;
+        let pipeline = dir.join("pipeline.yaml");
+        std::fs::write(&pipeline, serde_norway::to_string(&self.pipeline)?)
+            .map_err(io(&pipeline))?;
+        Ok(())
+    }
+
+    /// Phases 2-4: broker, fleet and scorer; predictions watched until the
+    /// scorer has read every record produced, then stopped gracefully.
+    pub fn run(
+        self,
+        model: Model,
+        model_ref: ModelRef,
+        policy: Policy,
+        watch: &mut dyn Watch,
+    ) -> Result<DemoRun> {
+        let started = Instant::now();
+        let topics = Topics::of(&self.pipeline);
+        let broker = start_broker(&topics, self.partitions)?;
+        let brokers = broker.bootstrap();
+        watch.started(&brokers, &self.labels);
+        let steps = self.fleet.steps();
+        let feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s)?;
+        let stats = Arc::new(Stats::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let scorer = start_scorer(
+            &brokers,
+            self.pipeline.clone(),
+            model,
+            model_ref,
+            Arc::clone(&stats),
+            Arc::clone(&stop),
+        );
+        let mut shadow = Shadow::new(policy);
+        let reader = TopicReader::new(&brokers, &[], &topics.predictions)?;
+        watch_until_read(
+            &reader, &feeder, &scorer, &topics, &stats, &stop, steps, &mut shadow, watch,
+        )?;
+        let summary = scorer.join().map_err(|_| Error::Panicked("scorer"))??;
+        for r in reader.read_to_end(Duration::from_secs(30))? {
+            shadow.take(&r.payload, watch);
+        }
+        drop(broker);
+        Ok(DemoRun {
+            events: shadow.events,
+            scorer: summary,
+            shadow_actions: shadow.actions,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+/// Phase 2: the embedded broker with the pipeline's topics.
+fn start_broker(topics: &Topics, partitions: i32) -> Result<EmbeddedBroker> {
+    let mut create: Vec<(&str, i32)> = vec![
+        (&topics.metrics, partitions),
+        (&topics.predictions, partitions),
+        (&topics.optimizations, partitions),
+        (&topics.dead_letter, partitions),
+        (&topics.checkpoints, 1),
+    ];
+    if let Some(l) = &topics.logs {
+        create.push((l, partitions));
+    }
+    Ok(EmbeddedBroker::start(&create)?)
+}
+
+/// The fleet, produced into the broker on a thread of its own.
+struct Feeder {
+    handle: std::sync::Mutex<Option<JoinHandle<Result<(u64, u64)>>>>,
+    produced: std::sync::Mutex<Option<(u64, u64)>>,
+    steps_done: Arc<AtomicU64>,
+}
+
+impl Feeder {
+    fn start(fleet: Fleet, brokers: &str, topics: &Topics, interval_s: f64) -> Result<Self> {
+        let producer = Producer::new(brokers, &[])?;
+        let (metrics, logs) = (topics.metrics.clone(), topics.logs.clone());
+        let steps_done = Arc::new(AtomicU64::new(0));
+        let progress = Arc::clone(&steps_done);
+        let handle = std::thread::spawn(move || -> Result<(u64, u64)> {
+            let n = produce_fleet(
+                fleet,
+                &producer,
+                &metrics,
+                logs.as_deref(),
+                interval_s,
+                0.0,
+                |step| progress.store(step + 1, Ordering::Relaxed),
+            )?;
+            let d = producer.flush(Duration::from_secs(60))?;
+            if d.failed != 0 || d.acked != n.0 + n.1 {
+                return Err(Error::Unacknowledged {
+                    sent: n.0 + n.1,
+                    acked: d.acked,
+                    failed: d.failed,
+                });
+            }
+            Ok(n)
+        });
+        Ok(Self {
+            handle: std::sync::Mutex::new(Some(handle)),
+            produced: std::sync::Mutex::new(None),
+            steps_done,
+        })
+    }
+
+    /// Metric samples and log lines produced, once the feeder is done.
+    fn produced(&self) -> Result<Option<(u64, u64)>> {
+        let mut slot = self.handle.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = slot.take_if(|h| h.is_finished()) {
+            let n = h.join().map_err(|_| Error::Panicked("fleet feeder"))??;
+            *self.produced.lock().unwrap_or_else(|p| p.into_inner()) = Some(n);
+        }
+        Ok(*self.produced.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Phase 3: the scorer, as `forewarn score` runs it.
+fn start_scorer(
+    brokers: &str,
+    pipeline: PipelineConfig,
+    model: Model,
+    model_ref: ModelRef,
+    stats: Arc<Stats>,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<std::result::Result<Summary, forewarn_stream::Error>> {
+    let mut opts = ScoreOptions::new(brokers);
+    opts.checkpoint_every = Duration::from_secs(2);
+    opts.scorer = ScorerOptions {
+        model_ref,
+        ..ScorerOptions::default()
+    };
+    std::thread::spawn(move || forewarn_stream::run(pipeline, model, opts, stats, stop))
+}
+
+/// The remediator in shadow mode whatever the policy file says: it decides
+/// and records on event time, nothing is executed.
+struct Shadow {
+    remediator: Remediator,
+    seen: HashSet<(String, u32)>,
+    events: Vec<PredictedIssue>,
+    actions: u64,
+}
+
+impl Shadow {
+    fn new(mut policy: Policy) -> Self {
+        policy.mode = Mode::Shadow;
+        Self {
+            remediator: Remediator::new(policy, true),
+            seen: HashSet::new(),
+            events: Vec::new(),
+            actions: 0,
+        }
+    }
+
+    /// One record of the predictions topic.
+    fn take(&mut self, payload: &[u8], watch: &mut dyn Watch) {
+        match serde_json::from_slice::<PredictedIssue>(payload) {
+            // At-least-once: the same revision of an event may arrive twice.
+            Ok(e) if self.seen.insert((e.id.clone(), e.revision)) => {
+                if e.status == IssueStatus::Open {
+                    watch.prediction(&e);
+                }
+                for step in self.remediator.on_event(&e, e.detected_at) {
+                    if let Step::Record { outcome, .. } = step {
+                        self.actions += 1;
+                        watch.shadow_action(&outcome.detail);
+                    }
+                }
+                self.events.push(e);
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: unreadable prediction: {e}"),
+        }
+    }
+}
+
+/// Phase 4: read predictions as they come until the scorer has consumed
+/// every record the feeder produced (then ask it to stop), or it stopped.
+#[allow(clippy::too_many_arguments)]
+fn watch_until_read(
+    reader: &TopicReader,
+    feeder: &Feeder,
+    scorer: &JoinHandle<std::result::Result<Summary, forewarn_stream::Error>>,
+    topics: &Topics,
+    stats: &Stats,
+    stop: &AtomicBool,
+    steps: u64,
+    shadow: &mut Shadow,
+    watch: &mut dyn Watch,
+) -> Result<()> {
+    let mut last_progress = Instant::now();
+    loop {
+        if let Some(r) = reader.next(Duration::from_millis(100)) {
+            shadow.take(&r.payload, watch);
+        }
+        let produced = feeder.produced()?;
+        if scorer.is_finished() {
+            return Ok(());
+        }
+        let consumed = stats.consumed_of(&topics.metrics)
+            + topics.logs.as_deref().map_or(0, |l| stats.consumed_of(l));
+        if let Some((m, l)) = produced
+            && consumed >= m + l
+        {
+            stop.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        if last_progress.elapsed() > Duration::from_secs(2) {
+            last_progress = Instant::now();
+            watch.progress(
+                feeder.steps_done.load(Ordering::Relaxed),
+                steps,
+                stats.decoded.get(),
+                shadow.events.len(),
+            );
+        }
+    }
+}
