@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub enum Error {
     /// The simulated fleet could not be set up.
-    #[error("while setting up the fleet: {0}")]
+    #[error("simulated fleet: {0}")]
     Fleet(#[from] forewarn_sim::Error),
     /// The pipeline embedded in the binary does not load.
     #[error("the embedded default pipeline is invalid: {0}")]

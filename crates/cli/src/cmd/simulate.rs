@@ -174,8 +174,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let labels = Labels::read(&labels_path)
         .with_context(|| format!("while reading back {}", labels_path.display()))?;
     let pipeline_path = summary.out_dir.join("pipeline.yaml");
-    std::fs::write(&pipeline_path, forewarn_harness::fleet_pipeline_yaml(&labels)?)
-        .with_context(|| format!("while writing {}", pipeline_path.display()))?;
+    std::fs::write(
+        &pipeline_path,
+        forewarn_harness::fleet_pipeline_yaml(&labels)?,
+    )
+    .with_context(|| format!("while writing {}", pipeline_path.display()))?;
     eprintln!("  {}", pipeline_path.display());
     super::print(&serde_json::to_string(&summary)?)?;
     Ok(ExitCode::SUCCESS)

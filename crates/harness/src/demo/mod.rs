@@ -129,8 +129,7 @@ impl Demo {
             move |source| Error::Io { path, source }
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let labels = dir.join("labels.json");
-        self.labels.write(&labels).map_err(io(&labels))?;
+        self.labels.write(&dir.join("labels.json"))?;
         let pipeline = dir.join("pipeline.yaml");
         std::fs::write(&pipeline, serde_norway::to_string(&self.pipeline)?)
             .map_err(io(&pipeline))?;
@@ -166,7 +165,15 @@ impl Demo {
         let mut shadow = Shadow::new(policy);
         let reader = TopicReader::new(&brokers, &[], &topics.predictions)?;
         watch_until_read(
-            &reader, &feeder, &scorer, &topics, &stats, &stop, steps, &mut shadow, watch,
+            &reader,
+            &feeder,
+            &scorer,
+            &topics,
+            &stats,
+            &stop,
+            steps,
+            &mut shadow,
+            watch,
         )?;
         let summary = scorer.join().map_err(|_| Error::Panicked("scorer"))??;
         for r in reader.read_to_end(Duration::from_secs(30))? {

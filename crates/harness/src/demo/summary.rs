@@ -20,7 +20,11 @@ pub struct DemoSummary {
 pub fn summarise(labels: &Labels, run: &DemoRun) -> Result<DemoSummary> {
     let alerts: Vec<Alert> = run.events.iter().filter_map(Alert::from_event).collect();
     let evaluation = incidents::evaluate(labels, &[("forewarn", &alerts)], &Matching::default());
-    let forewarn = evaluation.summaries.first().cloned().ok_or(Error::NoSummary)?;
+    let forewarn = evaluation
+        .summaries
+        .first()
+        .cloned()
+        .ok_or(Error::NoSummary)?;
     Ok(DemoSummary {
         evaluation,
         forewarn,
