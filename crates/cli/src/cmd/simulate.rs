@@ -8,8 +8,6 @@ use anyhow::Context;
 use forewarn_core::HumanDuration;
 use forewarn_sim::{Compression, Labels, OutputFormat, SimConfig};
 
-/// The default pipeline, the base of every simulated fleet's `pipeline.yaml`.
-
 /// Simulate a fleet of services with a dependency graph and write
 /// `metrics.parquet` and/or `metrics.csv` (long format: ts, service,
 /// instance, metric, value), `logs.jsonl` and `labels.json` (incidents with

@@ -151,7 +151,7 @@ impl Demo {
         let brokers = broker.bootstrap();
         watch.started(&brokers, &self.labels);
         let steps = self.fleet.steps();
-        let feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s)?;
+        let mut feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s)?;
         let stats = Arc::new(Stats::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let scorer = start_scorer(
@@ -166,7 +166,7 @@ impl Demo {
         let reader = TopicReader::new(&brokers, &[], &topics.predictions)?;
         watch_until_read(
             &reader,
-            &feeder,
+            &mut feeder,
             &scorer,
             &topics,
             &stats,
@@ -206,8 +206,8 @@ fn start_broker(topics: &Topics, partitions: i32) -> Result<EmbeddedBroker> {
 
 /// The fleet, produced into the broker on a thread of its own.
 struct Feeder {
-    handle: std::sync::Mutex<Option<JoinHandle<Result<(u64, u64)>>>>,
-    produced: std::sync::Mutex<Option<(u64, u64)>>,
+    handle: Option<JoinHandle<Result<(u64, u64)>>>,
+    produced: Option<(u64, u64)>,
     steps_done: Arc<AtomicU64>,
 }
 
@@ -238,20 +238,19 @@ impl Feeder {
             Ok(n)
         });
         Ok(Self {
-            handle: std::sync::Mutex::new(Some(handle)),
-            produced: std::sync::Mutex::new(None),
+            handle: Some(handle),
+            produced: None,
             steps_done,
         })
     }
 
     /// Metric samples and log lines produced, once the feeder is done.
-    fn produced(&self) -> Result<Option<(u64, u64)>> {
-        let mut slot = self.handle.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(h) = slot.take_if(|h| h.is_finished()) {
+    fn produced(&mut self) -> Result<Option<(u64, u64)>> {
+        if let Some(h) = self.handle.take_if(|h| h.is_finished()) {
             let n = h.join().map_err(|_| Error::Panicked("fleet feeder"))??;
-            *self.produced.lock().unwrap_or_else(|p| p.into_inner()) = Some(n);
+            self.produced = Some(n);
         }
-        Ok(*self.produced.lock().unwrap_or_else(|p| p.into_inner()))
+        Ok(self.produced)
     }
 }
 
@@ -320,7 +319,7 @@ impl Shadow {
 #[allow(clippy::too_many_arguments)]
 fn watch_until_read(
     reader: &TopicReader,
-    feeder: &Feeder,
+    feeder: &mut Feeder,
     scorer: &JoinHandle<std::result::Result<Summary, forewarn_stream::Error>>,
     topics: &Topics,
     stats: &Stats,
