@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::TemplateId;
 use crate::mask::WILDCARD;
-use crate::tokens::{Tokens, is_variable, same_shape};
+use crate::tokens::{Tokens, is_variable, opens_value_slot, same_shape};
 
 /// A mined template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,14 +54,20 @@ impl Template {
 /// A position agrees when the tokens are equal, when the template has `<*>`
 /// and the message token is variable-like, or when both tokens are
 /// variable-like with the same shape (see [`tokens`](crate::tokens)). With
-/// `strict_words`, two different words at one position rule the template out:
-/// words are a message's constant skeleton, so `VM Started` and `VM Stopped`
-/// stay apart however similar the rest is.
+/// `strict_words`, a word against a different token (a word or a variable)
+/// at a constant position of the template rules the template out: words are
+/// a message's constant skeleton, so `VM Started` and `VM Stopped` stay apart
+/// however similar the rest is, and `iar <*> dear <*>` never absorbs
+/// `r24=<*> r25=<*> r26=<*> r27=<*>` through its two `<*>`. With `value_slots`, a word right
+/// after a name-introducing word (`for root`, `user alice`) is a value: it
+/// agrees with `<*>`, and a different word there is a plain miss, never a
+/// veto.
 #[inline]
 pub(crate) fn similarity(
     template: &[Box<str>],
     tokens: &Tokens<'_>,
     strict_words: bool,
+    value_slots: bool,
 ) -> Option<(f64, usize)> {
     let n = template.len();
     if n != tokens.len() {
@@ -74,17 +80,21 @@ pub(crate) fn similarity(
     let mut wild = 0usize;
     for (i, t) in template.iter().enumerate() {
         let m = tokens.get(i);
+        let slot = || value_slots && i > 0 && opens_value_slot(tokens.get(i - 1));
         if &**t == WILDCARD {
             wild += 1;
-            if is_variable(m) {
+            if is_variable(m) || slot() {
                 same += 1;
             }
         } else if **t == *m {
             same += 1;
         } else {
             match (is_variable(t), is_variable(m)) {
-                (false, false) if strict_words => return None,
                 (true, true) if same_shape(t, m) => same += 1,
+                (true, true) => {}
+                // A word against anything else at a template's constant
+                // position: the skeleton differs.
+                _ if strict_words && !slot() => return None,
                 _ => {}
             }
         }
@@ -118,17 +128,29 @@ mod tests {
     fn similarity_counts_equal_constant_positions() {
         let mut spans = Vec::new();
         let t = Tokens::split("a b c d", &mut spans);
-        assert_eq!(similarity(&toks("a b c d"), &t, true), Some((1.0, 0)));
+        assert_eq!(
+            similarity(&toks("a b c d"), &t, true, false),
+            Some((1.0, 0))
+        );
         // Word against word: ruled out when strict, a plain miss otherwise.
-        assert_eq!(similarity(&toks("a x c y"), &t, true), None);
-        assert_eq!(similarity(&toks("a x c y"), &t, false), Some((0.5, 0)));
+        assert_eq!(similarity(&toks("a x c y"), &t, true, false), None);
+        assert_eq!(
+            similarity(&toks("a x c y"), &t, false, false),
+            Some((0.5, 0))
+        );
         // `<*>` agrees with variable-like tokens only.
-        assert_eq!(similarity(&toks("a <*> c <*>"), &t, true), Some((0.5, 2)));
+        assert_eq!(
+            similarity(&toks("a <*> c <*>"), &t, true, false),
+            Some((0.5, 2))
+        );
         let mut spans = Vec::new();
         let t = Tokens::split("a 42 c id=7", &mut spans);
-        assert_eq!(similarity(&toks("a <*> c id=9"), &t, true), Some((1.0, 1)));
         assert_eq!(
-            similarity(&toks("a <*> c uid=9"), &t, true),
+            similarity(&toks("a <*> c id=9"), &t, true, false),
+            Some((1.0, 1))
+        );
+        assert_eq!(
+            similarity(&toks("a <*> c uid=9"), &t, true, false),
             Some((0.75, 1))
         );
     }

@@ -151,10 +151,88 @@ fn is_calendar_word(token: &str) -> bool {
 }
 
 /// Whether a token is variable-like: it contains a digit or a masked part,
-/// or is a weekday or month name.
+/// is a weekday or month name, a path or URL (see [`is_path`]), or a dotted
+/// name of three or more parts (see [`is_dotted_name`]).
 #[inline]
 pub(crate) fn is_variable(token: &str) -> bool {
-    token.bytes().any(|b| b.is_ascii_digit()) || token.contains(WILDCARD) || is_calendar_word(token)
+    token.bytes().any(|b| b.is_ascii_digit())
+        || token.contains(WILDCARD)
+        || is_calendar_word(token)
+        || is_path(token)
+        || is_dotted_name(token)
+}
+
+/// Whether `token` (trimmed of brackets, quotes and trailing punctuation)
+/// is a dotted name of three or more parts, such as a host name or a Java
+/// class name: `proxy.cse.cuhk.edu.hk`, `org.apache.spark.SparkContext`.
+pub(crate) fn is_dotted_name(token: &str) -> bool {
+    let t = token.trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+    let mut parts = 0;
+    for p in t.split('.') {
+        if p.is_empty()
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 3
+}
+
+/// Whether `token` is a file path or URL: once brackets, quotes and
+/// trailing punctuation are trimmed, it starts with `/`, `./`, `../`, `~/`,
+/// `\\` or a drive (`C:\`), contains `://`, or has two or more `/` or `\`
+/// separators. `I/O` and `and/or` stay words.
+pub(crate) fn is_path(token: &str) -> bool {
+    let t = token.trim_matches(|c: char| {
+        matches!(
+            c,
+            '(' | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '"'
+                | '\''
+                | '`'
+                | ','
+                | ';'
+                | ':'
+                | '.'
+        )
+    });
+    let t = t.rsplit_once(['=', '(']).map_or(t, |(_, v)| v);
+    let b = t.as_bytes();
+    if b.len() < 2 || !b.iter().any(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let drive = b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
+    let seps = b.iter().filter(|&&c| c == b'/' || c == b'\\').count();
+    b[0] == b'/'
+        || t.starts_with("./")
+        || t.starts_with("~/")
+        || t.starts_with("\\\\")
+        || drive
+        || t.contains("://")
+        || seps >= 2
+}
+
+/// Words after which a word is a value (a user, host or object name), not
+/// part of a message's constant skeleton: see
+/// [`MinerConfig::value_slots`](crate::MinerConfig::value_slots).
+pub const VALUE_SLOT_WORDS: [&str; 11] = [
+    "user", "users", "for", "by", "host", "hostname", "name", "named", "account", "login", "group",
+];
+
+/// Whether the token after `prev` is in a value slot.
+#[inline]
+pub(crate) fn opens_value_slot(prev: &str) -> bool {
+    let p = prev.trim_end_matches([':', '=']);
+    (2..=8).contains(&p.len()) && VALUE_SLOT_WORDS.iter().any(|w| w.eq_ignore_ascii_case(p))
 }
 
 /// One unit of a token's shape: a literal byte or a variable run.
@@ -246,6 +324,34 @@ mod tests {
         assert!(is_variable("DECEMBER"));
         assert!(!is_variable("block"));
         assert!(!is_variable("Sunny"));
+        for p in [
+            "/var/log/a.log",
+            "/tmp/b",
+            "(/usr/lib)",
+            "./run",
+            "~/x",
+            "C:\\Windows\\System32",
+            "http://a.b/c",
+            "chdir(/bgl/apps)",
+            "path=/etc/conf",
+            "a/b/c",
+            "'/home/u':",
+        ] {
+            assert!(is_variable(p), "{p}");
+        }
+        for w in ["I/O", "and/or", "/", "//", "-", "foo.bar", "a:b"] {
+            assert!(!is_variable(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn value_slots() {
+        assert!(opens_value_slot("user"));
+        assert!(opens_value_slot("For"));
+        assert!(opens_value_slot("user:"));
+        assert!(!opens_value_slot("from"));
+        assert!(!opens_value_slot("to"));
+        assert!(!opens_value_slot("password"));
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::grouping::grouping_accuracy;
-use super::loghub::load_system;
+use super::loghub::{LabelledLog, load_system};
 use super::settings::{SystemSettings, load_settings};
+use crate::config::MinerConfig;
 use crate::error::Result;
 use crate::miner::TemplateMiner;
 
@@ -61,7 +62,12 @@ pub fn evaluate_system(
     settings: &SystemSettings,
 ) -> Result<SystemResult> {
     let log = load_system(loghub_dir, name, &settings.log_file, &settings.log_format)?;
-    let mut miner = TemplateMiner::new(settings.miner_config()?)?;
+    score(&log, settings.miner_config()?)
+}
+
+/// Mine `log` with one miner built from `config` and score its grouping.
+pub fn score(log: &LabelledLog, config: MinerConfig) -> Result<SystemResult> {
+    let mut miner = TemplateMiner::new(config)?;
     let mut truth = Vec::with_capacity(log.events.len());
     let mut parsed = Vec::with_capacity(log.events.len());
     let mut unparsed = 0;

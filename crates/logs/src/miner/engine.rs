@@ -178,10 +178,11 @@ impl TemplateMiner {
 /// `<*>` positions, then to the older one.
 fn find(st: &MinerState, tokens: &Tokens<'_>, route: usize) -> Option<u32> {
     let leaf = st.tree.leaf(tokens, route)?;
-    let strict = st.config.strict_words;
+    let (strict, slots) = (st.config.strict_words, st.config.value_slots);
     let mut best: Option<(u32, f64, usize)> = None;
     for &i in &leaf.templates {
-        let Some((sim, wild)) = similarity(&st.templates[i as usize].tokens, tokens, strict) else {
+        let Some((sim, wild)) = similarity(&st.templates[i as usize].tokens, tokens, strict, slots)
+        else {
             continue;
         };
         match best {

@@ -224,3 +224,156 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+/// Template of each line under the shipped defaults, one miner for all.
+fn templates_with_defaults(lines: &[&str]) -> (TemplateMiner, Vec<TemplateId>) {
+    let mut m = TemplateMiner::new(MinerConfig::default()).unwrap();
+    let ids = lines.iter().map(|l| m.add(l).template_id).collect();
+    (m, ids)
+}
+
+/// Lines of each event type must share one template, and no two event
+/// types may share one.
+fn assert_one_template_per_event(events: &[&[&str]]) {
+    let lines: Vec<&str> = events.iter().flat_map(|e| e.iter().copied()).collect();
+    let (m, ids) = templates_with_defaults(&lines);
+    let mut at = 0;
+    let mut seen = Vec::new();
+    for event in events {
+        let id = ids[at];
+        for (k, line) in event.iter().enumerate() {
+            assert_eq!(
+                ids[at + k],
+                id,
+                "{line:?} split from {:?} ({:?} vs {:?})",
+                event[0],
+                m.template(ids[at + k]),
+                m.template(id)
+            );
+        }
+        assert!(
+            !seen.contains(&id),
+            "{:?} merged into another event type: {:?}",
+            event[0],
+            m.template(id)
+        );
+        seen.push(id);
+        at += event.len();
+    }
+}
+
+#[test]
+fn default_masks_never_merge_host_port_event_types() {
+    // Proxifier-style lines: every event type carries `host:port` fields.
+    assert_one_template_per_event(&[
+        &[
+            "proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+            "www.google.com:443 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS",
+            "a.b.c:443 open through proxy p.q.r:5070 HTTPS",
+        ],
+        &[
+            "a.b.c:443 open through proxy p.q.r:5070 SOCKS5",
+            "www.qq.com:80 open through proxy p.q.r:5070 SOCKS5",
+        ],
+        &[
+            "a.b.c:443 close through proxy p.q.r:5070 HTTPS",
+            "x.y.z:80 close through proxy p.q.r:5070 HTTPS",
+        ],
+        &[
+            "proxy.cse.cuhk.edu.hk:5070 close, 403 bytes sent, 426 bytes received, lifetime 00:02",
+            "a.b.c:443 close, 0 bytes sent, 0 bytes received, lifetime <1 sec",
+            "x.y.z:80 close, 1200 bytes sent, 3 bytes received, lifetime 01:13",
+        ],
+        &[
+            "www.google.com:80 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:01",
+            "a.b.c:443 close, 8190 bytes (7.99 KB) sent, 671 bytes (671 B) received, lifetime <1 sec",
+        ],
+        &[
+            "a.b.c:443 error : Could not connect through proxy p.q.r:5070 - Proxy server cannot establish a connection with the target, status code 403",
+            "d.e.f:80 error : Could not connect through proxy p.q.r:5070 - Proxy server cannot establish a connection with the target, status code 502",
+        ],
+    ]);
+}
+
+#[test]
+fn values_never_absorb_a_templates_words() {
+    // Two `<*>` positions agreeing is not enough: `iar`/`dear` are words of
+    // the skeleton, and a message with values there is another event type,
+    // whatever the depth.
+    let hex = r"\b(0x)?[0-9a-fA-F]{8,}\b".to_owned();
+    for (depth, masks) in [
+        (3, vec![hex.clone()]),
+        (3, crate::config::default_masks()),
+        (4, vec![hex]),
+    ] {
+        let mut m = miner(|c| {
+            c.depth = depth;
+            c.masks = masks;
+            c.similarity_threshold = Similarity::HALF;
+        });
+        let a = m.add("iar 003a90fc dear 00b360e8").template_id;
+        assert_eq!(m.add("iar 00106228 dear 0244c1ec").template_id, a);
+        let b = m.add("r24=0x0ffea4c8 r25=0x00000003 r26=0x0000000f r27=0xffffd000");
+        assert_ne!(b.template_id, a, "depth {depth}");
+        assert_eq!(m.template(a), Some("iar <*> dear <*>"));
+    }
+}
+
+#[test]
+fn user_names_paths_and_numbers_never_split_an_event_type() {
+    assert_one_template_per_event(&[
+        &[
+            "Failed password for root from 1.2.3.4 port 22 ssh2",
+            "Failed password for alice from 10.0.0.7 port 50022 ssh2",
+            "Failed password for oracle from 173.234.31.186 port 38926 ssh2",
+        ],
+        &[
+            "Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
+            "Failed password for invalid user webmaster from 5.6.7.8 port 4242 ssh2",
+        ],
+        &[
+            "Invalid user test from 52.80.34.196",
+            "Invalid user support from 52.80.34.196",
+        ],
+        &[
+            "session opened for user root by (uid=0)",
+            "session opened for user news by (uid=0)",
+            "session opened for user cyrus by (uid=0)",
+        ],
+        &[
+            "session closed for user root",
+            "session closed for user alice",
+        ],
+        &[
+            "Accepted password for fztu from 119.137.62.142 port 49116 ssh2",
+            "Accepted password for root from 1.2.3.4 port 22 ssh2",
+        ],
+        &[
+            "reverse mapping checking getaddrinfo for ns.example.com [1.2.3.4] failed - POSSIBLE BREAK-IN ATTEMPT!",
+            "reverse mapping checking getaddrinfo for host-5-6.dsl.provider.net [5.6.7.8] failed - POSSIBLE BREAK-IN ATTEMPT!",
+        ],
+        &[
+            "Opening file /var/log/a.log for reading",
+            "Opening file /tmp/b for reading",
+            "Opening file C:\\Windows\\System32\\drivers\\etc\\hosts for reading",
+            "Opening file ./conf/site.xml for reading",
+        ],
+        &[
+            "Loaded module from /System/Library/Frameworks/AppKit.framework/AppKit",
+            "Loaded module from /usr/lib/libobjc.A.dylib",
+        ],
+        &[
+            "Took 12 ms to flush 340 records",
+            "Took 1.5 s to flush 7 records",
+            "Took 250ms to flush 0 records",
+        ],
+        &[
+            "Registering class org.apache.hadoop.mapreduce.jobhistory.EventType for class org.apache.hadoop.mapreduce.jobhistory.JobHistoryEventHandler",
+            "Registering class org.apache.hadoop.mapreduce.v2.app.job.event.TaskEventType for class org.apache.hadoop.mapreduce.v2.app.MRAppMaster$TaskEventDispatcher",
+        ],
+        &["instance 1 VM Started", "instance 2 VM Started"],
+        &["instance 3 VM Stopped"],
+        &["Transitioned from NEW to UNASSIGNED"],
+        &["Transitioned from NEW to SCHEDULED"],
+    ]);
+}
