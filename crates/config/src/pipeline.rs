@@ -145,9 +145,10 @@ pub struct LogModelConfig {
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Regexes whose matches are variable parts (`<*>`), applied before
-    /// tokenising, e.g. `blk_-?\d+`. The default masks IPv4 addresses
-    /// (with a port), UUIDs and hex ids of 8 or more digits, so even a
-    /// template seen once reads as a template.
+    /// tokenising, e.g. `blk_-?\d+`. The default,
+    /// `forewarn_logs::DEFAULT_MASKS`, masks UUIDs, IPv4 addresses and host
+    /// names with a port, hex ids and numbers with a time or size unit, so
+    /// even a template seen once reads as a template; a list replaces it.
     #[serde(default = "default_log_masks")]
     pub masks: Vec<String>,
     /// Log history a service needs before its anomalies are reported
@@ -166,14 +167,10 @@ impl Default for LogModelConfig {
     }
 }
 
+/// `forewarn_logs::DEFAULT_MASKS`: chosen leave-systems-out on Loghub (see
+/// the README's "Log templates").
 fn default_log_masks() -> Vec<String> {
-    [
-        r"(\d+\.){3}\d+(:\d+)?",
-        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
-        r"\b(0x)?[0-9a-fA-F]{8,}\b",
-    ]
-    .map(String::from)
-    .to_vec()
+    forewarn_logs::config::default_masks()
 }
 
 fn default_log_warmup() -> HumanDuration {

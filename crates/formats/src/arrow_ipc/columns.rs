@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, LargeStringArray, MapArray, StringArray, StringViewArray,
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType,
 };
-use arrow::buffer::NullBuffer;
-use arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
-};
+use arrow_array::{Array, ArrayRef, LargeStringArray, MapArray, StringArray, StringViewArray};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, TimeUnit};
 use chrono::{DateTime, Utc};
 
 /// Why a column cannot be read; the caller adds the column name.

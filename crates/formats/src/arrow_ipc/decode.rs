@@ -8,9 +8,9 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::Schema;
-use arrow::ipc::reader::StreamReader;
+use arrow_array::RecordBatch;
+use arrow_schema::Schema;
+use arrow_ipc::reader::StreamReader;
 use forewarn_core::SCHEMA_VERSION;
 use forewarn_core::contracts::MetricSample;
 
@@ -69,7 +69,7 @@ fn check_framing(bytes: &[u8]) -> Result<()> {
         let meta = bytes
             .get(at..at + len as usize)
             .ok_or_else(|| err(format!("metadata of {len} bytes runs past the end")))?;
-        let message = arrow::ipc::root_as_message(meta)
+        let message = arrow_ipc::root_as_message(meta)
             .map_err(|e| err(format!("invalid message metadata: {e}")))?;
         let body_len = usize::try_from(message.bodyLength())
             .map_err(|_| err(format!("invalid body length {}", message.bodyLength())))?;

@@ -6,12 +6,14 @@
 
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, Float64Array, MapBuilder, RecordBatch, StringBuilder, StringDictionaryBuilder,
-    TimestampMicrosecondArray, TimestampNanosecondArray,
+use arrow_array::builder::{MapBuilder, StringBuilder, StringDictionaryBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, ArrayRef, Float64Array, RecordBatch, TimestampMicrosecondArray,
+    TimestampNanosecondArray,
 };
-use arrow::datatypes::{Field, Int32Type, Schema};
-use arrow::ipc::writer::StreamWriter;
+use arrow_ipc::writer::StreamWriter;
+use arrow_schema::{Field, Schema};
 use forewarn_core::contracts::MetricSample;
 
 /// Encodes `samples` as one Arrow IPC stream holding a single record batch

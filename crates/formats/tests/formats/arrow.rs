@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow::array::{
+use arrow_array::types::Int8Type;
+use arrow_array::{
     ArrayRef, DictionaryArray, Float32Array, Float64Array, Int64Array, LargeStringArray,
     RecordBatch, StringArray, StringViewArray, TimestampMillisecondArray, TimestampNanosecondArray,
 };
-use arrow::datatypes::{Field, Int8Type, Schema};
-use arrow::ipc::writer::{FileWriter, StreamWriter};
+use arrow_ipc::writer::{FileWriter, StreamWriter};
+use arrow_schema::{Field, Schema};
 use chrono::{DateTime, TimeZone, Utc};
 use forewarn_core::contracts::MetricSample;
 use forewarn_formats::{Format, FormatError, encode_arrow_ipc, encode_arrow_ipc_chunked};
@@ -274,7 +275,7 @@ fn truncated_garbage_and_non_stream_bytes_are_errors() {
     let batch = RecordBatch::try_new(
         Arc::new(Schema::new(vec![Field::new(
             "value",
-            arrow::datatypes::DataType::Float64,
+            arrow_schema::DataType::Float64,
             false,
         )])),
         vec![Arc::new(Float64Array::from(vec![1.0]))],
