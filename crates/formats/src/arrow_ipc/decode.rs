@@ -9,8 +9,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::RecordBatch;
-use arrow_schema::Schema;
 use arrow_ipc::reader::StreamReader;
+use arrow_schema::Schema;
 use forewarn_core::SCHEMA_VERSION;
 use forewarn_core::contracts::MetricSample;
 

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use arrow_array::builder::{MapBuilder, StringBuilder, StringDictionaryBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    Array, ArrayRef, Float64Array, RecordBatch, TimestampMicrosecondArray,
-    TimestampNanosecondArray,
+    Array, ArrayRef, Float64Array, RecordBatch, TimestampMicrosecondArray, TimestampNanosecondArray,
 };
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{Field, Schema};
