@@ -193,7 +193,8 @@ fn parts_of(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
         .collect()
 }
 
-fn to_record(m: &BorrowedMessage<'_>) -> Record {
+/// A message as a plain [`Record`] (bytes copied).
+pub(crate) fn to_record(m: &BorrowedMessage<'_>) -> Record {
     Record {
         topic: m.topic().to_string(),
         partition: m.partition(),

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers as _, Message};
+use rdkafka::message::Message;
 use rdkafka::topic_partition_list::Offset;
 
-use crate::consumer::ConsumerBuilder;
+use crate::consumer::{ConsumerBuilder, to_record};
 use crate::error::Error;
 use crate::record::Record;
 
@@ -92,22 +92,7 @@ impl TopicReader {
                 if let Ok(mut next) = self.next.lock() {
                     next.insert(m.partition(), m.offset() + 1);
                 }
-                Some(Record {
-                    topic: m.topic().to_string(),
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m.key().unwrap_or_default().to_vec(),
-                    payload: m.payload().unwrap_or_default().to_vec(),
-                    headers: m
-                        .headers()
-                        .map(|h| {
-                            h.iter()
-                                .map(|h| (h.key.to_string(), h.value.unwrap_or_default().to_vec()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    timestamp_ms: m.timestamp().to_millis(),
-                })
+                Some(to_record(&m))
             }
             Err(e) => {
                 tracing::warn!(topic = %self.topic, "read: {e}");

@@ -6,29 +6,12 @@
 //! directory beside the workspace. Missing data skips the test, except
 //! under `CI=true`, where it fails.
 
+mod common;
+
+use common::loghub_dir;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use forewarn_logs::accuracy::evaluate;
-
-fn loghub_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("FOREWARN_SHARED") {
-        Some(shared) => PathBuf::from(shared).join("datasets/loghub-2k"),
-        None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"))
-            .join("../../../shared/datasets/loghub-2k"),
-    };
-    if dir.join("settings.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "Loghub-2k data not found at {} (set FOREWARN_SHARED to the shared directory)",
-            dir.display()
-        );
-    }
-    eprintln!("Skipping: Loghub-2k data not found at {}.", dir.display());
-    None
-}
 
 /// The "Drain GA (logparser)" column of the README's table of published
 /// Drain results, by system.

@@ -2,7 +2,7 @@
 //! (`forewarn_logs::accuracy::cross_validate`): the system-independent
 //! defaults are chosen on every train fold of 4 systems and scored on the
 //! other 4. Asserts the held-out mean, per-system floors slightly under the
-//! measured values (see LOGS_CV.md), Drain's published figure for every
+//! measured values (see the README, "Log templates"), Drain's published figure for every
 //! held-out system, and that the shipped `MinerConfig::default()` is the
 //! candidate the protocol picks on all 8.
 //!
@@ -10,29 +10,12 @@
 //! directory beside the workspace. Missing data skips the test, except
 //! under `CI=true`, where it fails.
 
-use std::path::PathBuf;
+mod common;
+
+use common::loghub_dir;
 
 use forewarn_logs::MinerConfig;
 use forewarn_logs::accuracy::{cross_validate, default_grid};
-
-fn loghub_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("FOREWARN_SHARED") {
-        Some(shared) => PathBuf::from(shared).join("datasets/loghub-2k"),
-        None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"))
-            .join("../../../shared/datasets/loghub-2k"),
-    };
-    if dir.join("settings.json").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "Loghub-2k data not found at {} (set FOREWARN_SHARED to the shared directory)",
-            dir.display()
-        );
-    }
-    eprintln!("Skipping: Loghub-2k data not found at {}.", dir.display());
-    None
-}
 
 /// Measured held-out accuracy (mean over the 35 folds holding the system
 /// out, worst fold) and the floors asserted for them.
