@@ -231,13 +231,7 @@ impl Drop for KafkaSource {
             .closing
             .store(true, Ordering::Relaxed);
         // A change noted but not handed over: let librdkafka have its call.
-        let pending = self
-            .consumer
-            .context()
-            .pending
-            .lock()
-            .ok()
-            .and_then(|mut p| p.take());
+        let pending = self.take_pending();
         if let Some(Pending::Revoke(_)) = pending {
             let _ = self.consumer.unassign();
         }
@@ -245,16 +239,20 @@ impl Drop for KafkaSource {
 }
 
 impl KafkaSource {
-    /// Hand a rebalance noted during the last poll to `handler`, then
-    /// apply it.
-    fn rebalanced(&mut self, handler: &mut dyn Rebalance) -> Result<(), Error> {
-        let pending = self
-            .consumer
+    /// The rebalance noted during the last poll, if any, taken.
+    fn take_pending(&self) -> Option<Pending> {
+        self.consumer
             .context()
             .pending
             .lock()
             .ok()
-            .and_then(|mut p| p.take());
+            .and_then(|mut p| p.take())
+    }
+
+    /// Hand a rebalance noted during the last poll to `handler`, then
+    /// apply it.
+    fn rebalanced(&mut self, handler: &mut dyn Rebalance) -> Result<(), Error> {
+        let pending = self.take_pending();
         match pending {
             None => Ok(()),
             Some(Pending::Assign(mut tpl)) => {
