@@ -11,6 +11,9 @@
 //!   layout) through the production scorer, matched against labelled
 //!   incidents and traps beside two baselines, with Markdown, HTML (plots)
 //!   and Parquet reports.
+//! - [`segments`]: labelled multivariate machine data (the SMD layout):
+//!   train on one half, score the other online, incident-level F1 per
+//!   machine beside z-score and random references.
 //! - [`error`]: the crate's [`Error`] and [`Result`].
 //!
 //! A tiny corpus built in memory: one 100-row file with a window on rows
@@ -37,5 +40,6 @@
 pub mod error;
 pub mod incidents;
 pub mod nab;
+pub mod segments;
 
 pub use error::{Error, Result};

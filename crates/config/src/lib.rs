@@ -6,6 +6,11 @@
 //! - [`pipeline`]: the typed configuration ([`PipelineConfig`] and its parts).
 //! - [`probability`]: [`Probability`], a number checked to be within
 //!   [0, 1], for the thresholds.
+//! - [`roles`]: which metric plays each role the models rely on
+//!   ([`Roles`]) and the bounded utilisation metrics ([`SaturationRule`]).
+//! - [`trend_rules`]: roles and capacity rules resolved: what a metric's
+//!   trend runs into ([`TrendRule`]) and every role's metrics
+//!   ([`RolesMap`]).
 //! - [`validate`]: whole-file validation that collects every problem with its
 //!   dotted path ([`Problem`]): YAML syntax, unknown keys and wrong types
 //!   (from the JSON Schema derived from the types), then semantic rules
@@ -19,12 +24,16 @@
 
 pub mod pipeline;
 pub mod probability;
+pub mod roles;
+pub mod trend_rules;
 pub mod validate;
 
 use std::path::Path;
 
 pub use pipeline::*;
 pub use probability::{NotAProbability, Probability};
+pub use roles::{Bounded, Roles, SaturationRule};
+pub use trend_rules::{Capacity, RolesMap, SloRole, TrendRule};
 pub use validate::{Problem, Problems, load_str, problems};
 
 /// Read, parse and validate a pipeline file. Every problem is returned at

@@ -14,6 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::probability::Probability;
+use crate::roles::{Roles, SaturationRule};
 
 /// A whole pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -37,6 +38,10 @@ pub struct PipelineConfig {
     /// Per-service settings, keyed by service name; also the dependency graph.
     #[serde(default)]
     pub services: BTreeMap<String, ServiceConfig>,
+    /// Which metric plays each role the models rely on (p99 latency, error
+    /// rate, CPU); the capacity rules name the others.
+    #[serde(default)]
+    pub roles: Roles,
 }
 
 /// Wire format of a source topic: one type with the decoders and the
@@ -177,7 +182,10 @@ fn default_log_warmup() -> HumanDuration {
     HumanDuration::from_secs(1800)
 }
 
-/// A capacity-like metric and the limit it runs into.
+/// A capacity-like metric and the limit it runs into. The first rule
+/// raising `memory_exhaustion`, `disk_exhaustion`,
+/// `connection_pool_exhaustion` or `queue_backlog` also names the memory,
+/// disk, connections or queue role (see [`PipelineConfig::roles_map`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct CapacityRule {
@@ -224,6 +232,10 @@ pub struct TrendConfig {
     /// Capacity-like metrics and their limits.
     #[serde(default)]
     pub capacity: Vec<CapacityRule>,
+    /// Bounded utilisation metrics besides `roles.cpu` (which always has
+    /// a saturation trend), each forecast toward its saturation level.
+    #[serde(default)]
+    pub saturation: Vec<SaturationRule>,
 }
 
 fn default_true() -> bool {
@@ -243,6 +255,7 @@ impl Default for TrendConfig {
             horizon: default_horizon(),
             min_history: default_min_history(),
             capacity: Vec::new(),
+            saturation: Vec::new(),
         }
     }
 }
@@ -263,6 +276,15 @@ pub struct AnomalyConfig {
     /// each such series, so list only the metrics that matter.
     #[serde(default)]
     pub univariate: Vec<String>,
+    /// How long each instance's multivariate baseline runs (learning, not
+    /// alarming) after its windows first filled, before it may raise a
+    /// `metric_anomaly`.
+    #[serde(default = "default_anomaly_warmup")]
+    pub warmup: HumanDuration,
+}
+
+fn default_anomaly_warmup() -> HumanDuration {
+    HumanDuration::from_secs(3600)
 }
 
 impl Default for AnomalyConfig {
@@ -271,6 +293,7 @@ impl Default for AnomalyConfig {
             enabled: true,
             artifact: None,
             univariate: Vec::new(),
+            warmup: default_anomaly_warmup(),
         }
     }
 }
@@ -296,6 +319,11 @@ pub struct Thresholds {
     /// Per-kind overrides of `probability`.
     #[serde(default)]
     pub per_kind: BTreeMap<IssueKind, Probability>,
+    /// Per-kind overrides of `min_duration`. The anomaly models calibrate
+    /// every evaluation against their training tails already, so a short
+    /// fault is worth an incident; trends are held to `min_duration`.
+    #[serde(default)]
+    pub per_kind_min_duration: BTreeMap<IssueKind, HumanDuration>,
 }
 
 fn default_probability() -> Probability {
@@ -319,6 +347,7 @@ impl Default for Thresholds {
             min_duration: default_min_duration(),
             suppress_for: default_suppress(),
             per_kind: BTreeMap::new(),
+            per_kind_min_duration: BTreeMap::new(),
         }
     }
 }

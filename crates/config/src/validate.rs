@@ -8,7 +8,8 @@
 //! 3. Semantics, on the typed config: window and feature rules
 //!    ([`FeatureSpec::validate`](forewarn_features::FeatureSpec::validate)),
 //!    negative or zero limits, thresholds out of range, service references
-//!    that name no service, dependency cycles.
+//!    that name no service, dependency cycles, metric roles that are empty,
+//!    named twice or out of bounds.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -294,6 +295,7 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
             );
         }
     }
+    crate::trend_rules::problems(c, &mut bad);
     for (name, s) in &c.services {
         let p = |f: &str| format!("services.{name}.{f}");
         for (i, dep) in s.depends_on.iter().enumerate() {

@@ -72,6 +72,9 @@ pub struct IncidentPolicy {
     pub hysteresis: f64,
     /// Time above the threshold before opening (ms).
     pub min_duration_ms: i64,
+    /// Per-kind overrides of `min_duration_ms`.
+    #[serde(default)]
+    pub per_kind_min_duration_ms: BTreeMap<IssueKind, i64>,
     /// Quiet time after a resolution (ms).
     pub suppress_ms: i64,
 }
@@ -83,6 +86,11 @@ impl From<&forewarn_config::Thresholds> for IncidentPolicy {
             per_kind: t.per_kind.iter().map(|(k, p)| (*k, p.get())).collect(),
             hysteresis: t.hysteresis.get(),
             min_duration_ms: t.min_duration.as_millis(),
+            per_kind_min_duration_ms: t
+                .per_kind_min_duration
+                .iter()
+                .map(|(k, d)| (*k, d.as_millis()))
+                .collect(),
             suppress_ms: t.suppress_for.as_millis(),
         }
     }
@@ -95,6 +103,14 @@ impl IncidentPolicy {
             .get(&kind)
             .copied()
             .unwrap_or(self.probability)
+    }
+
+    /// How long a signal of `kind` must stay above its threshold (ms).
+    pub fn min_duration_ms(&self, kind: IssueKind) -> i64 {
+        self.per_kind_min_duration_ms
+            .get(&kind)
+            .copied()
+            .unwrap_or(self.min_duration_ms)
     }
 }
 
@@ -199,7 +215,7 @@ impl IncidentTracker {
             return None;
         }
         let since = *self.pending.entry(k.clone()).or_insert(ts_ms);
-        if ts_ms - since < policy.min_duration_ms {
+        if ts_ms - since < policy.min_duration_ms(s.kind) {
             return None;
         }
         self.pending.remove(&k);
@@ -291,6 +307,7 @@ mod tests {
             per_kind: BTreeMap::new(),
             hysteresis: 0.1,
             min_duration_ms: 60_000,
+            per_kind_min_duration_ms: BTreeMap::new(),
             suppress_ms: 1_800_000,
         }
     }

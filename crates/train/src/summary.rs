@@ -43,12 +43,14 @@ pub struct ClusterSummary {
     pub features: usize,
     /// Vectors fitted on.
     pub rows: usize,
-    /// Vectors left after DBSCAN.
+    /// Vectors the centroids were fitted on.
     pub clean_rows: usize,
     /// Centroids.
     pub clusters: usize,
-    /// DBSCAN eps (standardised units).
-    pub eps: f64,
+    /// DBSCAN eps (standardised units); `None` with one cluster.
+    pub eps: Option<f64>,
+    /// Features left out: constant in training.
+    pub dropped: Vec<String>,
     /// Whether DBSCAN's result was ignored.
     pub dbscan_ignored: bool,
 }
@@ -63,6 +65,7 @@ impl ClusterSummary {
             clusters: f.model.centroids.len(),
             eps: f.eps,
             dbscan_ignored: f.dbscan_ignored,
+            dropped: f.dropped.clone(),
         }
     }
 }
@@ -148,7 +151,7 @@ pub(crate) fn horizon_label(ms: i64) -> String {
 
 /// `Metadata.metrics`: `trend.<metric>.{mae,naive_mae,coverage}_<h>`,
 /// `trend.<metric>.{z,z_raw,evals,series}`, and
-/// `anomaly.<service>.{rows,clean_rows,clusters,eps,noise_share}`
+/// `anomaly.<service>.{rows,clean_rows,clusters,eps,noise_share,dropped}`
 /// (the fallback under `anomaly.fallback`). Non-finite values are left out
 /// (TOML has no portable NaN).
 pub(crate) fn metrics(
@@ -185,7 +188,8 @@ pub(crate) fn metrics(
             format!("anomaly.{s}.clusters"),
             f.model.centroids.len() as f64,
         );
-        put(format!("anomaly.{s}.eps"), f.eps);
+        put(format!("anomaly.{s}.eps"), f.eps.unwrap_or(f64::NAN));
+        put(format!("anomaly.{s}.dropped"), f.dropped.len() as f64);
         put(format!("anomaly.{s}.noise_share"), f.noise_share);
     }
     out

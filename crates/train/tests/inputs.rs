@@ -234,12 +234,7 @@ fn nab_files_train_when_present() {
     );
     assert_eq!(
         model.services.values().next().unwrap().features,
-        [
-            "value.5m.mean",
-            "value.5m.std",
-            "value.5m.p95",
-            "value.1h.slope"
-        ]
+        ["value.1m.mean"]
     );
     assert!(model.fallback.is_some());
     assert_eq!(trained.artifact.metadata.training.files.len(), 7);

@@ -89,11 +89,12 @@ fn same_seed_same_bytes_and_the_artifact_loads_for_the_spec() {
     let svc = &model.services["svc-00"];
     assert_eq!(
         svc.features.len(),
-        10 * 4,
-        "13 metrics less 3 limit carriers, 4 features each"
+        10,
+        "13 metrics less 3 limit carriers, one feature each"
     );
-    assert_eq!(svc.features[0], "connections_open.5m.mean");
-    assert_eq!(svc.calibration.len(), 101);
+    assert_eq!(svc.features[0], "connections_open.1m.mean");
+    assert_eq!(svc.calibration.len(), 1001);
+    assert_eq!(svc.centroids.len(), 1, "one centroid by default");
     assert!(model.fallback.is_some());
     assert!(m.metrics.contains_key("trend.memory_rss_bytes.mae_30m"));
     assert!(m.metrics.contains_key("anomaly.svc-00.clean_rows"));

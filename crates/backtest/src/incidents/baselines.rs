@@ -99,35 +99,20 @@ pub fn static_threshold(
     for s in &history.series {
         let k = &s.key;
         let svc = pipeline.services.get(&k.service);
-        let rule = pipeline
-            .models
-            .trend
-            .capacity
-            .iter()
-            .find(|r| r.metric == k.metric);
-        // (limit series, fixed limit, kind)
-        let (limit_series, fixed, kind) = if let Some(r) = rule {
-            let series = r
-                .limit_metric
-                .as_deref()
-                .and_then(|m| history.get(&k.service, &k.instance, m));
-            let fixed = r.limit.and_then(|l| svc.and_then(|c| c.limits.get(l)));
-            (series, fixed, r.issue)
+        // (limit series, fixed limit, kind), from the pipeline's roles and
+        // rules. A bounded metric (CPU) alerts at its limit, not at the
+        // saturation level its trend aims at.
+        let cpu = &pipeline.roles.cpu;
+        let (limit_series, fixed, kind) = if k.metric == cpu.metric {
+            (None, Some(cpu.limit), IssueKind::CpuSaturation)
         } else {
-            match k.metric.as_str() {
-                "latency_p99_ms" => (
-                    None,
-                    svc.and_then(|c| c.slo.latency_p99_ms),
-                    IssueKind::LatencyDegradation,
-                ),
-                "error_rate" => (
-                    None,
-                    svc.and_then(|c| c.slo.error_rate),
-                    IssueKind::ErrorRateIncrease,
-                ),
-                "cpu_utilization" => (None, Some(1.0), IssueKind::CpuSaturation),
-                _ => continue,
-            }
+            let Some(rule) = pipeline.trend_rule(&k.metric) else {
+                continue;
+            };
+            let series = rule
+                .limit_metric()
+                .and_then(|m| history.get(&k.service, &k.instance, m));
+            (series, rule.fixed_limit(svc), rule.issue())
         };
         if limit_series.is_none() && fixed.is_none() {
             continue;

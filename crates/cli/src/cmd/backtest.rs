@@ -10,6 +10,7 @@ use anyhow::Context;
 use forewarn_backtest::nab;
 
 mod run;
+mod segments;
 
 /// Replay labelled history and measure prediction accuracy.
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,11 @@ enum Command {
     /// production scorer and measure incidents predicted, lead times and
     /// false alarms, beside static-threshold and z-score baselines.
     Run(run::Args),
+    /// Train on each machine's train half of labelled multivariate data
+    /// (the layout of `../shared/datasets/smd-dev`), score its test half
+    /// online, and report incident-level precision, recall and F1 per
+    /// machine and averaged, beside z-score and random references.
+    Segments(segments::Args),
 }
 
 /// Which thresholds to score with.
@@ -77,6 +83,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::NabScore(a) => nab_score(a),
         Command::Nab(a) => nab_run(a),
         Command::Run(a) => run::run(a),
+        Command::Segments(a) => segments::run(a),
     }
 }
 

@@ -88,20 +88,27 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
         );
     }
     for c in s.services.iter().chain(s.fallback.iter()) {
+        let clustering = match c.eps {
+            Some(eps) => format!(
+                "{} clusters on {} of {} vectors (DBSCAN eps {eps:.3}{})",
+                c.clusters,
+                c.clean_rows,
+                c.rows,
+                if c.dbscan_ignored { ", ignored" } else { "" }
+            ),
+            None => format!("baseline on {} vectors", c.rows),
+        };
         eprintln!(
-            "  anomaly {:<20} {} clusters on {} of {} vectors ({} features, eps {:.3}{})",
-            c.service,
-            c.clusters,
-            c.clean_rows,
-            c.rows,
-            c.features,
-            c.eps,
-            if c.dbscan_ignored {
-                ", DBSCAN ignored"
-            } else {
-                ""
-            }
+            "  anomaly {:<20} {clustering}, {} features",
+            c.service, c.features
         );
+        if !c.dropped.is_empty() {
+            eprintln!(
+                "  anomaly {:<20} left out, constant in training: {}",
+                c.service,
+                c.dropped.join(", ")
+            );
+        }
     }
     for (svc, rows) in &s.skipped_services {
         eprintln!("  anomaly {svc:<20} skipped: only {rows} vectors (served by the fallback)");

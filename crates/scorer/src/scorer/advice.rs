@@ -1,6 +1,7 @@
 //! The advisor's hourly checks: once an hour of event time per series, the
-//! CPU series of an instance add their p95 to its day of hourly CPU (for
-//! over-provisioning advice), and a latency series with a configured
+//! CPU series (`roles.cpu`) of an instance add their p95, as a share of
+//! the role's limit, to its day of hourly CPU (for over-provisioning
+//! advice), and a latency series (`roles.latency_p99`) with a configured
 //! timeout compares its p50 with it (timeout-below-p99 advice). Advice
 //! only: no signals.
 
@@ -54,7 +55,9 @@ impl Evaluator for HourlyChecks {
         let advice = match what {
             Hourly::None => None,
             Hourly::Cpu => {
-                let p95 = w.feature(w.at.p95);
+                // As a share of the CPU role's limit (1 for a ratio, 100
+                // for a percentage).
+                let p95 = w.feature(w.at.p95) / ctx.pipeline.roles.cpu.limit;
                 let i = &mut *ctx.instance;
                 i.cpu_hours.push(p95);
                 if i.cpu_hours.len() > OVER_PROVISIONED_HOURS {

@@ -12,6 +12,7 @@
 
 use forewarn_core::SeriesKey;
 use forewarn_features::SeriesWindows;
+use forewarn_models::cluster::ClusterState;
 use serde::{Deserialize, Serialize};
 
 use super::state::{InstanceState, TrendTrack};
@@ -54,6 +55,12 @@ pub(crate) struct InstanceEntry {
     pub(crate) next_cluster_ms: Option<i64>,
     pub(crate) cluster_engaged: bool,
     pub(crate) cpu_hours: Vec<f64>,
+    #[serde(default)]
+    pub(crate) cluster: Option<ClusterState>,
+    #[serde(default)]
+    pub(crate) cluster_first_ms: Option<i64>,
+    #[serde(default)]
+    pub(crate) cluster_last_ms: Option<i64>,
 }
 
 impl InstanceEntry {
@@ -66,6 +73,9 @@ impl InstanceEntry {
             next_cluster_ms: i.next_cluster_ms,
             cluster_engaged: i.cluster_engaged,
             cpu_hours: i.cpu_hours.clone(),
+            cluster: i.cluster.clone(),
+            cluster_first_ms: i.cluster_first_ms,
+            cluster_last_ms: i.cluster_last_ms,
         }
     }
 
@@ -75,6 +85,9 @@ impl InstanceEntry {
         i.next_cluster_ms = self.next_cluster_ms;
         i.cluster_engaged = self.cluster_engaged;
         i.cpu_hours = self.cpu_hours;
+        i.cluster = self.cluster;
+        i.cluster_first_ms = self.cluster_first_ms;
+        i.cluster_last_ms = self.cluster_last_ms;
     }
 }
 

@@ -1,18 +1,25 @@
 //! The cluster evaluator: each instance of a service that a cluster model
 //! covers (its own, or the model's fallback) is scored on the features of
-//! all its metrics every `eval_every`, once the longest window has filled.
+//! all its metrics every `eval_every`, once the longest window has filled,
+//! against its own copy of the model's baseline, which learns the vectors
+//! it judges normal (`forewarn_models::cluster`). Warm-up, per instance:
+//! for `models.anomaly.warmup` (1 h) after its first evaluation the
+//! baseline takes the instance's own level (a model trained on another
+//! fleet, or matched by a reused service name, must not alarm on a level
+//! alone) and raises nothing. Features the instance lacks are left out of
+//! its score, and named once in a warning.
 //! A [`ClusterPlan`] binds a model's feature vector to the pipeline's
 //! windows once, so an evaluation reads only the windows the model uses.
 
 use std::collections::{BTreeMap, HashMap};
 
 use forewarn_core::contracts::{Evidence, IssueKind};
-use forewarn_features::{CompiledSpec, Feature, SeriesRef};
+use forewarn_features::{CompiledSpec, Feature, FeatureEngine, SeriesRef};
 use forewarn_models::cluster::ClusterModel;
 
-use super::evaluate::{Ctx, Evaluator, Sample, Setup};
+use super::evaluate::{Ctx, Evaluator, Sample, Setup, Windows};
 use super::route::Route;
-use super::state::SeriesState;
+use super::state::{InstanceState, SeriesState};
 use crate::error::{Error, Result};
 use crate::incidents::Signal;
 
@@ -87,6 +94,35 @@ impl ClusterPlan {
     }
 }
 
+impl ClusterPlan {
+    /// The instance's feature vector for this plan's model into `x` (NaN
+    /// where a metric has no window yet); returns how many are missing.
+    fn read(
+        &self,
+        i: &InstanceState,
+        engine: &mut FeatureEngine<SeriesState>,
+        windows: &mut Windows,
+        x: &mut Vec<f64>,
+    ) -> usize {
+        x.clear();
+        x.resize(self.model.features.len(), f64::NAN);
+        for g in &self.groups {
+            let key = SeriesRef {
+                service: &i.service,
+                instance: &i.instance,
+                metric: &g.metric,
+                labels: &NO_LABELS,
+            };
+            if windows.read(engine, key, g.window, g.quantiles) {
+                for (f, pos) in &g.positions {
+                    x[*pos] = windows.buf[*f];
+                }
+            }
+        }
+        x.iter().filter(|v| !v.is_finite()).count()
+    }
+}
+
 /// The cluster models of the pipeline's services.
 #[derive(Debug)]
 pub(crate) struct Cluster {
@@ -95,6 +131,7 @@ pub(crate) struct Cluster {
     plan_of: HashMap<String, usize>,
     eval_every_ms: i64,
     min_history_ms: i64,
+    warmup_ms: i64,
     /// The feature vector being scored.
     x: Vec<f64>,
     /// Whether the sample just updated is a metric's (log features do not
@@ -128,6 +165,7 @@ impl Evaluator for Cluster {
             plan_of,
             eval_every_ms: setup.opts.eval_every_ms(),
             min_history_ms: setup.pipeline.models.trend.min_history.as_millis(),
+            warmup_ms: setup.pipeline.models.anomaly.warmup.as_millis(),
             x: Vec::new(),
             due: false,
         })
@@ -158,25 +196,63 @@ impl Evaluator for Cluster {
             return;
         }
         *next = ts + self.eval_every_ms;
-        let plan = &self.plans[plan_idx];
-        let x = &mut self.x;
-        x.clear();
-        x.resize(plan.model.features.len(), f64::NAN);
-        for g in &plan.groups {
-            let key = SeriesRef {
-                service: &i.service,
-                instance: &i.instance,
-                metric: &g.metric,
-                labels: &NO_LABELS,
-            };
-            if windows.read(engine, key, g.window, g.quantiles) {
-                for (f, pos) in &g.positions {
-                    x[*pos] = windows.buf[*f];
-                }
+        // Matched by what the instance is, not by name alone: at its first
+        // evaluation, a model of its service's name that misses most of its
+        // metrics gives way to the pooled fallback when that fits better.
+        let mut plan_idx = plan_idx;
+        let missing = self.plans[plan_idx].read(i, engine, windows, &mut self.x);
+        if i.cluster.is_none()
+            && let Some(&fallback) = self.plan_of.get("")
+            && fallback != plan_idx
+            && missing * 2 > self.x.len()
+        {
+            let named = self.x.len();
+            let fallback_missing = self.plans[fallback].read(i, engine, windows, &mut self.x);
+            if fallback_missing * named < missing * self.x.len() {
+                tracing::info!(
+                    service = %i.service,
+                    instance = %i.instance,
+                    "the anomaly model of this service's name misses {missing} of its \
+                     {named} features here; using the pooled model instead"
+                );
+                plan_idx = fallback;
+                i.plan = Some(fallback);
+            } else {
+                self.plans[plan_idx].read(i, engine, windows, &mut self.x);
             }
         }
+        let plan = &self.plans[plan_idx];
+        let x = &self.x;
         let model = &plan.model;
-        let score = model.score(x);
+        let state = i.cluster.get_or_insert_with(|| model.state());
+        let first = *i.cluster_first_ms.get_or_insert(ts);
+        let elapsed_s = i
+            .cluster_last_ms
+            .map_or(0.0, |last| (ts - last).max(0) as f64 / 1000.0);
+        i.cluster_last_ms = Some(ts);
+        let warming = ts - first < self.warmup_ms;
+        if warming {
+            model.absorb_level(state, x, state.warmed);
+            state.warmed += 1;
+        }
+        let score = model.score_with(state, x, if warming { 0.0 } else { elapsed_s });
+        if !score.missing.is_empty() && !std::mem::replace(&mut i.missing_reported, true) {
+            let names: Vec<&str> = score
+                .missing
+                .iter()
+                .map(|k| model.features[*k].as_str())
+                .collect();
+            tracing::warn!(
+                service = %i.service,
+                instance = %i.instance,
+                missing = %names.join(", "),
+                "the anomaly model uses features this instance does not report; \
+                 they are left out of its score"
+            );
+        }
+        if warming {
+            return;
+        }
         let (emit, engaged) = stamp.worth_emitting(
             IssueKind::MetricAnomaly,
             score.probability,
@@ -195,7 +271,10 @@ impl Evaluator for Cluster {
             .map(|(k, c)| Evidence {
                 feature: model.features[*k].clone(),
                 value: x[*k],
-                baseline: Some(model.mean[*k]),
+                baseline: i
+                    .cluster
+                    .as_ref()
+                    .map(|st| model.baseline(st, score.centroid, *k)),
                 contribution: *c,
             })
             .collect();

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use forewarn_config::PipelineConfig;
+use forewarn_config::{PipelineConfig, TrendRule};
 use forewarn_core::SeriesKey;
 use forewarn_core::contracts::IssueKind;
 use forewarn_models::artifact::Model;
@@ -25,10 +25,10 @@ pub(crate) struct TrendTarget {
     pub(crate) limit_value: Option<f64>,
     /// Fitted parameters for this metric.
     pub(crate) params: TrendParams,
-    /// Whether a repeating daily cycle is projected (SLO targets: latency
-    /// and error rate follow traffic; capacity limits are reached by
-    /// trends, and a cycle there, such as nightly disk clean-up, would
-    /// move the predicted exhaustion by hours).
+    /// Whether a repeating daily cycle is projected (SLO and saturation
+    /// targets: latency, error rate and CPU follow traffic; capacity
+    /// limits are reached by trends, and a cycle there, such as nightly
+    /// disk clean-up, would move the predicted exhaustion by hours).
     pub(crate) seasonal: bool,
 }
 
@@ -99,6 +99,10 @@ impl Registry {
                 .copied(),
             next_cluster_ms: None,
             cluster_engaged: false,
+            cluster: None,
+            cluster_first_ms: None,
+            cluster_last_ms: None,
+            missing_reported: false,
             cpu_hours: Vec::new(),
         });
         self.instance_index.insert(k, i);
@@ -106,46 +110,37 @@ impl Registry {
     }
 }
 
-/// The route of a (service, metric) under `pipeline` and `model`.
+/// The route of a (service, metric) under `pipeline` and `model`: what
+/// the metric's trend runs into and which advice it feeds come from the
+/// roles it plays in the pipeline, never from its name.
 fn resolve(pipeline: &PipelineConfig, model: &Model, key: &SeriesKey) -> Route {
     let svc = pipeline.services.get(&key.service);
     let trend_cfg = &pipeline.models.trend;
-    let mut trend = None;
-    if trend_cfg.enabled {
-        if let Some(r) = trend_cfg.capacity.iter().find(|r| r.metric == key.metric) {
-            trend = Some(TrendTarget {
-                issue: r.issue,
-                limit_metric: r.limit_metric.clone(),
-                limit_value: r.limit.and_then(|l| svc.and_then(|c| c.limits.get(l))),
-                params: *model.trend_for(&key.metric),
-                seasonal: false,
-            });
-        } else if let Some(c) = svc {
-            let slo = match key.metric.as_str() {
-                "latency_p99_ms" => c
-                    .slo
-                    .latency_p99_ms
-                    .map(|v| (IssueKind::LatencyDegradation, v)),
-                "error_rate" => c.slo.error_rate.map(|v| (IssueKind::ErrorRateIncrease, v)),
-                _ => None,
-            };
-            trend = slo.map(|(issue, v)| TrendTarget {
-                issue,
-                limit_metric: None,
-                limit_value: Some(v),
-                params: *model.trend_for(&key.metric),
-                seasonal: true,
-            });
+    let rule = pipeline.trend_rule(&key.metric);
+    let trend = rule.filter(|_| trend_cfg.enabled).and_then(|r| {
+        let limit_value = r.fixed_limit(svc);
+        // An SLO role forecasts only for a service with that objective.
+        if matches!(r, TrendRule::Slo(_)) && limit_value.is_none() {
+            return None;
         }
-    }
-    let hourly = match key.metric.as_str() {
-        "cpu_utilization" => Hourly::Cpu,
-        "latency_p99_ms" => svc
-            .and_then(|c| c.timeout)
+        Some(TrendTarget {
+            issue: r.issue(),
+            limit_metric: r.limit_metric().map(String::from),
+            limit_value,
+            params: *model.trend_for(&key.metric),
+            seasonal: !matches!(r, TrendRule::Capacity(_)),
+        })
+    });
+    let roles = &pipeline.roles;
+    let hourly = if key.metric == roles.cpu.metric {
+        Hourly::Cpu
+    } else if key.metric == roles.latency_p99 {
+        svc.and_then(|c| c.timeout)
             .map_or(Hourly::None, |t| Hourly::Latency {
                 timeout_ms: t.as_millis(),
-            }),
-        _ => Hourly::None,
+            })
+    } else {
+        Hourly::None
     };
     Route {
         trend,

@@ -4,6 +4,7 @@
 //! instance's latest limits, its cluster schedule and CPU history. Plain
 //! data, read and written by the evaluators and saved by the checkpoint.
 
+use forewarn_models::cluster::ClusterState;
 use forewarn_models::trend::{DailyProfile, GapMemo, HoltState};
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,14 @@ pub(crate) struct InstanceState {
     pub(crate) next_cluster_ms: Option<i64>,
     /// Whether the tracker may hold cluster state for this instance.
     pub(crate) cluster_engaged: bool,
+    /// The instance's baseline, as learned online (from its first
+    /// evaluation on).
+    pub(crate) cluster: Option<ClusterState>,
+    /// Event time of its first and latest cluster evaluation (ms).
+    pub(crate) cluster_first_ms: Option<i64>,
+    pub(crate) cluster_last_ms: Option<i64>,
+    /// Whether its missing features were reported.
+    pub(crate) missing_reported: bool,
     /// Hourly p95 CPU utilisation, newest last (at most a day).
     pub(crate) cpu_hours: Vec<f64>,
 }

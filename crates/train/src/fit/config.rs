@@ -2,13 +2,18 @@
 //! file, with its default and the reason for it. `forewarn train` uses the
 //! defaults; tests and benchmarks change them.
 
-/// Metrics that get a trend model besides the pipeline's capacity rules:
-/// the degradation forecasts aim at their SLOs.
-pub const DEGRADATION_METRICS: [&str; 2] = ["latency_p99_ms", "error_rate"];
-
-/// Default per-metric features of the anomaly vectors: level (`5m.mean`),
-/// noise (`5m.std`), tail (`5m.p95`) and drift (`1h.slope`).
-pub const DEFAULT_ANOMALY_FEATURES: [&str; 4] = ["5m.mean", "5m.std", "5m.p95", "1h.slope"];
+/// Default per-metric features of the anomaly vectors: each metric's level
+/// over the last minute (README, "Anomaly model", for the alternatives
+/// measured).
+pub const DEFAULT_ANOMALY_FEATURES: [&str; 1] = ["1m.mean"];
+/// Default share of features whose largest deviations make the anomaly
+/// score (chosen leaving machines out on smd-dev; README, "Anomaly model").
+pub const DEFAULT_TOP_SHARE: f64 = 0.3;
+/// Default half-life of the online anomaly baseline: three days (chosen
+/// with [`DEFAULT_TOP_SHARE`]).
+pub const DEFAULT_HALF_LIFE_S: f64 = 3.0 * 86_400.0;
+/// Default number of centroids: one (more did not help held-out machines).
+pub const DEFAULT_CLUSTERS: usize = 1;
 
 /// Default grid of the level smoothing constant (per reference step).
 pub const DEFAULT_ALPHAS: [f64; 7] = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.3];
@@ -44,7 +49,8 @@ pub struct TrendFit {
     /// Samples per metric the grid search runs on at most; series are
     /// picked evenly over the sorted keys until the budget is used.
     pub sample_budget: usize,
-    /// Metrics fitted besides the capacity rules' (see [`DEGRADATION_METRICS`]).
+    /// Metrics fitted besides those of the pipeline's capacity rules and
+    /// SLO roles (`roles.latency_p99`, `roles.error_rate`).
     pub extra_metrics: Vec<String>,
 }
 
@@ -59,7 +65,7 @@ impl Default for TrendFit {
             coverage: 0.9,
             z_range: (0.5, 100.0),
             sample_budget: 300_000,
-            extra_metrics: DEGRADATION_METRICS.iter().map(|m| m.to_string()).collect(),
+            extra_metrics: Vec::new(),
         }
     }
 }
@@ -79,8 +85,8 @@ pub struct AnomalyFit {
     pub max_stale_ms: i64,
     /// Vectors with more than this share of missing features are dropped.
     pub max_missing_share: f64,
-    /// Vectors per service at most (ticks are thinned evenly). DBSCAN costs
-    /// `O(n²)` in this number.
+    /// Vectors per service at most (ticks are thinned evenly): the mean,
+    /// scale and calibration are fitted on all of them.
     pub max_rows_per_service: usize,
     /// Vectors of the pooled fallback model at most.
     pub max_rows_fallback: usize,
@@ -95,14 +101,22 @@ pub struct AnomalyFit {
     /// If DBSCAN marks more than this share as noise, it is ignored and all
     /// vectors are kept (the data has no dense core to clean against).
     pub max_noise_share: f64,
-    /// Centroids at most.
+    /// Vectors DBSCAN and k-means see at most (thinned evenly); DBSCAN
+    /// costs `O(n²)` in this number. Only used when `clusters > 1`.
+    pub max_rows_cluster: usize,
+    /// Centroids at most (1: the baseline is the training mean, no
+    /// clustering).
     pub clusters: usize,
     /// Centroids at most one per this many clean vectors.
     pub rows_per_cluster: usize,
     /// k-means iterations at most.
     pub kmeans_max_iter: u64,
-    /// Quantiles of the nearest-centroid distances kept for calibration.
+    /// Quantiles of the training scores kept for calibration.
     pub calibration_quantiles: usize,
+    /// Share of the features whose largest deviations make the score.
+    pub top_share: f64,
+    /// Half-life of the online baseline (seconds of event time).
+    pub half_life_s: f64,
 }
 
 impl Default for AnomalyFit {
@@ -115,16 +129,19 @@ impl Default for AnomalyFit {
             cadence_ms: 60_000,
             max_stale_ms: 120_000,
             max_missing_share: 0.5,
-            max_rows_per_service: 2_000,
-            max_rows_fallback: 4_000,
+            max_rows_per_service: 50_000,
+            max_rows_fallback: 50_000,
+            max_rows_cluster: 2_000,
             min_rows: 50,
             dbscan_min_points: 10,
             dbscan_eps_quantile: 0.95,
             max_noise_share: 0.25,
-            clusters: 8,
+            clusters: DEFAULT_CLUSTERS,
             rows_per_cluster: 25,
             kmeans_max_iter: 200,
-            calibration_quantiles: 101,
+            calibration_quantiles: 1001,
+            top_share: DEFAULT_TOP_SHARE,
+            half_life_s: DEFAULT_HALF_LIFE_S,
         }
     }
 }

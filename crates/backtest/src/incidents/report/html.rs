@@ -156,7 +156,8 @@ pub fn html(
             events,
             &trap.service,
             trap.instance.as_deref(),
-            "cpu_utilization",
+            // Traps are the simulator's (load spikes, batch jobs): its CPU.
+            forewarn_sim::Metric::CpuUtilization.name(),
             &span,
         ));
     }

@@ -5,11 +5,13 @@
 //!
 //! 1. the median of the capacity rule's `limit_metric` series of the same
 //!    service and instance (e.g. `memory_limit_bytes`);
-//! 2. the service's `limits` entry named by the rule's `limit`;
-//! 3. the service's SLO for `latency_p99_ms` and `error_rate`;
-//! 4. the 99th percentile of the series' absolute values (1 if that is 0).
+//! 2. the fixed limit of the metric's trend rule: the service's `limits`
+//!    entry named by a capacity rule's `limit`, the service's SLO for the
+//!    SLO roles (`roles.latency_p99`, `roles.error_rate`), or a saturation
+//!    rule's saturation level;
+//! 3. the 99th percentile of the series' absolute values (1 if that is 0).
 
-use forewarn_config::{CapacityRule, PipelineConfig};
+use forewarn_config::{PipelineConfig, TrendRule};
 
 use crate::history::{History, Series};
 use crate::stats::quantile_sorted;
@@ -20,6 +22,7 @@ pub(crate) enum ScaleSource {
     LimitMetric,
     ServiceLimit,
     Slo,
+    Saturation,
     Magnitude,
 }
 
@@ -37,35 +40,27 @@ fn median(values: &[f64]) -> Option<f64> {
 pub(crate) fn scale_of(
     pipeline: &PipelineConfig,
     history: &History,
-    rule: Option<&CapacityRule>,
+    rule: Option<TrendRule<'_>>,
     series: &Series,
 ) -> (f64, ScaleSource) {
     let k = &series.key;
     let service = pipeline.services.get(&k.service);
     if let Some(r) = rule {
         let from_metric = r
-            .limit_metric
-            .as_deref()
+            .limit_metric()
             .and_then(|m| history.get(&k.service, &k.instance, m))
             .and_then(|s| median(&s.values));
         if let Some(v) = positive(from_metric) {
             return (v, ScaleSource::LimitMetric);
         }
-        let from_service = r
-            .limit
-            .zip(service)
-            .and_then(|(kind, s)| s.limits.get(kind));
-        if let Some(v) = positive(from_service) {
-            return (v, ScaleSource::ServiceLimit);
+        if let Some(v) = positive(r.fixed_limit(service)) {
+            let source = match r {
+                TrendRule::Capacity(_) => ScaleSource::ServiceLimit,
+                TrendRule::Slo(_) => ScaleSource::Slo,
+                TrendRule::Saturation { .. } => ScaleSource::Saturation,
+            };
+            return (v, source);
         }
-    }
-    let slo = service.and_then(|s| match k.metric.as_str() {
-        "latency_p99_ms" => s.slo.latency_p99_ms,
-        "error_rate" => s.slo.error_rate,
-        _ => None,
-    });
-    if let Some(v) = positive(slo) {
-        return (v, ScaleSource::Slo);
     }
     let mut abs: Vec<f64> = series
         .values
@@ -101,14 +96,15 @@ mod tests {
     }
 
     #[test]
-    fn prefers_limit_metric_then_service_limit_then_slo_then_magnitude() {
+    fn prefers_limit_metric_then_the_rules_fixed_limit_then_magnitude() {
         let p = pipeline();
         let mem_rule = p
             .models
             .trend
             .capacity
             .iter()
-            .find(|r| r.metric == "memory_rss_bytes");
+            .find(|r| r.metric == "memory_rss_bytes")
+            .map(TrendRule::Capacity);
         let rss = series("api", "memory_rss_bytes", 1e9);
         let h = History::from_series(vec![rss.clone(), series("api", "memory_limit_bytes", 3e9)]);
         assert_eq!(
@@ -121,7 +117,11 @@ mod tests {
             (4294967296.0, ScaleSource::ServiceLimit)
         );
         let lat = series("api", "latency_p99_ms", 80.0);
-        assert_eq!(scale_of(&p, &h, None, &lat), (500.0, ScaleSource::Slo));
+        let slo = p.trend_rule("latency_p99_ms");
+        assert_eq!(scale_of(&p, &h, slo, &lat), (500.0, ScaleSource::Slo));
+        let cpu = series("api", "cpu_utilization", 0.4);
+        let sat = p.trend_rule("cpu_utilization");
+        assert_eq!(scale_of(&p, &h, sat, &cpu), (0.95, ScaleSource::Saturation));
         let other = series("nab", "value", -7.0);
         assert_eq!(
             scale_of(&p, &h, None, &other),

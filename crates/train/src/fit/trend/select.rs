@@ -1,11 +1,14 @@
 //! Which series the trend fit runs on: per metric named by a capacity rule
-//! of the pipeline or in [`TrendFit::extra_metrics`], present in the history
-//! and not a counter, the series of that metric picked evenly over their
-//! sorted keys until [`TrendFit::sample_budget`] samples are reached.
+//! or an SLO role of the pipeline (`roles.latency_p99`, `roles.error_rate`)
+//! or in [`TrendFit::extra_metrics`], present in the history and not a
+//! counter, the series of that metric picked evenly over their sorted keys
+//! until [`TrendFit::sample_budget`] samples are reached. Saturation rules
+//! (`roles.cpu`, `models.trend.saturation`) are not fitted: they forecast
+//! with the default parameters.
 
 use std::collections::BTreeMap;
 
-use forewarn_config::{CapacityRule, PipelineConfig};
+use forewarn_config::{PipelineConfig, TrendRule};
 use forewarn_features::CompiledSpec;
 
 use crate::fit::anomaly::vectors::even_indices;
@@ -16,7 +19,7 @@ use crate::history::History;
 #[derive(Debug, Clone)]
 pub(crate) struct Target<'p> {
     pub metric: String,
-    pub rule: Option<&'p CapacityRule>,
+    pub rule: Option<TrendRule<'p>>,
     pub series: Vec<usize>,
 }
 
@@ -27,9 +30,11 @@ pub(crate) fn targets<'p>(
     spec: &CompiledSpec,
     cfg: &TrendFit,
 ) -> Vec<Target<'p>> {
-    let mut rules: BTreeMap<String, Option<&CapacityRule>> = BTreeMap::new();
-    for r in &pipeline.models.trend.capacity {
-        rules.entry(r.metric.clone()).or_insert(Some(r));
+    let mut rules: BTreeMap<String, Option<TrendRule<'p>>> = BTreeMap::new();
+    for (metric, r) in pipeline.trend_rules() {
+        if matches!(r, TrendRule::Capacity(_) | TrendRule::Slo(_)) {
+            rules.entry(metric.to_string()).or_insert(Some(r));
+        }
     }
     for m in &cfg.extra_metrics {
         rules.entry(m.clone()).or_insert(None);

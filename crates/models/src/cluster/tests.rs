@@ -1,0 +1,149 @@
+//! Tests of the cluster model: scoring, calibration, learning, warm-up.
+use super::*;
+
+fn model() -> ClusterModel {
+    ClusterModel {
+        features: vec!["a".into(), "b".into(), "c".into()],
+        mean: vec![10.0, 100.0, 0.0],
+        scale: vec![1.0, 10.0, 1.0],
+        centroids: vec![vec![0.0, 0.0, 0.0]],
+        top_share: 0.5,
+        half_life_s: 3600.0,
+        calibration: vec![0.0, 0.5, 1.0, 2.0, 4.0],
+    }
+}
+
+#[test]
+fn score_is_the_mean_of_the_largest_deviations() {
+    let m = model();
+    assert!(m.problems().is_empty(), "{:?}", m.problems());
+    let s = m.score(&[10.0, 100.0, 0.0]);
+    assert_eq!((s.distance, s.probability), (0.0, 0.0));
+    // z = (3, 4, 0); top 50 % of 3 features = 2 → mean(4, 3) = 3.5.
+    let s = m.score(&[13.0, 140.0, 0.0]);
+    assert!((s.distance - 3.5).abs() < 1e-12, "{s:?}");
+    assert!((s.contributions.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    assert!((s.contributions[1] - 16.0 / 25.0).abs() < 1e-12);
+    assert!((m.calibrate(1.5) - 0.625).abs() < 1e-12);
+    assert_eq!(m.calibrate(100.0), 1.0);
+}
+
+#[test]
+fn one_feature_alone_cannot_make_a_high_score_but_several_can() {
+    let m = ClusterModel {
+        features: (0..10).map(|i| format!("f{i}")).collect(),
+        mean: vec![0.0; 10],
+        scale: vec![1.0; 10],
+        centroids: vec![vec![0.0; 10]],
+        top_share: 0.3,
+        ..model()
+    };
+    let mut one = vec![0.0; 10];
+    one[0] = 9.0;
+    let mut three = vec![0.0; 10];
+    three[..3].copy_from_slice(&[4.0, 4.0, 4.0]);
+    assert!((m.score(&one).distance - 3.0).abs() < 1e-12);
+    assert!((m.score(&three).distance - 4.0).abs() < 1e-12);
+}
+
+#[test]
+fn tail_p_values_keep_falling_beyond_the_training_range() {
+    // 101 quantiles of an exponential(1) distribution.
+    let calibration: Vec<f64> = (0..=100)
+        .map(|i| {
+            let p = f64::from(i) / 100.0;
+            -(1.0 - p.min(0.995)).ln()
+        })
+        .collect();
+    let m = ClusterModel {
+        calibration,
+        ..model()
+    };
+    assert!((m.p_value(m.calibration[50]) - 0.5).abs() < 1e-9);
+    let (p10, p12, p20) = (m.p_value(10.0), m.p_value(12.0), m.p_value(20.0));
+    assert!(p10 > p12 && p12 > p20 && p20 > 0.0, "{p10} {p12} {p20}");
+    // Exponential(1): P(D ≥ 10) = e^-10, recovered within a factor 3.
+    assert!(
+        p10 > (-10f64).exp() / 3.0 && p10 < (-10f64).exp() * 3.0,
+        "{p10}"
+    );
+    let s = |d: f64| (1.0 - m.p_value(d) / ALPHA).clamp(0.0, 1.0);
+    assert_eq!(s(m.calibration[99]), 0.0);
+    // P(D ≥ ln 10⁴) = 10⁻⁴ for exponential(1): probability 0.9.
+    assert!((s(1e4f64.ln()) - 0.9).abs() < 0.05, "{}", s(1e4f64.ln()));
+    assert!(s(15.0) > 0.99);
+}
+
+#[test]
+fn missing_values_are_left_out_and_named() {
+    let m = model();
+    let s = m.score(&[f64::NAN, 140.0, 0.0]);
+    // Deviations (4, 0) of the two present; top 50 % of 2 = 1.
+    assert!((s.distance - 4.0).abs() < 1e-12, "{s:?}");
+    assert_eq!(s.missing, vec![0]);
+    assert_eq!(s.contributions[0], 0.0);
+}
+
+#[test]
+fn normal_vectors_are_learned_and_abnormal_ones_are_not() {
+    let m = ClusterModel {
+        calibration: (0..=100).map(|i| f64::from(i) / 10.0).collect(),
+        ..model()
+    };
+    // A lasting shift of feature a by 2 training deviations: normal at
+    // the learning level (score 1 of at most 10), so it is absorbed.
+    let mut st = m.state();
+    let shifted = [12.0, 100.0, 0.0];
+    let before = m.score_with(&mut st.clone(), &shifted, 0.0).distance;
+    for _ in 0..48 {
+        m.score_with(&mut st, &shifted, 600.0);
+    }
+    let after = m.score_with(&mut st.clone(), &shifted, 0.0).distance;
+    assert!(after < before / 2.0, "{before} -> {after}");
+    assert_eq!(st.learned, 48);
+    // An extreme vector (beyond every training score) teaches nothing.
+    let mut st = m.state();
+    m.score_with(&mut st, &[1000.0, 100.0, 0.0], 600.0);
+    assert_eq!(st, m.state());
+    // Without elapsed time nothing is learned either.
+    let mut st = m.state();
+    m.score_with(&mut st, &shifted, 0.0);
+    assert_eq!(st, m.state());
+}
+
+#[test]
+fn warm_up_moves_the_level_to_the_instance_and_keeps_the_spread() {
+    let m = model();
+    let mut st = m.state();
+    // An instance running 50 training deviations above on feature a.
+    for n in 0..4_u32 {
+        m.absorb_level(
+            &mut st,
+            &[60.0 + f64::from(n % 2), 100.0, 0.0],
+            u64::from(n),
+        );
+    }
+    assert!((st.centroids[0][0] - 50.5).abs() < 1e-12, "{st:?}");
+    assert_eq!(st.var, vec![1.0; 3]);
+    // Its own level scores as normal, a move from it does not.
+    assert!(
+        m.score_with(&mut st.clone(), &[60.5, 100.0, 0.0], 0.0)
+            .distance
+            < 0.3
+    );
+    assert!(
+        m.score_with(&mut st.clone(), &[70.5, 140.0, 0.0], 0.0)
+            .distance
+            > 5.0
+    );
+}
+
+#[test]
+fn inconsistent_models_are_described() {
+    let mut m = model();
+    m.scale[1] = 0.0;
+    m.centroids.push(vec![1.0]);
+    m.calibration = vec![2.0, 1.0];
+    m.top_share = 0.0;
+    assert_eq!(m.problems().len(), 4, "{:?}", m.problems());
+}
