@@ -33,6 +33,19 @@ pub fn forewarn(args: &[&str]) -> Output {
         .expect("run forewarn")
 }
 
+/// Run `forewarn` with `args`, assert it succeeded (showing its stderr if
+/// not) and return its stdout.
+pub fn forewarn_ok(args: &[&str]) -> String {
+    let out = forewarn(args);
+    assert!(
+        out.status.success(),
+        "forewarn {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The workspace root (the checkout).
 pub fn workspace_root() -> PathBuf {
     // Read at run time, not compile time: a test binary reused from a

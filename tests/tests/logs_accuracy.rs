@@ -3,7 +3,7 @@
 //! `average`, on the real Loghub samples; `forewarn logs cv` prints the
 //! leave-systems-out table and its JSON report.
 
-use forewarn_e2e::{forewarn, shared_dataset};
+use forewarn_e2e::{forewarn, forewarn_ok, shared_dataset};
 
 #[test]
 fn loghub_accuracy_command_prints_json_summary() {
@@ -11,7 +11,7 @@ fn loghub_accuracy_command_prints_json_summary() {
         return;
     };
     let settings = dir.join("settings.json");
-    let out = forewarn(&[
+    let stdout = forewarn_ok(&[
         "logs",
         "accuracy",
         "--loghub",
@@ -20,12 +20,6 @@ fn loghub_accuracy_command_prints_json_summary() {
         settings.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap();
     let v: serde_json::Value = serde_json::from_str(last).unwrap();
     let systems = v["systems"].as_object().unwrap();

@@ -3,15 +3,9 @@
 //! reproduces the published numbers, and Forewarn's own detector run writes
 //! NAB-layout results and ends with the summary JSON.
 
-use forewarn_e2e::{forewarn, shared_dataset};
+use forewarn_e2e::{forewarn_ok, shared_dataset};
 
-fn last_json(out: &std::process::Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+fn last_json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
@@ -25,7 +19,7 @@ fn nab_score_reproduces_published_numenta_and_random() {
         ("random", [16.832, 5.764, 25.876]),
     ] {
         let results = nab.join("results").join(det);
-        let v = last_json(&forewarn(&[
+        let v = last_json(&forewarn_ok(&[
             "backtest",
             "nab-score",
             "--nab",
@@ -52,7 +46,7 @@ fn forewarn_detector_runs_the_corpus_in_nab_layout() {
         return;
     };
     let out_dir = std::env::temp_dir().join(format!("forewarn-nab-{}", std::process::id()));
-    let v = last_json(&forewarn(&[
+    let v = last_json(&forewarn_ok(&[
         "backtest",
         "nab",
         "--nab",
