@@ -5,26 +5,15 @@
 //! a busy but flat instance raises nothing. The same holds for CPU in
 //! percent once the role says its limit is 100.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
-use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample, PredictedIssue};
+use forewarn_core::contracts::{IssueKind, IssueStatus, PredictedIssue};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 const DEFAULT_PIPELINE: &str = include_str!("../../../pipelines/default.yaml");
 
-fn sample(t: DateTime<Utc>, instance: &str, metric: &str, value: f64) -> MetricSample {
-    MetricSample {
-        schema_version: 1,
-        ts: t,
-        service: "api".into(),
-        instance: instance.into(),
-        metric: metric.into(),
-        value,
-        labels: BTreeMap::new(),
-    }
-}
+mod common;
+use common::api_sample as sample;
 
 /// What one run saw: the events, and when the rising instance first
 /// reached `saturation_at` of its scale.

@@ -2,26 +2,15 @@
 //! opens one memory-exhaustion incident, early, with a predicted failure
 //! time close to the real one, and a healthy instance raises nothing.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
-use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample};
+use forewarn_core::contracts::{IssueKind, IssueStatus};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 const LIMIT: f64 = 4.0e9;
 
-fn sample(t: DateTime<Utc>, instance: &str, metric: &str, value: f64) -> MetricSample {
-    MetricSample {
-        schema_version: 1,
-        ts: t,
-        service: "api".into(),
-        instance: instance.into(),
-        metric: metric.into(),
-        value,
-        labels: BTreeMap::new(),
-    }
-}
+mod common;
+use common::api_sample as sample;
 
 #[test]
 fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
