@@ -3,8 +3,10 @@
 //! not seen in training or with too few vectors of their own.
 //!
 //! - [`mod@vectors`]: building the vectors from folded series.
-//! - `standardise`: robust centring and scaling.
-//! - [`cluster`]: DBSCAN cleaning, k-means, calibration.
+//! - `standardise`: centring and scaling (mean, standard deviation floored
+//!   at 1 % of the range), constant features flagged.
+//! - [`cluster`]: centroids (the mean; DBSCAN and k-means when asked for
+//!   more than one), calibration on every training vector's score.
 
 pub mod cluster;
 mod standardise;
