@@ -9,13 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use forewarn_core::contracts::{
-    ActionResult, IssueKind, IssueStatus, ModelRef, PredictedIssue, RecommendedAction,
-    RemediationOutcome, Severity,
-};
+use forewarn_core::contracts::{ActionResult, IssueStatus, PredictedIssue, RemediationOutcome};
 use forewarn_kafka::{MemoryBroker, MemorySink, MemorySource};
 use forewarn_remediate::runtime::{self, Options};
 use forewarn_remediate::{Policy, audit};
+
+mod common;
 
 const POLICY: &str = r#"
 version: 1
@@ -35,31 +34,7 @@ services:
 "#;
 
 fn issue(id: &str) -> PredictedIssue {
-    let now = Utc::now();
-    PredictedIssue {
-        schema_version: 1,
-        id: id.into(),
-        revision: 0,
-        status: IssueStatus::Open,
-        kind: IssueKind::MemoryExhaustion,
-        service: "api".into(),
-        instance: "api-0".into(),
-        severity: Severity::Critical,
-        probability: 0.97,
-        detected_at: now,
-        opened_at: now,
-        predicted_failure_at: None,
-        failure_interval: None,
-        horizon_s: 7200.0,
-        evidence: Vec::new(),
-        root_cause_service: None,
-        model: ModelRef {
-            name: "test".into(),
-            version: "1".into(),
-        },
-        recommended_action: Some(RecommendedAction::Restart),
-        log: None,
-    }
+    common::memory_issue(id, "api", IssueStatus::Open, Utc::now())
 }
 
 fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {

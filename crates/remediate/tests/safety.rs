@@ -6,13 +6,13 @@
 //! that helps is verified; a restarted remediator repeats nothing.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use forewarn_core::contracts::{
-    ActionResult, IssueKind, IssueStatus, ModelRef, PredictedIssue, RecommendedAction, Severity,
-};
+use forewarn_core::contracts::{ActionResult, IssueStatus, PredictedIssue, RecommendedAction};
 use forewarn_remediate::audit::{AuditLog, Phase};
 use forewarn_remediate::engine::Planned;
 use forewarn_remediate::executor::{Execution, Outcome};
 use forewarn_remediate::{Policy, Remediator, Step};
+
+mod common;
 
 const POLICY: &str = r#"
 version: 1
@@ -51,30 +51,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn issue(id: &str, service: &str, status: IssueStatus) -> PredictedIssue {
-    PredictedIssue {
-        schema_version: 1,
-        id: id.into(),
-        revision: 0,
-        status,
-        kind: IssueKind::MemoryExhaustion,
-        service: service.into(),
-        instance: format!("{service}-0"),
-        severity: Severity::Critical,
-        probability: 0.97,
-        detected_at: t0(),
-        opened_at: t0(),
-        predicted_failure_at: None,
-        failure_interval: None,
-        horizon_s: 7200.0,
-        evidence: Vec::new(),
-        root_cause_service: None,
-        model: ModelRef {
-            name: "test".into(),
-            version: "1".into(),
-        },
-        recommended_action: Some(RecommendedAction::Restart),
-        log: None,
-    }
+    common::memory_issue(id, service, status, t0())
 }
 
 fn executed(steps: &[Step]) -> Vec<&Planned> {

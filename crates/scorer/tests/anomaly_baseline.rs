@@ -37,14 +37,11 @@ fn model() -> Model {
         half_life_s: 3.0 * 86_400.0,
         calibration: vec![0.0, 1.0],
     };
-    let mut scores: Vec<f64> = (0..20_000)
-        .map(|i| {
-            let x: Vec<f64> = (0..3)
-                .map(|j| mean[j] + scale[j] * 1.73 * noise(i, j))
-                .collect();
-            m.training_score(&x)
-        })
+    let (mu, sd) = (&mean, &scale);
+    let rows: Vec<f64> = (0..20_000)
+        .flat_map(|i| (0..3).map(move |j| mu[j] + sd[j] * 1.73 * noise(i, j)))
         .collect();
+    let mut scores = m.training_scores(&rows);
     scores.sort_by(f64::total_cmp);
     m.calibration = (0..=1000)
         .map(|q| scores[(q * (scores.len() - 1)) / 1000])

@@ -38,10 +38,7 @@ fn run(yaml: &str, metric: &str, scale: f64, saturation_at: f64) -> Run {
     for i in 0..(4 * 360) {
         let secs = i as f64 * 10.0;
         let t = start + TimeDelta::seconds(i * 10);
-        noise = noise
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let jitter = ((noise >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.04;
+        let jitter = common::lcg_noise(&mut noise) * 0.04;
         let rise = if secs > rise_start {
             0.55 * ((secs - rise_start) / rise_s).min(1.0)
         } else {

@@ -27,10 +27,7 @@ fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
     for i in 0..(4 * 360) {
         let secs = i as f64 * 10.0;
         let t = start + TimeDelta::seconds(i * 10);
-        noise = noise
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let jitter = ((noise >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.02 * LIMIT;
+        let jitter = common::lcg_noise(&mut noise) * 0.02 * LIMIT;
         let leak = if secs > leak_start {
             0.6 * LIMIT * (secs - leak_start) / (oom - leak_start)
         } else {

@@ -252,11 +252,15 @@ impl ClusterModel {
         }
     }
 
-    /// The training score of raw `x` (against the trained state): what the
-    /// calibration is made of.
-    pub fn training_score(&self, x: &[f64]) -> f64 {
-        let z = self.standardise(x);
-        self.raw(&self.state(), &z, &mut Vec::new()).0
+    /// The training scores of raw `rows` (row-major, one value per
+    /// feature each), against the trained state: what the calibration is
+    /// made of.
+    pub fn training_scores(&self, rows: &[f64]) -> Vec<f64> {
+        let state = self.state();
+        let mut dev2 = Vec::with_capacity(self.features.len());
+        rows.chunks_exact(self.features.len().max(1))
+            .map(|x| self.raw(&state, &self.standardise(x), &mut dev2).0)
+            .collect()
     }
 
     /// Score `x` (raw feature values, in `features` order) against the

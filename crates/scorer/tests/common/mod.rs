@@ -22,3 +22,12 @@ pub(crate) fn api_sample(
         labels: BTreeMap::new(),
     }
 }
+
+/// The next value of a 64-bit linear congruential generator kept in
+/// `state`, as uniform noise in [-0.5, 0.5).
+pub(crate) fn lcg_noise(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}

@@ -256,10 +256,7 @@ pub(crate) fn fit_cluster(
         half_life_s: cfg.half_life_s,
         calibration: vec![0.0, 0.0],
     };
-    let mut scores: Vec<f64> = rows
-        .chunks_exact(d)
-        .map(|r| model.training_score(r))
-        .collect();
+    let mut scores = model.training_scores(&rows);
     scores.sort_by(f64::total_cmp);
     model.calibration = quantile_table(&scores, cfg.calibration_quantiles);
     let problems = model.problems();
