@@ -324,6 +324,41 @@ pub struct Thresholds {
     /// fault is worth an incident; trends are held to `min_duration`.
     #[serde(default)]
     pub per_kind_min_duration: BTreeMap<IssueKind, HumanDuration>,
+    /// When a service that was reporting counts as silent
+    /// (`service_silent`).
+    #[serde(default)]
+    pub silence: Silence,
+}
+
+/// When a service that stopped sending data opens a `service_silent`
+/// incident: after `missed_intervals` of its own learned interval, and
+/// never sooner than `min_silence`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Silence {
+    /// Missed intervals before a service counts as silent; 0 turns the
+    /// check off.
+    #[serde(default = "default_missed_intervals")]
+    pub missed_intervals: u32,
+    /// The shortest silence that counts, whatever the interval.
+    #[serde(default = "default_min_silence")]
+    pub min_silence: HumanDuration,
+}
+
+fn default_missed_intervals() -> u32 {
+    5
+}
+fn default_min_silence() -> HumanDuration {
+    HumanDuration::from_secs(30)
+}
+
+impl Default for Silence {
+    fn default() -> Self {
+        Self {
+            missed_intervals: default_missed_intervals(),
+            min_silence: default_min_silence(),
+        }
+    }
 }
 
 fn default_probability() -> Probability {
@@ -347,6 +382,7 @@ impl Default for Thresholds {
             min_duration: default_min_duration(),
             suppress_for: default_suppress(),
             per_kind: BTreeMap::new(),
+            silence: Silence::default(),
             per_kind_min_duration: BTreeMap::new(),
         }
     }

@@ -32,6 +32,11 @@ pub struct Roles {
     /// drives the over-provisioning advice.
     #[serde(default)]
     pub cpu: Bounded,
+    /// Health of the service, 1 when its health check passes and 0 when
+    /// it fails (`forewarn watch` publishes `health_up`): a 0 opens an
+    /// observed `service_down` incident, a 1 resolves it.
+    #[serde(default = "default_health")]
+    pub health: String,
 }
 
 fn default_latency_p99() -> String {
@@ -40,6 +45,9 @@ fn default_latency_p99() -> String {
 fn default_error_rate() -> String {
     "error_rate".into()
 }
+fn default_health() -> String {
+    "health_up".into()
+}
 
 impl Default for Roles {
     fn default() -> Self {
@@ -47,6 +55,7 @@ impl Default for Roles {
             latency_p99: default_latency_p99(),
             error_rate: default_error_rate(),
             cpu: Bounded::default(),
+            health: default_health(),
         }
     }
 }

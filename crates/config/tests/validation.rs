@@ -137,3 +137,41 @@ thresholds:
         "{got:#?}"
     );
 }
+
+#[test]
+fn schema_and_semantic_mistakes_are_all_reported_in_one_round() {
+    // Four structural mistakes (unknown key, wrong type, unknown enum value,
+    // malformed duration) and three semantic ones (probability out of
+    // range, unknown service, negative limit): all seven at once.
+    let yaml = r#"
+version: 1
+sources:
+  metrics: { topic: m, format: avro }
+features:
+  windows: [{ name: 1m, length: soon }, { name: 5m, length: 5m }]
+thresholds:
+  probability: 1.7
+  surprise: true
+services:
+  api:
+    auto_retry: maybe
+    depends_on: [ghost]
+    limits: { memory_bytes: -5 }
+"#;
+    let got: Vec<String> = problems(yaml).iter().map(|p| p.to_string()).collect();
+    let paths: Vec<&str> = got.iter().map(|p| p.split(": ").next().unwrap()).collect();
+    for want in [
+        "sources.metrics.format",
+        "features.windows[0].length",
+        "thresholds.surprise",
+        "services.api.auto_retry",
+        "thresholds.probability",
+        "services.api.depends_on",
+        "services.api.limits.memory_bytes",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.starts_with(want)),
+            "missing {want} in {got:#?}"
+        );
+    }
+}

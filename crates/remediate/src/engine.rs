@@ -235,11 +235,7 @@ impl Remediator {
     }
 
     fn chain(&self, issue: &PredictedIssue) -> Vec<RecommendedAction> {
-        self.policy
-            .service(&issue.service)
-            .and_then(|s| s.chains.get(&issue.kind))
-            .cloned()
-            .unwrap_or_default()
+        self.policy.chain(&issue.service, issue.kind)
     }
 
     /// Plan step `step` of the issue's chain (or nothing past its end).

@@ -158,7 +158,7 @@ impl Runtime {
             let Some(spec) = self.policy.actions.get(&p.action).cloned() else {
                 continue;
             };
-            let retry = self.policy.retry.clone();
+            let retry = self.policy.retry_for(&p.issue.service);
             let sink = Commands(Arc::clone(&self.producer));
             let tx = self.tx.clone();
             self.running += 1;

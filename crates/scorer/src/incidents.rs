@@ -110,7 +110,11 @@ impl IncidentPolicy {
         self.per_kind_min_duration_ms
             .get(&kind)
             .copied()
-            .unwrap_or(self.min_duration_ms)
+            .unwrap_or(if kind.is_observed() {
+                0
+            } else {
+                self.min_duration_ms
+            })
     }
 }
 
@@ -190,7 +194,9 @@ impl IncidentTracker {
                 next.status = IssueStatus::Resolved;
                 self.open.remove(&k);
                 self.last_seen.remove(&k);
-                self.suppressed.insert(k, ts_ms + policy.suppress_ms);
+                if !s.kind.is_observed() {
+                    self.suppressed.insert(k, ts_ms + policy.suppress_ms);
+                }
                 return Some(next);
             }
             next.status = IssueStatus::Updated;
@@ -264,11 +270,15 @@ impl IncidentTracker {
 
     /// Resolve every open incident whose target has sent no signal since
     /// `before` (its series went idle or was evicted, its service stopped
-    /// logging), with `before` as the resolution's detection time.
+    /// logging), with `before` as the resolution's detection time; except
+    /// the incidents of the services `silent` names: a service that stopped
+    /// reporting has a `service_silent` incident open, and what was wrong
+    /// with it stays open until its data says otherwise.
     pub fn expire_silent(
         &mut self,
         before: DateTime<Utc>,
         suppress: TimeDelta,
+        silent: impl Fn(&str) -> bool,
     ) -> Vec<PredictedIssue> {
         let before_ms = before.timestamp_millis();
         let stale: Vec<String> = self
@@ -277,6 +287,7 @@ impl IncidentTracker {
             .filter(|(k, i)| {
                 let seen = self.last_seen.get(*k).copied();
                 seen.unwrap_or_else(|| i.detected_at.timestamp_millis()) < before_ms
+                    && !silent(&i.service)
             })
             .map(|(k, _)| k.clone())
             .collect();
@@ -427,7 +438,7 @@ mod tests {
         }
         assert_eq!(t.open_count(), 1);
         let later = DateTime::<Utc>::from_timestamp(1_800_010_000, 0).unwrap();
-        let gone = t.expire_silent(later, TimeDelta::minutes(30));
+        let gone = t.expire_silent(later, TimeDelta::minutes(30), |_| false);
         assert_eq!(gone.len(), 1);
         assert_eq!(gone[0].status, IssueStatus::Resolved);
         assert_eq!(t.open_count(), 0);
@@ -444,8 +455,11 @@ mod tests {
         assert_eq!(events.len(), 1);
         let at = |s: i64| DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap();
         // Its last event is at 60 s, its last signal at 990 s.
-        assert!(t.expire_silent(at(900), TimeDelta::minutes(30)).is_empty());
-        let gone = t.expire_silent(at(1000), TimeDelta::minutes(30));
+        assert!(
+            t.expire_silent(at(900), TimeDelta::minutes(30), |_| false)
+                .is_empty()
+        );
+        let gone = t.expire_silent(at(1000), TimeDelta::minutes(30), |_| false);
         assert_eq!(gone.len(), 1);
         assert_eq!(
             (gone[0].status, gone[0].revision, gone[0].detected_at),

@@ -10,7 +10,7 @@
 //! level).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use forewarn_kafka::{Commit, Rebalance, TopicPartition};
 use forewarn_scorer::Scorer;
@@ -68,11 +68,13 @@ impl Worker {
                         refused: r.refused,
                     }
                     .emit(&self.stats);
+                    let read_at = scorer.newest_ms().map(|n| (Instant::now(), n));
                     Partition {
                         scorer,
                         next: cp.offsets.into_iter().collect(),
                         repair: BTreeMap::new(),
                         dirty: false,
+                        read_at,
                     }
                 }
                 other => {
@@ -86,6 +88,7 @@ impl Worker {
                         next: BTreeMap::new(),
                         repair: BTreeMap::new(),
                         dirty: false,
+                        read_at: None,
                     }
                 }
             };

@@ -139,7 +139,9 @@ pub fn run_on(
         let now = Instant::now();
         w.poll_producer();
         if now >= next_housekeeping {
-            w.housekeeping(&source.watermarks());
+            if let Err(e) = w.housekeeping(&source.watermarks()) {
+                break Err(e);
+            }
             next_housekeeping = now + Duration::from_secs(1);
         }
         if now >= next_checkpoint {

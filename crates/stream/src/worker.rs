@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::contracts::MetricSample;
@@ -39,7 +40,15 @@ pub(crate) struct Partition {
     pub(crate) repair: BTreeMap<String, Repair>,
     /// Read anything since the last checkpoint.
     pub(crate) dirty: bool,
+    /// When it last read a record (wall clock), and its scorer's newest
+    /// event time then: an idle partition's event time moves on with the
+    /// wall clock from there, so a service that stopped is found silent
+    /// even when nothing else arrives.
+    pub(crate) read_at: Option<(Instant, i64)>,
 }
+
+/// Wall time without a record after which a partition counts as idle.
+const IDLE_PARTITION: Duration = Duration::from_secs(5);
 
 /// Where a consumer must seek to before the next poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +232,7 @@ impl Worker {
         if let Some(part) = self.parts.get_mut(&p) {
             part.next.insert(topic.to_string(), offset + 1);
             part.dirty = true;
+            part.read_at = part.scorer.newest_ms().map(|n| (Instant::now(), n));
         }
         RecordScored { source_ms }.emit(&self.stats);
         Ok(None)
@@ -299,7 +309,17 @@ impl Worker {
     /// second), refresh the gauges and the lag of each owned partition
     /// from the consumer's `watermarks`. (Incidents silent as long are
     /// resolved by the scorer on the input's own clock.)
-    pub(crate) fn housekeeping(&mut self, watermarks: &[Watermark]) {
+    pub(crate) fn housekeeping(&mut self, watermarks: &[Watermark]) -> Result<(), Error> {
+        for part in self.parts.values_mut() {
+            if let Some((read, newest)) = part.read_at
+                && read.elapsed() >= IDLE_PARTITION
+            {
+                let now = newest + read.elapsed().as_millis() as i64;
+                part.scorer.advance_to(now, &mut self.out);
+                part.dirty |= !self.out.is_empty();
+            }
+        }
+        self.publish(now_ms())?;
         let idle_ms = self.opts.scorer.idle_after.as_millis() as i64;
         let (mut total, mut evicted) = (0usize, 0usize);
         for part in self.parts.values_mut() {
@@ -320,6 +340,7 @@ impl Worker {
         }
         .emit(&self.stats);
         self.lag(watermarks);
+        Ok(())
     }
 
     /// Update the lag gauges: for each owned partition of each source

@@ -51,6 +51,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     let pipeline = super::load_pipeline(&args.pipeline)?;
+    // What the policy leaves open per service, the pipeline's
+    // `recovery_strategy` and `auto_retry` fill in.
+    let mut policy = policy;
+    policy.adopt_pipeline(&pipeline.services);
     let client = super::kafka_options(&args.kafka_options)?;
     if let Some(n) = args.create_topics {
         forewarn_stream::ensure_topics(

@@ -36,6 +36,23 @@ pub enum IssueKind {
     LogAnomaly,
     /// Failure spreading from a dependency.
     CascadingFailure,
+    /// Observed, not predicted: a service that was reporting stopped (all
+    /// its series, or its steady log stream) for the stated number of its
+    /// own intervals. Resolves when its data returns.
+    ServiceSilent,
+    /// Observed, not predicted: the service's health check fails (the
+    /// `roles.health` metric, e.g. `forewarn watch`'s `health_up`, reads 0).
+    /// Resolves when it passes again.
+    ServiceDown,
+}
+
+impl IssueKind {
+    /// Whether incidents of this kind are observed failures rather than
+    /// predictions: they open at once (no `min_duration`) and are not
+    /// suppressed after they resolve (a second outage is news).
+    pub fn is_observed(self) -> bool {
+        matches!(self, Self::ServiceSilent | Self::ServiceDown)
+    }
 }
 
 /// How bad it will be.

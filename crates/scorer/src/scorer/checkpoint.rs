@@ -15,6 +15,7 @@ use forewarn_features::SeriesWindows;
 use forewarn_models::cluster::ClusterState;
 use serde::{Deserialize, Serialize};
 
+use super::presence::PresenceState;
 use super::state::{InstanceState, TrendTrack};
 use super::univariate::SeriesUnivariate;
 use crate::incidents::IncidentTracker;
@@ -34,6 +35,9 @@ pub struct ScorerState {
     /// Event time of the next check for silent incidents.
     #[serde(default)]
     pub(crate) next_silence_check_ms: Option<i64>,
+    /// Each service's learned cadence, and which are silent.
+    #[serde(default)]
+    pub(crate) presence: PresenceState,
 }
 
 /// One series: its windows and what the scorer keeps beside them.
@@ -61,6 +65,9 @@ pub(crate) struct InstanceEntry {
     pub(crate) cluster_first_ms: Option<i64>,
     #[serde(default)]
     pub(crate) cluster_last_ms: Option<i64>,
+    /// Whether its health check was failing (a `service_down` is open).
+    #[serde(default)]
+    pub(crate) health_down: bool,
 }
 
 impl InstanceEntry {
@@ -76,6 +83,7 @@ impl InstanceEntry {
             cluster: i.cluster.clone(),
             cluster_first_ms: i.cluster_first_ms,
             cluster_last_ms: i.cluster_last_ms,
+            health_down: i.health_down,
         }
     }
 
@@ -88,6 +96,7 @@ impl InstanceEntry {
         i.cluster = self.cluster;
         i.cluster_first_ms = self.cluster_first_ms;
         i.cluster_last_ms = self.cluster_last_ms;
+        i.health_down = self.health_down;
     }
 }
 

@@ -23,7 +23,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::TimeDelta;
 use forewarn_config::PipelineConfig;
 use forewarn_core::SeriesKey;
 use forewarn_core::contracts::{LogRecord, MetricSample};
@@ -40,10 +39,13 @@ use crate::root_cause::DependencyGraph;
 
 mod advice;
 mod checkpoint;
+mod clock;
 mod cluster;
 mod evaluate;
+mod health;
 mod log_anomaly;
 mod options;
+mod presence;
 mod route;
 mod signal;
 mod state;
@@ -55,11 +57,14 @@ use checkpoint::{InstanceEntry, SeriesEntry};
 pub use checkpoint::{Restored, ScorerState};
 use cluster::Cluster;
 use evaluate::{Ctx, Evaluator, Sample, Setup, Windows};
+use health::Health;
 pub use options::{
     DEFAULT_EVAL_EVERY, DEFAULT_IDLE_AFTER, DEFAULT_MAX_SERIES, Events, ScorerOptions,
 };
+use presence::Presence;
+pub use presence::PresenceState;
 use route::Registry;
-use signal::{Stamp, emit, ts_of};
+use signal::{Stamp, emit};
 use state::SeriesState;
 use trend::Trend;
 use univariate::Univariate;
@@ -94,6 +99,7 @@ evaluators! {
     hourly: HourlyChecks,
     univariate: Univariate,
     cluster: Cluster,
+    health: Health,
 }
 
 /// Turns samples into predicted-issue and optimization events.
@@ -116,6 +122,10 @@ pub struct Scorer {
     logs: Option<Logs>,
     /// Event time (ms) of the next check for silent incidents.
     next_silence_check_ms: i64,
+    /// Each service's cadence, and which are silent.
+    presence: Presence,
+    /// Event time (ms) of the next check for silent services.
+    next_presence_check_ms: i64,
 }
 
 impl Scorer {
@@ -155,6 +165,8 @@ impl Scorer {
             signals: Vec::new(),
             logs,
             next_silence_check_ms: i64::MIN,
+            presence: Presence::new(&pipeline.thresholds.silence),
+            next_presence_check_ms: i64::MIN,
             pipeline,
             model,
             opts,
@@ -191,22 +203,6 @@ impl Scorer {
         self.sample(&sample, out)
     }
 
-    /// Once a minute of event time (at `ts`, on the input's own clock, so
-    /// a replay resolves the same incidents at the same points): resolve
-    /// the open incidents without a signal for
-    /// [`ScorerOptions::idle_after`].
-    fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
-        if ts < self.next_silence_check_ms {
-            return;
-        }
-        let minute = ts.div_euclid(60_000) * 60_000;
-        self.next_silence_check_ms = minute + 60_000;
-        let before = ts_of(minute.saturating_sub(self.opts.idle_after_ms()));
-        let suppress = TimeDelta::milliseconds(self.stamp.policy.suppress_ms);
-        out.issues
-            .extend(self.tracker.expire_silent(before, suppress));
-    }
-
     /// Apply one log record: counted in its service's open minute; when
     /// it closes that minute, the minute's log features go into the
     /// windows as series of the service (instance "", see
@@ -217,7 +213,11 @@ impl Scorer {
         if self.logs.is_none() {
             return;
         }
-        self.resolve_silent(r.ts.timestamp_millis(), out);
+        let ts = r.ts.timestamp_millis();
+        self.resolve_silent(ts, out);
+        if self.presence.see_log(&r.service, ts) {
+            self.returned(&r.service, ts, out);
+        }
         let Some(logs) = self.logs.as_mut() else {
             return;
         };
@@ -284,6 +284,12 @@ impl Scorer {
             return Ok(());
         }
         let (route, inst) = (st.route as usize, st.instance as usize);
+        let instance = &mut registry.instances[inst];
+        // Once per tick of the instance: its service reported.
+        let came_back = !s.from_logs && s.ts > instance.seen_ms && {
+            instance.seen_ms = s.ts;
+            self.presence.see_metric(s.series.service, s.ts)
+        };
         let route = &registry.routes[route];
         if route.is_limit {
             let limits = &mut registry.instances[inst].limits;
@@ -311,6 +317,9 @@ impl Scorer {
                 emit(tracker, graph, &ctx.stamp.policy, signal, &mut out.issues);
             }
         });
+        if came_back {
+            self.returned(s.series.service, s.ts, out);
+        }
         Ok(())
     }
 
@@ -343,6 +352,7 @@ impl Scorer {
             advisor: self.advisor.clone(),
             logs: self.logs.as_ref().map(|l| l.state()),
             next_silence_check_ms: Some(self.next_silence_check_ms),
+            presence: self.presence.state().clone(),
         }
     }
 
@@ -391,6 +401,7 @@ impl Scorer {
             logs.restore(st)?;
         }
         s.next_silence_check_ms = state.next_silence_check_ms.unwrap_or(i64::MIN);
+        s.presence.restore(state.presence);
         // Checkpoints from before the tracker kept last signal times: take
         // the newest event time as every open incident's last signal.
         if let Some(newest) = s.newest_ms() {
@@ -428,7 +439,12 @@ impl Scorer {
         if let Some(logs) = self.logs.as_mut() {
             logs.evict_idle(idle_ms);
         }
-        let evicted = self.engine.evict_idle(before_ms);
+        // A service on a learned cadence keeps its series until its
+        // silence is raised.
+        let presence = &self.presence;
+        let evicted = self
+            .engine
+            .evict_idle_except(before_ms, |k| presence.is_expected(&k.service));
         if evicted > 0 {
             self.evaluators.univariate.retain_in(&mut self.engine);
         }

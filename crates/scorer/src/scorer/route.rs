@@ -50,6 +50,8 @@ pub(crate) struct Route {
     pub(crate) is_limit: bool,
     pub(crate) hourly: Hourly,
     pub(crate) univariate: bool,
+    /// Whether it is the health metric (`roles.health`).
+    pub(crate) health: bool,
 }
 
 /// Routes and instances, resolved when a series is first seen.
@@ -104,6 +106,8 @@ impl Registry {
             cluster_last_ms: None,
             missing_reported: false,
             cpu_hours: Vec::new(),
+            seen_ms: i64::MIN,
+            health_down: false,
         });
         self.instance_index.insert(k, i);
         i
@@ -151,5 +155,6 @@ fn resolve(pipeline: &PipelineConfig, model: &Model, key: &SeriesKey) -> Route {
             .iter()
             .any(|r| r.limit_metric.as_deref() == Some(key.metric.as_str())),
         hourly,
+        health: key.metric == roles.health,
     }
 }

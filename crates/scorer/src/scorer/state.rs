@@ -57,4 +57,9 @@ pub(crate) struct InstanceState {
     pub(crate) missing_reported: bool,
     /// Hourly p95 CPU utilisation, newest last (at most a day).
     pub(crate) cpu_hours: Vec<f64>,
+    /// Event time of its newest metric sample (ms), so the service's
+    /// cadence is learned once per tick, not once per series.
+    pub(crate) seen_ms: i64,
+    /// Whether its health check is failing (`roles.health` read 0).
+    pub(crate) health_down: bool,
 }

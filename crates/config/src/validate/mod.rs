@@ -4,7 +4,9 @@
 //! 1. YAML syntax (one problem with its line and column; nothing else can be
 //!    checked past it).
 //! 2. Structure, against the JSON Schema derived from [`PipelineConfig`]:
-//!    unknown keys, wrong types, unknown enum values, missing fields.
+//!    unknown keys, wrong types, unknown enum values, missing fields
+//!    ([`schema`]). Each offending key is then left out (or read as an
+//!    allowed value), so the next pass still runs on everything else.
 //! 3. Semantics, on the typed config: window and feature rules
 //!    ([`FeatureSpec::validate`](forewarn_features::FeatureSpec::validate)),
 //!    negative or zero limits, thresholds out of range, service references
@@ -12,11 +14,14 @@
 //!    named twice or out of bounds.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::pipeline::PipelineConfig;
+
+mod schema;
+
+use schema::{Offending, dotted, remove_at, remove_climbing, structural};
 
 /// One problem: the dotted path of the offending key and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +71,17 @@ pub fn problems(yaml: &str) -> Vec<Problem> {
 }
 
 fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
+    if yaml.trim().is_empty() {
+        let message = "empty; a pipeline needs at least `version: 1` and \
+                       `sources.metrics: { topic, format }` (see pipelines/default.yaml)";
+        return (
+            None,
+            vec![Problem {
+                path: "(file)".into(),
+                message: message.into(),
+            }],
+        );
+    }
     let value: Value = match serde_norway::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
@@ -82,166 +98,74 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
             );
         }
     };
-    let (mut out, out_of_range) = structural(&value);
-    // A threshold out of [0, 1] is reported above with its path; leave it
-    // out (its default applies) so the typed config, and with it every
-    // semantic problem, is still checked.
+    let (mut out, offending) = structural(&value);
+    // Every key reported above is left out (its default applies) or, for
+    // an unknown enum value, read as the first value allowed, so the typed
+    // config, and with it every semantic problem, is still checked: one
+    // round fixes the file. When what is left still does not make a config
+    // (a required key went), the section it was in goes, a level at a
+    // time.
     let mut value = value;
-    for pointer in &out_of_range {
-        remove_at(&mut value, pointer);
-    }
-    let config = match serde_json::from_value::<PipelineConfig>(value) {
-        Ok(c) => c,
-        Err(e) => {
-            // The schema pass explains structural errors better; only add
-            // serde's message when it found nothing.
-            if out.is_empty() {
-                out.push(Problem {
-                    path: "(file)".into(),
-                    message: e.to_string(),
-                });
-            }
-            return (None, out);
-        }
-    };
-    semantic(&config, &mut out);
-    (Some(config), out)
-}
-
-fn schema_validator() -> &'static jsonschema::Validator {
-    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut schema = schemars::schema_for!(PipelineConfig).to_value();
-        flatten_const_choices(&mut schema);
-        jsonschema::validator_for(&schema).expect("the derived pipeline schema compiles")
-    })
-}
-
-/// schemars writes a documented enum as `oneOf` of `const`s, which fails
-/// with a vague message; an `enum` of the same values names them all.
-fn flatten_const_choices(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            let consts: Option<Vec<Value>> =
-                map.get("oneOf").and_then(Value::as_array).and_then(|alts| {
-                    alts.iter()
-                        .map(|a| {
-                            a.get("const")
-                                .or_else(|| a.get("enum").and_then(|e| e.get(0)))
-                                .cloned()
-                        })
-                        .collect()
-                });
-            if let Some(values) = consts {
-                map.remove("oneOf");
-                map.insert("enum".into(), Value::Array(values));
-            }
-            map.values_mut().for_each(flatten_const_choices);
-        }
-        Value::Array(items) => items.iter_mut().for_each(flatten_const_choices),
-        _ => {}
-    }
-}
-
-/// Structural problems, and the JSON pointers of the thresholds that are
-/// out of range (a [`Probability`](crate::Probability) outside [0, 1]).
-fn structural(value: &Value) -> (Vec<Problem>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut out_of_range = Vec::new();
-    for e in schema_validator().iter_errors(value) {
-        let pointer = e.instance_path().to_string();
-        let path = dotted(value, &pointer);
-        if pointer.starts_with("/thresholds/")
-            && matches!(
-                e.kind(),
-                jsonschema::error::ValidationErrorKind::Minimum { .. }
-                    | jsonschema::error::ValidationErrorKind::Maximum { .. }
-            )
-        {
-            out.push(Problem {
-                path,
-                message: format!("must be a probability within [0, 1], got {}", e.instance()),
-            });
-            out_of_range.push(pointer);
-            continue;
-        }
-        match e.kind() {
-            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                for key in unexpected {
-                    out.push(Problem {
-                        path: join(&path, key),
-                        message: "unknown key".into(),
-                    });
+    for o in &offending {
+        match o {
+            Offending::Remove(pointer) => remove_at(&mut value, pointer),
+            Offending::Replace(pointer, with) => {
+                if let Some(v) = value.pointer_mut(pointer) {
+                    *v = with.clone();
                 }
             }
-            jsonschema::error::ValidationErrorKind::Enum { options } => {
-                let allowed: Vec<String> = options
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from))
-                            .collect()
+        }
+    }
+    // Arrays an item was taken out of: the paths of their other items moved.
+    let mut shifted: Vec<String> = Vec::new();
+    let original = value.clone();
+    let config = loop {
+        match serde_path_to_error::deserialize::<_, PipelineConfig>(&value) {
+            Ok(c) => break c,
+            Err(e) => {
+                let pointer: String = e
+                    .path()
+                    .iter()
+                    .map(|s| match s {
+                        serde_path_to_error::Segment::Seq { index } => format!("/{index}"),
+                        serde_path_to_error::Segment::Map { key }
+                        | serde_path_to_error::Segment::Enum { variant: key } => {
+                            format!("/{}", key.replace('~', "~0").replace('/', "~1"))
+                        }
+                        serde_path_to_error::Segment::Unknown => String::new(),
                     })
-                    .unwrap_or_default();
-                out.push(Problem {
-                    path,
-                    message: format!(
-                        "unknown value {}; expected one of: {}",
-                        e.instance(),
-                        allowed.join(", ")
-                    ),
-                });
+                    .collect();
+                if !remove_climbing(&mut value, &pointer, &mut shifted) {
+                    // The schema pass explains structural errors better;
+                    // only add serde's message when it found nothing.
+                    if out.is_empty() {
+                        out.push(Problem {
+                            path: "(file)".into(),
+                            message: e.into_inner().to_string(),
+                        });
+                    }
+                    return (None, out);
+                }
             }
-            _ => out.push(Problem {
-                path: if path.is_empty() {
-                    "(root)".into()
-                } else {
-                    path
-                },
-                message: e.to_string(),
-            }),
         }
-    }
-    (out, out_of_range)
-}
-
-/// Remove the value at a JSON pointer (a key of an object).
-fn remove_at(value: &mut Value, pointer: &str) {
-    let Some((parent, key)) = pointer.rsplit_once('/') else {
-        return;
     };
-    let key = key.replace("~1", "/").replace("~0", "~");
-    if let Some(Value::Object(map)) = value.pointer_mut(parent) {
-        map.remove(&key);
-    }
-}
-
-fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
-/// A JSON pointer into `root` as a dotted path: `/a/0/b` becomes `a[0].b`.
-fn dotted(root: &Value, pointer: &str) -> String {
-    let mut out = String::new();
-    let mut node = Some(root);
-    for raw in pointer.split('/').skip(1) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
-        match node {
-            Some(Value::Array(items)) => {
-                out.push_str(&format!("[{seg}]"));
-                node = seg.parse::<usize>().ok().and_then(|i| items.get(i));
-            }
-            other => {
-                out = join(&out, &seg);
-                node = other.and_then(|v| v.get(&seg));
-            }
+    let before = out.len();
+    semantic(&config, &mut out);
+    // Semantic problems inside an array that lost an item would name the
+    // wrong items: they are found in the next round instead.
+    let shifted: Vec<String> = shifted.iter().map(|p| dotted(&original, p)).collect();
+    let mut i = before;
+    while i < out.len() {
+        if shifted
+            .iter()
+            .any(|s| out[i].path.starts_with(&format!("{s}[")))
+        {
+            out.remove(i);
+        } else {
+            i += 1;
         }
     }
-    out
+    (Some(config), out)
 }
 
 fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {

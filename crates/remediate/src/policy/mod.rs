@@ -37,6 +37,8 @@ use forewarn_core::HumanDuration;
 use forewarn_core::contracts::{IssueKind, RecommendedAction};
 use serde::{Deserialize, Serialize};
 
+mod read;
+
 /// Shadow (record only) or live (execute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -207,6 +209,23 @@ pub struct Policy {
     /// Per service (`"*"`: every service not listed).
     #[serde(default)]
     pub services: BTreeMap<String, ServicePolicy>,
+    /// What the pipeline says of each service (`recovery_strategy`,
+    /// `auto_retry`), for what the policy leaves open: see
+    /// [`Policy::adopt_pipeline`]. Not part of the policy file.
+    #[serde(skip)]
+    pub pipeline: BTreeMap<String, PipelineDefaults>,
+}
+
+/// The remediation settings of one service in the pipeline
+/// (`services.<name>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PipelineDefaults {
+    /// `recovery_strategy`: the chain of every issue kind the policy has
+    /// no chain for on this service.
+    pub recovery_strategy: RecommendedAction,
+    /// `auto_retry`: whether a failed action on this service is retried
+    /// (the policy's `retry`); without it, one attempt.
+    pub auto_retry: bool,
 }
 
 fn default_cooldown() -> HumanDuration {
@@ -236,13 +255,6 @@ impl Policy {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Problems(vec![format!("{}: {e}", path.display())]))?;
         Self::parse(&text)
-    }
-
-    /// Parse and check policy text.
-    pub fn parse(text: &str) -> Result<Self, Problems> {
-        let p: Policy = serde_norway::from_str(text).map_err(|e| Problems(vec![e.to_string()]))?;
-        p.check()?;
-        Ok(p)
     }
 
     /// Every problem at once.
@@ -314,6 +326,59 @@ impl Policy {
         self.services
             .get(service)
             .or_else(|| self.services.get("*"))
+    }
+
+    /// Take each service's `recovery_strategy` and `auto_retry` from the
+    /// pipeline, for [`Policy::chain`] and [`Policy::retry_for`].
+    pub fn adopt_pipeline(&mut self, services: &BTreeMap<String, forewarn_config::ServiceConfig>) {
+        self.pipeline = services
+            .iter()
+            .map(|(name, c)| {
+                let d = PipelineDefaults {
+                    recovery_strategy: c.recovery_strategy,
+                    auto_retry: c.auto_retry,
+                };
+                (name.clone(), d)
+            })
+            .collect();
+    }
+
+    /// The actions to try, in order, for an issue of `kind` on `service`:
+    /// the chain of the service's own policy, else of `"*"`; when neither
+    /// has one, the pipeline's `recovery_strategy` for the service (then
+    /// `notify`, if the policy says how to notify). Empty when nothing
+    /// applies.
+    pub fn chain(&self, service: &str, kind: IssueKind) -> Vec<RecommendedAction> {
+        let listed = [self.services.get(service), self.services.get("*")]
+            .into_iter()
+            .flatten()
+            .find_map(|s| s.chains.get(&kind));
+        if let Some(chain) = listed {
+            return chain.clone();
+        }
+        let Some(d) = self.pipeline.get(service) else {
+            return Vec::new();
+        };
+        let mut chain = vec![d.recovery_strategy];
+        if d.recovery_strategy != RecommendedAction::Notify
+            && self.actions.contains_key(&RecommendedAction::Notify)
+        {
+            chain.push(RecommendedAction::Notify);
+        }
+        chain
+    }
+
+    /// How failed actions on `service` are retried: the policy's `retry`,
+    /// or one attempt for a service whose pipeline entry says
+    /// `auto_retry: false`.
+    pub fn retry_for(&self, service: &str) -> Retry {
+        match self.pipeline.get(service) {
+            Some(d) if !d.auto_retry => Retry {
+                attempts: 1,
+                ..self.retry.clone()
+            },
+            _ => self.retry.clone(),
+        }
     }
 }
 

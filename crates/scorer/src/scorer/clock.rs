@@ -1,0 +1,85 @@
+//! What the scorer does as event time passes, with or without input: on
+//! the input's own clock, it finds the services gone silent (see
+//! [`presence`](super::presence)) and resolves the incidents whose
+//! signals stopped; [`Scorer::advance_to`] moves that clock on for a live
+//! partition with nothing to read.
+
+use chrono::TimeDelta;
+
+use super::options::Events;
+use super::signal::{emit, ts_of};
+use super::{Scorer, presence};
+
+/// How often (event time) the scorer looks for services gone silent.
+const PRESENCE_CHECK_MS: i64 = 10_000;
+
+impl Scorer {
+    /// On the input's own clock (at `ts`, so a replay finds the same
+    /// incidents at the same points): every 10 s, open a `service_silent`
+    /// incident for each service that stopped reporting (see
+    /// [`presence`]); once a minute, resolve the open incidents without a
+    /// signal for [`ScorerOptions::idle_after`], except those of silent
+    /// services.
+    pub(super) fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
+        if ts >= self.next_presence_check_ms {
+            self.next_presence_check_ms =
+                ts.div_euclid(PRESENCE_CHECK_MS) * PRESENCE_CHECK_MS + PRESENCE_CHECK_MS;
+            for s in self.presence.newly_silent() {
+                let strategy = self.pipeline.services.get(&s.service);
+                let signal = presence::signal(&self.stamp, &s, ts, strategy);
+                let policy = &self.stamp.policy;
+                emit(
+                    &mut self.tracker,
+                    &self.graph,
+                    policy,
+                    signal,
+                    &mut out.issues,
+                );
+            }
+        }
+        if ts < self.next_silence_check_ms {
+            return;
+        }
+        let minute = ts.div_euclid(60_000) * 60_000;
+        self.next_silence_check_ms = minute + 60_000;
+        let before = ts_of(minute.saturating_sub(self.opts.idle_after_ms()));
+        let suppress = TimeDelta::milliseconds(self.stamp.policy.suppress_ms);
+        let presence = &self.presence;
+        out.issues.extend(
+            self.tracker
+                .expire_silent(before, suppress, |s| presence.is_silent(s)),
+        );
+    }
+
+    /// Data of `service` at `ts` after its silence: resolve the
+    /// `service_silent` incident.
+    pub(super) fn returned(&mut self, service: &str, ts: i64, out: &mut Events) {
+        let silent = presence::Silent {
+            service: service.to_string(),
+            last_ms: ts,
+            interval_ms: 0,
+        };
+        let mut signal = presence::signal(&self.stamp, &silent, ts, None);
+        signal.probability = 0.0;
+        let policy = &self.stamp.policy;
+        emit(
+            &mut self.tracker,
+            &self.graph,
+            policy,
+            signal,
+            &mut out.issues,
+        );
+    }
+
+    /// Move this scorer's event-time clock on to `now_ms` with no input
+    /// (a live partition with nothing to read: the stream worker passes
+    /// the newest event time plus the wall time since it was read), so
+    /// services that stopped reporting are found silent even when no
+    /// other service shares the partition.
+    pub fn advance_to(&mut self, now_ms: i64, out: &mut Events) {
+        if self.presence.now_ms().is_some_and(|n| now_ms > n) {
+            self.presence.clock(now_ms);
+            self.resolve_silent(now_ms, out);
+        }
+    }
+}
