@@ -28,12 +28,15 @@
 //! - [`checkpoint`]: partition state in and out of the checkpoint topic.
 //! - `publish`: the producer, with delivery accounting and latency.
 //! - `order`: offset-order repair (records skipped by the broker).
+//! - `clock`: each partition's event-time clock, and the bound on how far
+//!   ahead a record's event time may be.
 //! - `internal_events`: named events that log and count in one place.
 //! - [`metrics`]: [`Stats`], and `/metrics` and `/health` ([`serve`]).
 //! - [`options`]: [`ScoreOptions`], [`Topics`], [`ensure_topics`].
 //! - [`error`]: [`Error`], one variant per stage.
 
 pub mod checkpoint;
+mod clock;
 pub mod error;
 mod internal_events;
 pub mod metrics;
@@ -46,5 +49,7 @@ mod worker;
 
 pub use error::{CheckpointError, Error};
 pub use metrics::{Latencies, Stats, serve};
-pub use options::{ScoreOptions, Topics, ensure_topics};
+pub use options::{
+    DEFAULT_MAX_FUTURE, DEFAULT_STARTUP_TIMEOUT, ScoreOptions, Topics, ensure_topics,
+};
 pub use runner::{Edge, Summary, run, run_on};

@@ -28,7 +28,22 @@ pub struct ScoreOptions {
     pub scorer: ScorerOptions,
     /// Keep every latency (benchmarks).
     pub keep_latencies: bool,
+    /// How far ahead an event time may be of both the wall clock and the
+    /// newest event time of its partition. A sample or log line beyond it
+    /// goes to the dead-letter topic (`future_timestamp`) and moves no
+    /// clock: one record stamped 9999-12-31 would otherwise evict every
+    /// series and resolve every incident of its partition.
+    pub max_future: Duration,
+    /// How long to wait at start for the brokers to answer; past it the
+    /// run fails, naming the addresses it could not reach.
+    pub startup_timeout: Duration,
 }
+
+/// Default of [`ScoreOptions::max_future`]: 5 minutes.
+pub const DEFAULT_MAX_FUTURE: Duration = Duration::from_secs(300);
+
+/// Default of [`ScoreOptions::startup_timeout`]: 30 s.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ScoreOptions {
     /// Defaults for `brokers`.
@@ -40,6 +55,8 @@ impl ScoreOptions {
             checkpoint_every: Duration::from_secs(10),
             scorer: ScorerOptions::default(),
             keep_latencies: false,
+            max_future: DEFAULT_MAX_FUTURE,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
         }
     }
 }

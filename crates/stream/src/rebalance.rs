@@ -16,6 +16,7 @@ use forewarn_kafka::{Commit, Rebalance, TopicPartition};
 use forewarn_scorer::Scorer;
 
 use crate::checkpoint::{self, PartitionCheckpoint};
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::internal_events::{
     CheckpointWritten, InternalEvent, PartitionRestored, PartitionStarted, PartitionsAssigned,
@@ -69,6 +70,7 @@ impl Worker {
                     }
                     .emit(&self.stats);
                     Partition {
+                        clock: Clock::starting_at(scorer.newest_ms()),
                         scorer,
                         next: cp.offsets.into_iter().collect(),
                         repair: BTreeMap::new(),
@@ -86,6 +88,7 @@ impl Worker {
                         next: BTreeMap::new(),
                         repair: BTreeMap::new(),
                         dirty: false,
+                        clock: Clock::default(),
                     }
                 }
             };

@@ -49,6 +49,12 @@ pub(crate) struct Args {
     /// How often each series' models are evaluated (event time).
     #[arg(long, default_value = "30s")]
     eval_every: HumanDuration,
+    /// How far an event time may run ahead of both the wall clock and the
+    /// newest event time of its partition; a sample or log line beyond it
+    /// goes to the dead-letter topic (reason `future_timestamp`) and moves
+    /// no clock.
+    #[arg(long, default_value = "5m")]
+    max_future: HumanDuration,
     /// Create the pipeline's topics first (sources and sinks with N
     /// partitions, the checkpoint topic compacted), unless they exist.
     #[arg(long, value_name = "N")]
@@ -88,6 +94,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.group = args.group.clone();
     opts.client = client;
     opts.checkpoint_every = args.checkpoint_every.into();
+    opts.max_future = args.max_future.into();
     opts.scorer = ScorerOptions {
         eval_every: args.eval_every.into(),
         max_series: args.max_series,
