@@ -81,9 +81,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stats = Arc::new(Stats::new(false));
     let bound = forewarn_stream::serve(args.listen, Arc::clone(&stats))
         .with_context(|| format!("while listening on {}", args.listen))?;
-    eprintln!(
+    note!(
         "forewarn score: group {} on {}; metrics at http://{bound}/metrics, health at http://{bound}/health",
-        args.group, args.brokers
+        args.group,
+        args.brokers
     );
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -102,9 +103,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         idle_after: args.idle_after.into(),
     };
     let summary = forewarn_stream::run(pipeline, model, opts, stats, stop)?;
-    eprintln!(
+    note!(
         "forewarn score stopped: {} records read, {} samples decoded, {} dead letters, {} events published.",
-        summary.consumed, summary.decoded, summary.rejected, summary.events
+        summary.consumed,
+        summary.decoded,
+        summary.rejected,
+        summary.events
     );
     super::print(
         &serde_json::json!({

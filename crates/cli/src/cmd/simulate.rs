@@ -142,7 +142,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let summary = forewarn_sim::simulate(&cfg, &args.out, !args.no_progress)
         .with_context(|| format!("while simulating into {}", args.out.display()))?;
-    eprintln!(
+    note!(
         "Simulated {} services ({} instances) over {} steps of {}s: {} metric rows, {} log lines, {} incidents, {} traps in {:.1}s.",
         summary.services,
         summary.instances,
@@ -155,7 +155,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.elapsed_s,
     );
     for f in &summary.files {
-        eprintln!(
+        note!(
             "  {}/{} ({} bytes)",
             summary.out_dir.display(),
             f.name,
@@ -163,7 +163,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if summary.unplaced_scenarios > 0 {
-        eprintln!(
+        note!(
             "  note: {} planned scenarios found no free window and were skipped",
             summary.unplaced_scenarios
         );
@@ -177,7 +177,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         forewarn_harness::fleet_pipeline_yaml(&labels)?,
     )
     .with_context(|| format!("while writing {}", pipeline_path.display()))?;
-    eprintln!("  {}", pipeline_path.display());
+    note!("  {}", pipeline_path.display());
     super::print(&serde_json::to_string(&summary)?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -230,7 +230,7 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         .flush(std::time::Duration::from_secs(60))
         .context("while waiting for the broker's acknowledgements")?;
     let elapsed_s = started.elapsed().as_secs_f64();
-    eprintln!(
+    note!(
         "Produced {metrics} metric samples and {logs} log lines ({steps} steps of {interval_s}s) to {brokers} in {elapsed_s:.1}s: {} acknowledged, {} failed; labels in {}.",
         d.acked,
         d.failed,

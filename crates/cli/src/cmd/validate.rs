@@ -29,7 +29,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             for p in &problems.0 {
                 super::print(&p.to_string())?;
             }
-            eprintln!(
+            note!(
                 "{}: {} problem{}",
                 args.file.display(),
                 problems.0.len(),
