@@ -22,6 +22,7 @@
 //!
 //! Layout (each file uses only those listed after it):
 //! - [`runner`]: [`run`] and [`run_on`], the consumer loop and shutdown.
+//! - `startup`: the checks before joining: broker reachable, topics there.
 //! - `rebalance`: taking partitions on and giving them up; checkpoints
 //!   and commits.
 //! - `worker`: what is done with one record; housekeeping and lag.
@@ -45,6 +46,7 @@ mod order;
 mod publish;
 mod rebalance;
 pub mod runner;
+mod startup;
 mod worker;
 
 pub use error::{CheckpointError, Error};

@@ -37,6 +37,13 @@ pub struct ScoreOptions {
     /// How long to wait at start for the brokers to answer; past it the
     /// run fails, naming the addresses it could not reach.
     pub startup_timeout: Duration,
+    /// Create the pipeline's topics at start with this many partitions
+    /// (see [`ensure_topics`]), unless they exist.
+    pub create_topics: Option<i32>,
+    /// Check at start that the checkpoint topic is compacted (a warning
+    /// if not). Off for librdkafka's embedded mock broker, which does not
+    /// answer the request (DescribeConfigs).
+    pub check_compaction: bool,
 }
 
 /// Default of [`ScoreOptions::max_future`]: 5 minutes.
@@ -57,6 +64,8 @@ impl ScoreOptions {
             keep_latencies: false,
             max_future: DEFAULT_MAX_FUTURE,
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            create_topics: None,
+            check_compaction: true,
         }
     }
 }
@@ -89,6 +98,18 @@ impl Topics {
             dead_letter: pipeline.sinks.dead_letter.clone(),
             checkpoints: pipeline.sinks.checkpoints.clone(),
         }
+    }
+
+    /// Every topic a scorer reads or writes.
+    pub fn all(&self) -> Vec<&str> {
+        let mut all = self.sources();
+        all.extend([
+            self.predictions.as_str(),
+            self.optimizations.as_str(),
+            self.dead_letter.as_str(),
+            self.checkpoints.as_str(),
+        ]);
+        all
     }
 
     /// The source topics (metrics, then logs).

@@ -138,6 +138,7 @@ impl Worker {
         self.check_deliveries()?;
         self.epoch += 1;
         let mut offsets = Vec::new();
+        let mut written = Vec::new();
         for (p, part) in self.parts.iter_mut().filter(|(_, x)| x.dirty) {
             let cp = PartitionCheckpoint {
                 offsets: part.next.iter().map(|(t, o)| (t.clone(), *o)).collect(),
@@ -153,13 +154,7 @@ impl Worker {
                 self.epoch,
                 &cp,
             )?;
-            CheckpointWritten {
-                partition: *p,
-                epoch: self.epoch,
-                bytes: n,
-                offsets: &part.next,
-            }
-            .emit(&self.stats);
+            written.push((*p, n, part.next.clone()));
             for (t, o) in &part.next {
                 offsets.push((TopicPartition::new(t.clone(), *p), *o));
             }
@@ -167,14 +162,27 @@ impl Worker {
         }
         self.publisher.flush(flush)?;
         self.check_deliveries()?;
+        // Counted only now: the broker has acknowledged every chunk.
+        for (partition, bytes, offsets) in &written {
+            CheckpointWritten {
+                partition: *partition,
+                epoch: self.epoch,
+                bytes: *bytes,
+                offsets,
+            }
+            .emit(&self.stats);
+        }
         commit.commit(&offsets).map_err(Error::Commit)
     }
 
+    /// Fails with the number of messages that failed since the last
+    /// check (every report is in: the caller flushed first).
     fn check_deliveries(&mut self) -> Result<(), Error> {
         let failed = self.stats.delivery_failed.get();
         if failed != self.failed_at_last_checkpoint {
+            let since = failed - self.failed_at_last_checkpoint;
             self.failed_at_last_checkpoint = failed;
-            return Err(Error::Delivery(failed));
+            return Err(Error::Delivery(since));
         }
         Ok(())
     }

@@ -90,6 +90,11 @@ pub(crate) struct Args {
     /// they exist (needed on brokers that do not create topics on first use).
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
+    /// With `--kafka`: how long to wait for a broker to answer before
+    /// anything is produced; past it the run exits non-zero, naming the
+    /// addresses it could not reach.
+    #[arg(long, default_value = "30s")]
+    startup_timeout: forewarn_core::HumanDuration,
     /// With `--kafka`: an extra Kafka client property (TLS, SASL, tuning),
     /// `key=value`; may be repeated.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
@@ -204,14 +209,20 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         forewarn_harness::fleet_pipeline_yaml(&labels)?,
     )
     .context("while writing pipeline.yaml")?;
+    let timeout = args.startup_timeout.into();
+    let topics = [args.metrics_topic.as_str(), args.logs_topic.as_str()];
+    let probe = || forewarn_kafka::probe(brokers, &options, timeout);
+    let mut cluster = probe()?;
     if let Some(partitions) = args.create_topics {
-        forewarn_kafka::ensure_topics(
-            brokers,
-            &options,
-            &[&args.metrics_topic, &args.logs_topic],
-            partitions,
-            std::time::Duration::from_secs(30),
-        )?;
+        forewarn_kafka::ensure_topics(brokers, &options, &topics, partitions, timeout)?;
+        cluster = probe()?;
+    }
+    let missing = cluster.missing(&topics);
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "topic(s) {} do not exist on {brokers} (a broker that does not create topics on first use); create them, or pass --create-topics N",
+            missing.join(", ")
+        );
     }
     let producer = forewarn_kafka::Producer::new(brokers, &options)?;
     let started = std::time::Instant::now();

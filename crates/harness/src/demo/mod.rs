@@ -272,6 +272,9 @@ fn start_scorer(
 ) -> JoinHandle<std::result::Result<Summary, forewarn_stream::Error>> {
     let mut opts = ScoreOptions::new(brokers);
     opts.checkpoint_every = Duration::from_secs(2);
+    // The embedded broker made the checkpoint topic compacted, and does
+    // not answer DescribeConfigs.
+    opts.check_compaction = false;
     opts.scorer = ScorerOptions {
         model_ref,
         ..ScorerOptions::default()
