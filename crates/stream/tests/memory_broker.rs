@@ -432,3 +432,26 @@ fn a_far_future_timestamp_is_a_dead_letter_and_moves_no_clock() {
         "the incidents of a run without the far-future records"
     );
 }
+
+/// A checkpoint whose delivery failed is not counted as written, and the
+/// run's error counts exactly the messages that failed.
+#[test]
+fn a_checkpoint_is_counted_only_once_the_broker_acknowledged_it() {
+    let fx = fixture();
+    let b = broker(fx);
+    produce(&b, fx, &fx.records[..300]);
+    b.fail_next(&fx.topics.checkpoints, 2);
+    let m = Member::start(&b, fx, "c", Duration::from_millis(100));
+    let stats = Arc::clone(&m.stats);
+    wait_for("the run to stop on the failed checkpoint", || {
+        m.handle.is_finished()
+    });
+    let r = m.stop();
+    assert!(matches!(r, Err(Error::Delivery(2))), "{r:?}");
+    assert_eq!(stats.delivery_failed.get(), 2);
+    assert_eq!(
+        stats.checkpoints.get(),
+        0,
+        "a checkpoint the broker refused was counted as written"
+    );
+}
