@@ -4,10 +4,12 @@
 //! [`Clock`] bounds each record's event time by
 //! [`crate::ScoreOptions::max_future`] ahead of the later of the wall
 //! clock and the partition's own newest event time. Live data stays under
-//! the wall clock; a replay of data stamped ahead of this host's clock
-//! (a skewed producer, a simulation) goes on as long as it advances in
-//! steps under the bound. What is beyond it goes to the dead-letter topic
-//! with [`Clock::reason`] and is not scored.
+//! the wall clock; a partition whose state is already ahead of this
+//! host's clock (restored) goes on as long as its data advances in steps
+//! under the bound, while a cold one takes nothing beyond the wall clock's
+//! bound (raise the tolerance to replay future-dated data). What is
+//! beyond it goes to the dead-letter topic with [`Bound::reason`] and is
+//! not scored.
 
 use chrono::{DateTime, Utc};
 
