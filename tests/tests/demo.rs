@@ -131,3 +131,53 @@ fn assert_same_events_as_golden(jsonl: &str) {
         &extra[..extra.len().min(10)],
     );
 }
+
+/// What the demo prints for a person: predictions in event-time order,
+/// named as on the wire (`latency_degradation`), outcomes too (`early`,
+/// never "Early, 0 min before"), and no progress line when stderr is not a
+/// terminal (the progress indicator updates in place on a terminal only).
+#[test]
+fn demo_prints_predictions_in_event_time_order_with_wire_names() {
+    let o = forewarn(&["demo", "--duration", "6h"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}\n{stdout}");
+    let mut times = Vec::new();
+    for line in stdout.lines().filter(|l| l.starts_with('[')) {
+        let (when, rest) = line[1..]
+            .split_once("] ")
+            .expect("[MM-DD HH:MM] kind on ...");
+        let kind = rest.split_whitespace().next().unwrap();
+        assert!(
+            kind.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "not a wire name: {kind} in {line:?}"
+        );
+        times.push(when.to_string());
+    }
+    assert!(times.len() >= 5, "{stdout}");
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(
+        times, sorted,
+        "predictions out of event-time order:\n{stdout}"
+    );
+    for wrong in [
+        "LatencyDegradation",
+        "DiskExhaustion",
+        "Early",
+        " 0 min before",
+    ] {
+        assert!(
+            !stderr.contains(wrong),
+            "{wrong:?} in the summary:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("latency_degradation") || stderr.contains("disk_exhaustion"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("steps produced"),
+        "a progress line in a pipe:\n{stderr}"
+    );
+}

@@ -100,6 +100,8 @@ fn a_broker_that_is_not_there_fails_the_run() {
         "127.0.0.1:1",
         "--kafka-option",
         "message.timeout.ms=2000",
+        "--startup-timeout",
+        "3s",
         "--no-progress",
         "--out",
         out.to_str().unwrap(),

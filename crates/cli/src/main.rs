@@ -3,7 +3,9 @@
 //!
 //! One subcommand per file in [`cmd`]; each has an `Args` struct (clap
 //! derive) and a `run` function. Errors are reported once, here, with their
-//! whole chain of causes.
+//! whole chain of causes. Nothing printed panics when its reader goes
+//! away (`note!` for stderr, `cmd::print` for stdout), and logs are
+//! coloured only on a terminal.
 //!
 //! Layout:
 //! - `cmd/schema.rs`: print the JSON Schemas of the event contracts.
@@ -18,9 +20,21 @@
 //! - `cmd/remediate.rs`: the remediator over Kafka.
 //! - `cmd/audit.rs`: verify the remediator's audit log.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// `eprintln!` that a closed stderr cannot turn into a panic: the line is
+/// dropped, and `forewarn … 2>&1 | head -3` ends quietly. (Rust ignores
+/// SIGPIPE, so a write to a pipe whose reader is gone fails with EPIPE
+/// instead of ending the process; `eprintln!` panics on that.)
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod cmd;
 
@@ -72,6 +86,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match cli.command {
         Command::Schema(a) => cmd::schema::run(a),
@@ -90,9 +105,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if cmd::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                note!("  caused by: {cause}");
             }
             ExitCode::from(2)
         }

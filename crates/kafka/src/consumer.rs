@@ -26,6 +26,12 @@ use rdkafka::{ClientContext, Statistics};
 use crate::error::Error;
 use crate::io::{Commit, ReadTopic, Rebalance, Source, Watermark};
 use crate::record::{Record, TopicPartition};
+use crate::throttle::{Throttle, left_out};
+
+/// The group session timeout a consumer is built with (librdkafka's
+/// `session.timeout.ms`) unless the pass-through properties set one: how
+/// long the group keeps a member that stopped heartbeating.
+pub const SESSION_TIMEOUT_MS: &str = "10000";
 
 /// Settings of a consumer: brokers, group, the group defaults (manual
 /// commits, earliest offsets when none is committed, short fetch waits,
@@ -45,7 +51,7 @@ impl ConsumerBuilder {
             ("enable.auto.commit", "false"),
             ("auto.offset.reset", "earliest"),
             ("fetch.wait.max.ms", "10"),
-            ("session.timeout.ms", "10000"),
+            ("session.timeout.ms", SESSION_TIMEOUT_MS),
         ];
         Self {
             brokers: brokers.to_string(),
@@ -125,17 +131,37 @@ enum Pending {
     Revoke(TopicPartitionList),
 }
 
-/// The consumer's context: notes rebalances and keeps the last statistics.
-#[derive(Default)]
+/// The consumer's context: notes rebalances, keeps the last statistics,
+/// logs librdkafka's errors (throttled).
 struct Ctx {
     pending: Mutex<Option<Pending>>,
     /// Set when the source is dropped: librdkafka's close then gets its
     /// (un)assign calls at once, with no handler left to ask.
     closing: AtomicBool,
     watermarks: Mutex<Vec<Watermark>>,
+    errors: Throttle,
+}
+
+impl Default for Ctx {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::default(),
+            closing: AtomicBool::default(),
+            watermarks: Mutex::default(),
+            errors: Throttle::new(Duration::from_secs(30)),
+        }
+    }
 }
 
 impl ClientContext for Ctx {
+    /// librdkafka's errors, at most one line every 30 s (a broker that is
+    /// down reports one per retry).
+    fn error(&self, error: KafkaError, reason: &str) {
+        if let Some(n) = self.errors.admit() {
+            tracing::warn!("consumer: {error}: {reason}{}", left_out(n));
+        }
+    }
+
     fn stats(&self, stats: Statistics) {
         let mut out = Vec::new();
         for (t, ts) in &stats.topics {

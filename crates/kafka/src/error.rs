@@ -1,6 +1,6 @@
 //! [`Error`]: what can go wrong at the Kafka edge, one variant per stage
-//! (client set-up, subscribe, poll, seek, commit, produce, flush, topic
-//! administration, the in-memory broker), each keeping its source (boxed: librdkafka's error is large), so a
+//! (client set-up, start-up probe, subscribe, poll, seek, commit, produce,
+//! flush, topic administration, the in-memory broker), each keeping its source (boxed: librdkafka's error is large), so a
 //! caller decides from the variant whether to retry, skip or stop.
 
 use std::time::Duration;
@@ -82,6 +82,25 @@ pub enum Error {
     /// A topic could not be created.
     #[error("could not create topic {topic}: {reason}")]
     CreateTopic {
+        /// The topic.
+        topic: String,
+        /// The broker's or client's reason.
+        reason: String,
+    },
+    /// No broker answered before the start-up deadline.
+    #[error("no Kafka broker of {brokers} answered within {after:?}: {reason}")]
+    Unreachable {
+        /// The bootstrap addresses tried.
+        brokers: String,
+        /// The time allowed.
+        after: Duration,
+        /// librdkafka's last word (it names the address).
+        reason: String,
+    },
+    /// A topic's configuration could not be read (the broker may not
+    /// implement DescribeConfigs).
+    #[error("could not read the configuration of topic {topic}: {reason}")]
+    DescribeConfigs {
         /// The topic.
         topic: String,
         /// The broker's or client's reason.

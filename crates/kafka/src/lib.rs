@@ -23,11 +23,17 @@
 //!   (the demo's zero-setup broker).
 //! - [`reader`]: [`TopicReader`], a whole topic read from the beginning.
 //! - [`topics`]: create topics that do not exist yet ([`ensure_topics`],
-//!   or [`ensure`] with per-topic settings).
+//!   or [`ensure`] with per-topic settings); read a topic's setting back
+//!   ([`topic_config`]).
+//! - [`cluster`]: the start-up [`probe`]: can a broker be reached, which
+//!   topics exist.
+//! - [`throttle`]: [`Throttle`], one log line per interval for errors that
+//!   repeat many times a second.
 //!
 //! Client settings beyond the brokers (TLS, SASL, tuning) are librdkafka's
 //! own properties, passed through unchanged as `key=value` pairs.
 
+pub mod cluster;
 pub mod consumer;
 pub mod embedded;
 pub mod error;
@@ -36,8 +42,10 @@ pub mod memory;
 pub mod producer;
 pub mod reader;
 pub mod record;
+pub mod throttle;
 pub mod topics;
 
+pub use cluster::{Cluster, probe};
 pub use consumer::{ConsumerBuilder, KafkaSource};
 pub use embedded::EmbeddedBroker;
 pub use error::Error;
@@ -49,4 +57,5 @@ pub use record::{
     Deliveries, Delivery, DeliveryHook, Headers, Outgoing, Record, TopicPartition,
     dead_letter_headers,
 };
-pub use topics::{TopicSpec, ensure, ensure_topics};
+pub use throttle::Throttle;
+pub use topics::{TopicSpec, ensure, ensure_topics, topic_config};

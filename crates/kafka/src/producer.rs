@@ -20,6 +20,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, ProducerContext
 use crate::error::Error;
 use crate::io::Sink;
 use crate::record::{Deliveries, Delivery, DeliveryHook, Outgoing};
+use crate::throttle::{Throttle, left_out};
 
 #[derive(Default)]
 struct Counts {
@@ -28,9 +29,17 @@ struct Counts {
     hook: RwLock<Option<DeliveryHook>>,
 }
 
-struct Context(Arc<Counts>);
+struct Context(Arc<Counts>, Throttle);
 
-impl ClientContext for Context {}
+impl ClientContext for Context {
+    /// librdkafka's errors (a broker down, a refused connection), at most
+    /// one line every 30 s: a broker that is down reports one per retry.
+    fn error(&self, error: KafkaError, reason: &str) {
+        if let Some(n) = self.1.admit() {
+            tracing::warn!("producer: {error}: {reason}{}", left_out(n));
+        }
+    }
+}
 
 impl ProducerContext for Context {
     /// The message's tag.
@@ -115,7 +124,10 @@ impl ProducerBuilder {
         }
         let counts = Arc::new(Counts::default());
         let inner = cfg
-            .create_with_context(Context(Arc::clone(&counts)))
+            .create_with_context(Context(
+                Arc::clone(&counts),
+                Throttle::new(Duration::from_secs(30)),
+            ))
             .map_err(|source| Error::Client {
                 client: "producer",
                 source: source.into(),

@@ -1,6 +1,8 @@
 //! Create the topics a run needs before it produces: brokers such as tansu
 //! do not create topics on first use, and a producer would otherwise time
-//! out on every message. A topic that already exists is fine.
+//! out on every message. A topic that already exists is fine. And read one
+//! setting of a topic back ([`topic_config`]), e.g. that the checkpoint
+//! topic is compacted.
 
 use std::future::Future;
 use std::pin::pin;
@@ -9,7 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::types::RDKafkaErrorCode;
@@ -56,16 +58,7 @@ pub fn ensure(
     specs: &[TopicSpec<'_>],
     timeout: Duration,
 ) -> Result<(), Error> {
-    let mut cfg = ClientConfig::new();
-    cfg.set("bootstrap.servers", brokers);
-    for (k, v) in extra {
-        cfg.set(k, v);
-    }
-    let admin: AdminClient<DefaultClientContext> =
-        cfg.create().map_err(|source| Error::Client {
-            client: "admin client",
-            source: source.into(),
-        })?;
+    let admin = admin(brokers, extra)?;
     let new: Vec<NewTopic<'_>> = specs
         .iter()
         .map(|t| {
@@ -95,6 +88,46 @@ pub fn ensure(
         }
     }
     Ok(())
+}
+
+fn admin(
+    brokers: &str,
+    extra: &[(String, String)],
+) -> Result<AdminClient<DefaultClientContext>, Error> {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", brokers);
+    for (k, v) in extra {
+        cfg.set(k, v);
+    }
+    cfg.create().map_err(|source| Error::Client {
+        client: "admin client",
+        source: source.into(),
+    })
+}
+
+/// The value of setting `key` of `topic` (DescribeConfigs), `None` when
+/// the broker does not report it; an error when the broker does not
+/// answer the request (not every Kafka-protocol broker implements it).
+pub fn topic_config(
+    brokers: &str,
+    extra: &[(String, String)],
+    topic: &str,
+    key: &str,
+    timeout: Duration,
+) -> Result<Option<String>, Error> {
+    let failed = |reason: String| Error::DescribeConfigs {
+        topic: topic.to_string(),
+        reason,
+    };
+    let admin = admin(brokers, extra)?;
+    let opts = AdminOptions::new().request_timeout(Some(timeout));
+    let results = block_on(admin.describe_configs(&[ResourceSpecifier::Topic(topic)], &opts))
+        .map_err(|e| failed(e.to_string()))?;
+    match results.into_iter().next() {
+        Some(Ok(resource)) => Ok(resource.get(key).and_then(|e| e.value.clone())),
+        Some(Err(code)) => Err(failed(code.to_string())),
+        None => Err(failed("no answer".to_string())),
+    }
 }
 
 /// Wakes the thread that waits in [`block_on`].

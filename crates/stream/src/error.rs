@@ -1,5 +1,6 @@
 //! [`Error`]: what stops the streaming scorer, one variant per stage
-//! (consume, produce, flush, commit, encode, checkpoint, scorer, delivery),
+//! (connect and start-up checks, consume, produce, flush, commit, encode,
+//! checkpoint, scorer, delivery),
 //! each keeping its source, so the loop tells a transient consumer error
 //! (logged, polled again) from one that ends the run.
 
@@ -14,6 +15,21 @@ pub enum Error {
     /// A Kafka client could not be created.
     #[error("could not set up the Kafka clients: {0}")]
     Connect(#[source] KafkaError),
+    /// No broker answered by the start-up deadline (the message names
+    /// the addresses and librdkafka's reason).
+    #[error(transparent)]
+    Unreachable(KafkaError),
+    /// Topics the pipeline names do not exist on the broker.
+    #[error(
+        "the pipeline's topic(s) {} do not exist on {brokers} (a broker that does not create topics on first use); create them, or start with --create-topics N (N partitions each, the checkpoint topic compacted)",
+        topics.join(", ")
+    )]
+    MissingTopics {
+        /// The bootstrap brokers.
+        brokers: String,
+        /// The topics missing.
+        topics: Vec<String>,
+    },
     /// Subscribing, polling or seeking failed.
     #[error("consume: {0}")]
     Consume(#[source] KafkaError),
@@ -41,7 +57,8 @@ pub enum Error {
     /// The pipeline or model cannot be scored.
     #[error("scorer: {0}")]
     Scorer(#[from] forewarn_scorer::Error),
-    /// Messages were not acknowledged; offsets were not committed past them.
+    /// Messages were not acknowledged (this many since the last
+    /// checkpoint); offsets were not committed past them.
     #[error(
         "{0} message(s) were never acknowledged by the broker; offsets were not committed past them, so a restart replays them"
     )]

@@ -244,7 +244,8 @@ impl InternalEvent for EventAcknowledged {
     }
 }
 
-/// A message was refused by the producer or never acknowledged.
+/// A message was refused by the producer or never acknowledged. Every
+/// one is counted; the line is logged at most once every 10 s.
 pub(crate) struct DeliveryFailed<'a> {
     pub(crate) topic: &'a str,
     pub(crate) error: &'a dyn std::fmt::Display,
@@ -252,12 +253,19 @@ pub(crate) struct DeliveryFailed<'a> {
 
 impl InternalEvent for DeliveryFailed<'_> {
     fn emit(self, stats: &Stats) {
-        tracing::error!(topic = self.topic, "delivery failed: {}", self.error);
         stats.delivery_failed.inc();
+        if let Some(n) = stats.delivery_log.admit() {
+            tracing::error!(
+                topic = self.topic,
+                "delivery failed: {}{}",
+                self.error,
+                forewarn_kafka::throttle::left_out(n)
+            );
+        }
     }
 }
 
-/// One partition's checkpoint was queued.
+/// One partition's checkpoint was acknowledged by the broker.
 pub(crate) struct CheckpointWritten<'a> {
     pub(crate) partition: i32,
     pub(crate) epoch: u64,
@@ -272,7 +280,7 @@ impl InternalEvent for CheckpointWritten<'_> {
             epoch = self.epoch,
             bytes = self.bytes,
             offsets = ?self.offsets,
-            "checkpoint queued"
+            "checkpoint written"
         );
         stats.checkpoints.inc();
         stats.checkpoint_bytes.inc_by(self.bytes as u64);
@@ -398,14 +406,39 @@ impl InternalEvent for SeriesSwept {
     }
 }
 
-/// A poll of the consumer failed (transient: polled again).
+/// A poll of the consumer failed (transient: polled again). Emitted at
+/// most once every 30 s; `left_out` says how many were not.
 pub(crate) struct RecordReadError<'a> {
     pub(crate) error: &'a dyn std::fmt::Display,
+    pub(crate) left_out: &'a str,
 }
 
 impl InternalEvent for RecordReadError<'_> {
     fn emit(self, _: &Stats) {
-        tracing::warn!("consumer: {}", self.error);
+        tracing::warn!("consumer: {}{}", self.error, self.left_out);
+    }
+}
+
+/// Once a second: how long the process has owned no partition (`None`
+/// while it owns some); `log` to say so.
+pub(crate) struct AssignmentWaited<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) waited: Option<std::time::Duration>,
+    pub(crate) session_timeout_ms: &'a str,
+    pub(crate) log: bool,
+}
+
+impl InternalEvent for AssignmentWaited<'_> {
+    fn emit(self, stats: &Stats) {
+        let waited = self.waited.map_or(0, |w| w.as_secs());
+        stats.assignment_wait.set(waited as i64);
+        if self.log {
+            tracing::warn!(
+                "waiting {waited}s for a partition assignment from group {}: a member that died may still hold the partitions until its session times out (session.timeout.ms={}; some brokers keep a dead member longer), or the group has more members than the topics have partitions; /health answers 503 until then",
+                self.group,
+                self.session_timeout_ms
+            );
+        }
     }
 }
 

@@ -22,18 +22,22 @@
 //!
 //! Layout (each file uses only those listed after it):
 //! - [`runner`]: [`run`] and [`run_on`], the consumer loop and shutdown.
+//! - `startup`: the checks before joining: broker reachable, topics there.
 //! - `rebalance`: taking partitions on and giving them up; checkpoints
 //!   and commits.
 //! - `worker`: what is done with one record; housekeeping and lag.
 //! - [`checkpoint`]: partition state in and out of the checkpoint topic.
 //! - `publish`: the producer, with delivery accounting and latency.
 //! - `order`: offset-order repair (records skipped by the broker).
+//! - `clock`: each partition's event-time clock, and the bound on how far
+//!   ahead a record's event time may be.
 //! - `internal_events`: named events that log and count in one place.
 //! - [`metrics`]: [`Stats`], and `/metrics` and `/health` ([`serve`]).
 //! - [`options`]: [`ScoreOptions`], [`Topics`], [`ensure_topics`].
 //! - [`error`]: [`Error`], one variant per stage.
 
 pub mod checkpoint;
+mod clock;
 pub mod error;
 mod internal_events;
 pub mod metrics;
@@ -42,9 +46,12 @@ mod order;
 mod publish;
 mod rebalance;
 pub mod runner;
+mod startup;
 mod worker;
 
 pub use error::{CheckpointError, Error};
 pub use metrics::{Latencies, Stats, serve};
-pub use options::{ScoreOptions, Topics, ensure_topics};
+pub use options::{
+    DEFAULT_MAX_FUTURE, DEFAULT_STARTUP_TIMEOUT, ScoreOptions, Topics, ensure_topics,
+};
 pub use runner::{Edge, Summary, run, run_on};

@@ -1,5 +1,6 @@
 //! [`Stats`]: the runtime's own metrics, in one Prometheus registry, and
-//! [`serve`]: `/metrics` (Prometheus text format) and `/health` on a port
+//! [`serve`]: `/metrics` (Prometheus text format) and `/health` (200 while
+//! the loop turns and owns at least one partition, 503 otherwise) on a port
 //! of their own, served by axum on a one-thread tokio runtime beside the
 //! (synchronous) consumer loop.
 //!
@@ -8,7 +9,7 @@
 //! | `forewarn_records_consumed_total{topic}` | counter | Kafka records read |
 //! | `forewarn_samples_decoded_total` | counter | metric samples decoded |
 //! | `forewarn_logs_decoded_total` | counter | log records decoded |
-//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic |
+//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic: `malformed_metric`, `malformed_log`, `empty`, `future_timestamp` (event time beyond [`crate::ScoreOptions::max_future`]) |
 //! | `forewarn_samples_refused_total{reason}` | counter | decoded samples the windows refused (late, duplicate, series cap) |
 //! | `forewarn_consumer_lag{topic,partition}` | gauge | high watermark − next offset |
 //! | `forewarn_events_published_total{topic}` | counter | events handed to the producer |
@@ -17,7 +18,8 @@
 //! | `forewarn_record_latency_seconds` | histogram | record produced → record scored |
 //! | `forewarn_series_tracked` | gauge | series with windows in memory |
 //! | `forewarn_series_evicted_total` | counter | idle series dropped |
-//! | `forewarn_partitions_assigned` | gauge | partitions this process owns |
+//! | `forewarn_partitions_assigned` | gauge | partitions this process owns (`/health` is 503 at 0) |
+//! | `forewarn_assignment_wait_seconds` | gauge | how long the process has owned no partition (0 while it owns some) |
 //! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |
 //! | `forewarn_partitions_restored_total{how}` | counter | partitions resumed warm or started cold |
 //! | `forewarn_records_replayed_total` | counter | records read again after their partition's state (skipped) |
@@ -42,7 +44,12 @@ use prometheus_client::registry::Registry;
 
 /// Reasons a record goes to the dead-letter topic (the `reason` label of
 /// `forewarn_records_rejected_total`).
-pub(crate) const REJECT_REASONS: [&str; 3] = ["malformed_metric", "malformed_log", "empty"];
+pub(crate) const REJECT_REASONS: [&str; 4] = [
+    "malformed_metric",
+    "malformed_log",
+    "empty",
+    "future_timestamp",
+];
 
 /// Wall-clock milliseconds since the epoch.
 pub fn now_ms() -> i64 {
@@ -112,6 +119,10 @@ pub struct Stats {
     pub evicted: Counter,
     /// Partitions owned.
     pub partitions: Gauge,
+    /// Seconds the process has owned no partition (0 while it owns some).
+    pub assignment_wait: Gauge,
+    /// One delivery-failure line per 10 s (each failure is counted).
+    pub(crate) delivery_log: forewarn_kafka::Throttle,
     /// Checkpoints written (one per partition each time).
     pub checkpoints: Counter,
     /// Bytes of checkpoints written.
@@ -163,6 +174,8 @@ impl Stats {
             series: Gauge::default(),
             evicted: Counter::default(),
             partitions: Gauge::default(),
+            assignment_wait: Gauge::default(),
+            delivery_log: forewarn_kafka::Throttle::new(std::time::Duration::from_secs(10)),
             checkpoints: Counter::default(),
             checkpoint_bytes: Counter::default(),
             restored: Family::default(),
@@ -232,8 +245,13 @@ impl Stats {
             s.partitions.clone(),
         );
         r.register(
+            "assignment_wait_seconds",
+            "Seconds this process has owned no partition (0 while it owns some)",
+            s.assignment_wait.clone(),
+        );
+        r.register(
             "checkpoints_written",
-            "Partition checkpoints written",
+            "Partition checkpoints written (acknowledged by the broker)",
             s.checkpoints.clone(),
         );
         r.register(
@@ -333,9 +351,12 @@ impl Stats {
             .unwrap_or_default()
     }
 
-    /// Whether the loop turned within the last `stale_ms` and is ready.
+    /// Whether the loop turned within the last `stale_ms`, is ready, and
+    /// owns at least one partition (a member that owns none scores
+    /// nothing, whatever the reason: see `forewarn_assignment_wait_seconds`).
     pub fn healthy(&self, stale_ms: i64) -> bool {
         self.ready.load(Ordering::Relaxed)
+            && self.partitions.get() > 0
             && now_ms() - self.heartbeat_ms.load(Ordering::Relaxed) <= stale_ms
     }
 }

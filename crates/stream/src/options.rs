@@ -28,7 +28,29 @@ pub struct ScoreOptions {
     pub scorer: ScorerOptions,
     /// Keep every latency (benchmarks).
     pub keep_latencies: bool,
+    /// How far ahead an event time may be of both the wall clock and the
+    /// newest event time of its partition. A sample or log line beyond it
+    /// goes to the dead-letter topic (`future_timestamp`) and moves no
+    /// clock: one record stamped 9999-12-31 would otherwise evict every
+    /// series and resolve every incident of its partition.
+    pub max_future: Duration,
+    /// How long to wait at start for the brokers to answer; past it the
+    /// run fails, naming the addresses it could not reach.
+    pub startup_timeout: Duration,
+    /// Create the pipeline's topics at start with this many partitions
+    /// (see [`ensure_topics`]), unless they exist.
+    pub create_topics: Option<i32>,
+    /// Check at start that the checkpoint topic is compacted (a warning
+    /// if not). Off for librdkafka's embedded mock broker, which does not
+    /// answer the request (DescribeConfigs).
+    pub check_compaction: bool,
 }
+
+/// Default of [`ScoreOptions::max_future`]: 5 minutes.
+pub const DEFAULT_MAX_FUTURE: Duration = Duration::from_secs(300);
+
+/// Default of [`ScoreOptions::startup_timeout`]: 30 s.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ScoreOptions {
     /// Defaults for `brokers`.
@@ -40,6 +62,10 @@ impl ScoreOptions {
             checkpoint_every: Duration::from_secs(10),
             scorer: ScorerOptions::default(),
             keep_latencies: false,
+            max_future: DEFAULT_MAX_FUTURE,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            create_topics: None,
+            check_compaction: true,
         }
     }
 }
@@ -72,6 +98,18 @@ impl Topics {
             dead_letter: pipeline.sinks.dead_letter.clone(),
             checkpoints: pipeline.sinks.checkpoints.clone(),
         }
+    }
+
+    /// Every topic a scorer reads or writes.
+    pub fn all(&self) -> Vec<&str> {
+        let mut all = self.sources();
+        all.extend([
+            self.predictions.as_str(),
+            self.optimizations.as_str(),
+            self.dead_letter.as_str(),
+            self.checkpoints.as_str(),
+        ]);
+        all
     }
 
     /// The source topics (metrics, then logs).

@@ -16,6 +16,7 @@ use forewarn_kafka::{Commit, Rebalance, TopicPartition};
 use forewarn_scorer::Scorer;
 
 use crate::checkpoint::{self, PartitionCheckpoint};
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::internal_events::{
     CheckpointWritten, InternalEvent, PartitionRestored, PartitionStarted, PartitionsAssigned,
@@ -70,6 +71,7 @@ impl Worker {
                     .emit(&self.stats);
                     let read_at = scorer.newest_ms().map(|n| (Instant::now(), n));
                     Partition {
+                        clock: Clock::starting_at(scorer.newest_ms()),
                         scorer,
                         next: cp.offsets.into_iter().collect(),
                         repair: BTreeMap::new(),
@@ -89,6 +91,7 @@ impl Worker {
                         repair: BTreeMap::new(),
                         dirty: false,
                         read_at: None,
+                        clock: Clock::default(),
                     }
                 }
             };
@@ -138,6 +141,7 @@ impl Worker {
         self.check_deliveries()?;
         self.epoch += 1;
         let mut offsets = Vec::new();
+        let mut written = Vec::new();
         for (p, part) in self.parts.iter_mut().filter(|(_, x)| x.dirty) {
             let cp = PartitionCheckpoint {
                 offsets: part.next.iter().map(|(t, o)| (t.clone(), *o)).collect(),
@@ -153,13 +157,7 @@ impl Worker {
                 self.epoch,
                 &cp,
             )?;
-            CheckpointWritten {
-                partition: *p,
-                epoch: self.epoch,
-                bytes: n,
-                offsets: &part.next,
-            }
-            .emit(&self.stats);
+            written.push((*p, n, part.next.clone()));
             for (t, o) in &part.next {
                 offsets.push((TopicPartition::new(t.clone(), *p), *o));
             }
@@ -167,14 +165,27 @@ impl Worker {
         }
         self.publisher.flush(flush)?;
         self.check_deliveries()?;
+        // Counted only now: the broker has acknowledged every chunk.
+        for (partition, bytes, offsets) in &written {
+            CheckpointWritten {
+                partition: *partition,
+                epoch: self.epoch,
+                bytes: *bytes,
+                offsets,
+            }
+            .emit(&self.stats);
+        }
         commit.commit(&offsets).map_err(Error::Commit)
     }
 
+    /// Fails with the number of messages that failed since the last
+    /// check (every report is in: the caller flushed first).
     fn check_deliveries(&mut self) -> Result<(), Error> {
         let failed = self.stats.delivery_failed.get();
         if failed != self.failed_at_last_checkpoint {
+            let since = failed - self.failed_at_last_checkpoint;
             self.failed_at_last_checkpoint = failed;
-            return Err(Error::Delivery(failed));
+            return Err(Error::Delivery(since));
         }
         Ok(())
     }

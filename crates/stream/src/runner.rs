@@ -8,17 +8,24 @@
 //! checkpoint topic or nothing, and its offsets are set to where that
 //! state stops. Setting `stop` (SIGTERM does, in the CLI) finishes the
 //! record in hand, publishes, checkpoints, commits and leaves the group.
+//!
+//! [`run`] first checks the cluster (see `startup`): a broker reached by
+//! the start-up deadline, every topic there. While the process owns no
+//! partition it says so every 30 s, with the likely cause, and
+//! `forewarn_assignment_wait_seconds` counts up (`/health` is 503). A
+//! failing poll (a broker gone) is logged at most once every 30 s.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
-use forewarn_kafka::{ConsumerBuilder, ProducerBuilder, ReadTopic, Sink, Source};
+use forewarn_kafka::throttle::left_out;
+use forewarn_kafka::{ConsumerBuilder, ProducerBuilder, ReadTopic, Sink, Source, Throttle};
 use forewarn_models::artifact::Model;
 
 use crate::error::Error;
-use crate::internal_events::{InternalEvent, RecordReadError};
+use crate::internal_events::{AssignmentWaited, InternalEvent, RecordReadError};
 use crate::metrics::Stats;
 use crate::options::ScoreOptions;
 use crate::worker::Worker;
@@ -81,6 +88,62 @@ impl Edge {
     }
 }
 
+/// How long the process has owned no partition, and when to say so next.
+struct Waiting {
+    group: String,
+    session_timeout_ms: String,
+    since: Option<Instant>,
+    next_log: Instant,
+}
+
+impl Waiting {
+    const EVERY: Duration = Duration::from_secs(30);
+
+    fn new(opts: &ScoreOptions) -> Self {
+        let session_timeout_ms = opts
+            .client
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "session.timeout.ms")
+            .map_or(forewarn_kafka::consumer::SESSION_TIMEOUT_MS, |(_, v)| v)
+            .to_string();
+        let now = Instant::now();
+        Self {
+            group: opts.group.clone(),
+            session_timeout_ms,
+            since: Some(now),
+            next_log: now + Self::EVERY,
+        }
+    }
+
+    /// Once a second: whether partitions are `owned` now.
+    fn tick(&mut self, owned: bool, now: Instant, stats: &Stats) {
+        let since = match (owned, self.since) {
+            (true, _) => {
+                self.since = None;
+                None
+            }
+            (false, None) => {
+                self.since = Some(now);
+                self.next_log = now + Self::EVERY;
+                Some(now)
+            }
+            (false, Some(s)) => Some(s),
+        };
+        let log = since.is_some() && now >= self.next_log;
+        if log {
+            self.next_log = now + Self::EVERY;
+        }
+        AssignmentWaited {
+            group: &self.group,
+            waited: since.map(|s| now - s),
+            session_timeout_ms: &self.session_timeout_ms,
+            log,
+        }
+        .emit(stats);
+    }
+}
+
 /// Run one scorer process on Kafka until `stop` is set or an error occurs.
 pub fn run(
     pipeline: PipelineConfig,
@@ -89,6 +152,7 @@ pub fn run(
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, Error> {
+    crate::startup::check(&pipeline, &opts)?;
     let edge = Edge::kafka(&opts)?;
     run_on(edge, pipeline, model, opts, stats, stop)
 }
@@ -115,6 +179,8 @@ pub fn run_on(
         .map_err(Error::Consume)?;
     let mut next_checkpoint = Instant::now() + every;
     let mut next_housekeeping = Instant::now();
+    let read_errors = Throttle::new(Duration::from_secs(30));
+    let mut waiting = Waiting::new(&w.opts);
     let result = loop {
         if stop.load(Ordering::Relaxed) {
             break Ok(());
@@ -133,7 +199,15 @@ pub fn run_on(
                 Err(e) => break Err(e),
             },
             Ok(None) => {}
-            Err(e) if e.is_transient() => RecordReadError { error: &e }.emit(&stats),
+            Err(e) if e.is_transient() => {
+                if let Some(n) = read_errors.admit() {
+                    RecordReadError {
+                        error: &e,
+                        left_out: &left_out(n),
+                    }
+                    .emit(&stats);
+                }
+            }
             Err(e) => break Err(Error::Consume(e)),
         }
         let now = Instant::now();
@@ -142,6 +216,7 @@ pub fn run_on(
             if let Err(e) = w.housekeeping(&source.watermarks()) {
                 break Err(e);
             }
+            waiting.tick(!w.partitions().is_empty(), now, &stats);
             next_housekeeping = now + Duration::from_secs(1);
         }
         if now >= next_checkpoint {

@@ -4,8 +4,9 @@
 //! and one scorer sees all of them.
 //!
 //! Record → decode (a bad record goes to the dead-letter topic with its
-//! bytes, source and reason) → the partition's scorer → events to their
-//! topics, keyed by service. Nothing is committed here: taking partitions
+//! bytes, source and reason) → event time bounded by the partition's
+//! [`Clock`] (one stamped too far ahead goes there too) → the partition's
+//! scorer → events to their topics, keyed by service. Nothing is committed here: taking partitions
 //! on and giving them up, checkpoints and commits are in
 //! [`crate::rebalance`].
 
@@ -20,6 +21,7 @@ use forewarn_kafka::{ReadTopic, Record, Sink, Watermark, dead_letter_headers};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer};
 
+use crate::clock::Clock;
 use crate::error::Error;
 use crate::internal_events::{
     EventsPublished, InternalEvent, LagMeasured, LogDecoded, OffsetGapAccepted, OffsetGapRepaired,
@@ -45,6 +47,8 @@ pub(crate) struct Partition {
     /// wall clock from there, so a service that stopped is found silent
     /// even when nothing else arrives.
     pub(crate) read_at: Option<(Instant, i64)>,
+    /// Newest event time admitted, bounding the next record's.
+    pub(crate) clock: Clock,
 }
 
 /// Wall time without a record after which a partition counts as idle.
@@ -202,6 +206,7 @@ impl Worker {
             }
         }
         RecordConsumed { topic }.emit(&self.stats);
+        let max_future = i64::try_from(self.opts.max_future.as_millis()).unwrap_or(i64::MAX);
         if payload.is_empty() {
             self.dead_letter(m, "empty", "empty record")?;
         } else if is_metrics {
@@ -210,10 +215,22 @@ impl Worker {
                 Ok(n) => {
                     SamplesDecoded { count: n }.emit(&self.stats);
                     let part = self.parts.get_mut(&p).expect("checked above");
+                    let bound = part.clock.bound(now_ms(), max_future);
+                    let mut ahead = (0, i64::MIN);
                     for s in &self.buf {
+                        let ts = s.ts.timestamp_millis();
+                        if ts > bound.limit {
+                            ahead = (ahead.0 + 1, ahead.1.max(ts));
+                            continue;
+                        }
+                        part.clock.admit(ts);
                         if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
                             SampleRefused { reason: e.reason() }.emit(&self.stats);
                         }
+                    }
+                    if ahead.0 > 0 {
+                        let reason = bound.reason(ahead.1, ahead.0, n);
+                        self.dead_letter(m, "future_timestamp", &reason)?;
                     }
                 }
                 Err(e) => self.dead_letter(m, "malformed_metric", &e.to_string())?,
@@ -223,7 +240,14 @@ impl Worker {
                 Ok(record) => {
                     LogDecoded.emit(&self.stats);
                     let part = self.parts.get_mut(&p).expect("checked above");
-                    part.scorer.on_log(&record, &mut self.out);
+                    let bound = part.clock.bound(now_ms(), max_future);
+                    let ts = record.ts.timestamp_millis();
+                    if ts > bound.limit {
+                        self.dead_letter(m, "future_timestamp", &bound.reason(ts, 1, 1))?;
+                    } else {
+                        part.clock.admit(ts);
+                        part.scorer.on_log(&record, &mut self.out);
+                    }
                 }
                 Err(e) => self.dead_letter(m, "malformed_log", &e.to_string())?,
             }

@@ -346,3 +346,112 @@ fn records_skipped_by_a_batch_granular_broker_are_read_again() {
     assert!(replayed > 0, "seeking back re-reads records before the gap");
     assert_eq!(&opened(&b, fx), reference, "every record once, in order");
 }
+
+/// A sample and a log line stamped 9999-12-31 among a fleet's records:
+/// each goes to the dead-letter topic with its reason and moves no
+/// partition's clock. Nothing is evicted, nothing resolved in year 9999,
+/// no later sample is refused as late, and a member that resumes from the
+/// checkpoint taken after it opens exactly the incidents of a clean run.
+#[test]
+fn a_far_future_timestamp_is_a_dead_letter_and_moves_no_clock() {
+    let fx = fixture();
+    let reference = reference();
+    let b = broker(fx);
+    let n = fx.records.len();
+    let (service, sample) = &fx.records[n / 3];
+    let mut poisoned: serde_json::Value = serde_json::from_slice(sample).unwrap();
+    poisoned["ts"] = "9999-12-31T23:59:59Z".into();
+    let poisoned = serde_json::to_vec(&poisoned).unwrap();
+    let log = serde_json::json!({
+        "ts": "9999-12-31T23:59:59Z",
+        "service": service,
+        "level": "error",
+        "message": "connection refused",
+    });
+    let logs = fx.topics.logs.as_deref().expect("the pipeline reads logs");
+    produce(&b, fx, &fx.records[..n / 2]);
+    b.produce(
+        &fx.topics.metrics,
+        service.as_bytes(),
+        &poisoned,
+        Vec::new(),
+    );
+    b.produce(
+        logs,
+        service.as_bytes(),
+        &serde_json::to_vec(&log).unwrap(),
+        Vec::new(),
+    );
+    produce(&b, fx, &fx.records[n / 2..n * 3 / 4]);
+    let a = Member::start(&b, fx, "t", Duration::from_millis(100));
+    wait_for("the first three quarters", || {
+        a.consumed(fx) == (n * 3 / 4 + 1) as u64 && a.stats.consumed_of(logs) == 1
+    });
+    let first = Arc::clone(&a.stats);
+    a.stop().unwrap();
+    // A restart from the checkpoint written after the poisoned records.
+    produce(&b, fx, &fx.records[n * 3 / 4..]);
+    let c = Member::start(&b, fx, "t", NEVER);
+    wait_for("the rest", || c.consumed(fx) == (n - n * 3 / 4) as u64);
+    let second = Arc::clone(&c.stats);
+    c.stop().unwrap();
+    for (name, stats) in [("first", &first), ("restarted", &second)] {
+        let text = stats.encode();
+        assert_eq!(stats.evicted.get(), 0, "{name}: series evicted:\n{text}");
+        assert!(
+            !text.contains("forewarn_samples_refused_total{reason=\"too_late\"}"),
+            "{name}: later samples refused as late:\n{text}"
+        );
+    }
+    assert!(
+        first
+            .encode()
+            .contains("forewarn_records_rejected_total{reason=\"future_timestamp\"} 2"),
+        "{}",
+        first.encode()
+    );
+    let dead = b.records(&fx.topics.dead_letter);
+    assert_eq!(dead.len(), 2, "one dead letter per far-future record");
+    for d in &dead {
+        let reason = String::from_utf8(d.header("forewarn.reason").unwrap().to_vec()).unwrap();
+        assert!(
+            reason.contains("9999-12-31") && reason.contains("ahead"),
+            "the reason says what and why: {reason}"
+        );
+    }
+    for r in b.records(&fx.topics.predictions) {
+        let e: PredictedIssue = serde_json::from_slice(&r.payload).unwrap();
+        assert!(
+            e.detected_at.timestamp() < 4_102_444_800,
+            "an event stamped past 2100: {e:?}"
+        );
+    }
+    assert_eq!(
+        &opened(&b, fx),
+        reference,
+        "the incidents of a run without the far-future records"
+    );
+}
+
+/// A checkpoint whose delivery failed is not counted as written, and the
+/// run's error counts exactly the messages that failed.
+#[test]
+fn a_checkpoint_is_counted_only_once_the_broker_acknowledged_it() {
+    let fx = fixture();
+    let b = broker(fx);
+    produce(&b, fx, &fx.records[..300]);
+    b.fail_next(&fx.topics.checkpoints, 2);
+    let m = Member::start(&b, fx, "c", Duration::from_millis(100));
+    let stats = Arc::clone(&m.stats);
+    wait_for("the run to stop on the failed checkpoint", || {
+        m.handle.is_finished()
+    });
+    let r = m.stop();
+    assert!(matches!(r, Err(Error::Delivery(2))), "{r:?}");
+    assert_eq!(stats.delivery_failed.get(), 2);
+    assert_eq!(
+        stats.checkpoints.get(),
+        0,
+        "a checkpoint the broker refused was counted as written"
+    );
+}

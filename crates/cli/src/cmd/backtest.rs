@@ -97,12 +97,15 @@ fn summary(report: &nab::NabReport) -> String {
 }
 
 fn print_table(report: &nab::NabReport) {
-    eprintln!(
+    note!(
         "{:<22} {:>10} {:>12} {:>10}",
-        "profile", "score", "threshold", "raw"
+        "profile",
+        "score",
+        "threshold",
+        "raw"
     );
     for p in &report.profiles {
-        eprintln!(
+        note!(
             "{:<22} {:>10.3} {:>12.6} {:>10.3}",
             p.profile.key(),
             p.normalized,
@@ -125,7 +128,7 @@ fn nab_score(a: NabScoreArgs) -> anyhow::Result<ExitCode> {
         Thresholds::Optimize => nab::ThresholdMode::Optimize,
     };
     let report = nab::score(&corpus, &results, &mode).context("while scoring")?;
-    eprintln!("detector {}", results.detector());
+    note!("detector {}", results.detector());
     print_table(&report);
     if a.json {
         super::print(&serde_json::to_string(&report)?)?;
@@ -139,7 +142,7 @@ fn nab_run(a: NabArgs) -> anyhow::Result<ExitCode> {
     let corpus = nab::Corpus::load(&a.nab)
         .with_context(|| format!("while loading the NAB corpus at {}", a.nab.display()))?;
     let cfg = forewarn_models::univariate::DetectorConfig::default();
-    eprintln!(
+    note!(
         "running the detector over {} files ({} rows)",
         corpus.files().len(),
         corpus.row_count()
@@ -155,7 +158,7 @@ fn nab_run(a: NabArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&report_path, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("while writing {}", report_path.display()))?;
     print_table(&report);
-    eprintln!(
+    note!(
         "results in {}, report in {}, {:.1} s",
         results_dir.display(),
         report_path.display(),

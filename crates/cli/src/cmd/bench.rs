@@ -93,16 +93,17 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         latency_for: args.latency_for,
         client: super::kafka_options(&args.kafka_options)?,
     };
-    eprintln!(
+    note!(
         "Encoding {} samples (and the latency phase's) of {} services...",
-        args.samples, args.services
+        args.samples,
+        args.services
     );
     let mut bench = StreamBench::prepare(opts)?;
     let (model, model_ref) = super::load_model(&args.model, bench.pipeline())?;
     bench.join(model, model_ref)?;
     let t = bench.throughput()?;
     let throughput = t.samples as f64 / t.secs;
-    eprintln!(
+    note!(
         "Throughput: {} samples in {:.2}s = {throughput:.0} samples/s ({:.0} records/s) with {} instance(s)",
         t.samples,
         t.secs,
@@ -112,7 +113,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
     let brokers = bench.brokers_label().to_string();
     let l = bench.latency()?;
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1} ms"));
-    eprintln!(
+    note!(
         "Latency at {} samples/s for {}: record produced → scored p50 {} p99 {} ({} records); record produced → event acknowledged p50 {} p99 {} ({} events)",
         args.rate,
         args.latency_for,

@@ -2,15 +2,16 @@
 //! installed. Starts a Kafka-protocol broker inside the process (forewarn-kafka's
 //! embedded mock cluster, on 127.0.0.1), simulates a labelled fleet into its metrics
 //! and logs topics as fast as it takes them, runs the same scorer runtime
-//! as `forewarn score` against it, and prints each prediction as it is
-//! published, with what the remediator (in shadow mode, on event time)
-//! would do about it. When the scorer has read everything, it stops gracefully and
-//! the predictions are scored against the simulator's labels: incidents
-//! predicted, lead times, false alarms. The last stdout line is a JSON
-//! object with at least `incidents`, `predicted`, `lead_time_median_s`,
-//! `false_alarms`.
+//! as `forewarn score` against it, with a progress line updated in place
+//! (on a terminal only). When the scorer has read everything, it stops
+//! gracefully; each prediction is printed in event-time order, named as on
+//! the wire (`latency_degradation`), with what the remediator (in shadow
+//! mode, on event time) would do about it, and the predictions are scored
+//! against the simulator's labels: incidents predicted, lead times, false
+//! alarms. The last stdout line is a JSON object with at least
+//! `incidents`, `predicted`, `lead_time_median_s`, `false_alarms`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ use forewarn_core::HumanDuration;
 use forewarn_core::contracts::PredictedIssue;
 use forewarn_harness::demo::{Demo, DemoOptions, Watch, summarise};
 use forewarn_sim::Labels;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -86,24 +88,56 @@ fn live_line(e: &PredictedIssue) -> String {
         None => String::new(),
     };
     format!(
-        "[{}] {:?} on {target} (p={:.2}){when}{cause}{template}",
+        "[{}] {} on {target} (p={:.2}){when}{cause}{template}",
         e.detected_at.format("%m-%d %H:%M"),
-        e.kind,
+        super::wire_name(&e.kind),
         e.probability
     )
+}
+
+/// How long before its failure an incident was announced, e.g. `25 min`,
+/// `40 s` (never "0 min").
+fn lead(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("{:.0} min", seconds / 60.0)
+    }
 }
 
 /// What the demo shows while it runs.
 struct Live {
     quiet: bool,
-    started: std::time::Instant,
     duration: HumanDuration,
     services: usize,
+    /// The progress line, redrawn in place; hidden unless stderr is a
+    /// terminal (and with `--quiet`).
+    bar: ProgressBar,
+}
+
+impl Live {
+    fn new(quiet: bool, duration: HumanDuration, services: usize) -> Self {
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        };
+        Self {
+            quiet,
+            duration,
+            services,
+            bar,
+        }
+    }
 }
 
 impl Watch for Live {
     fn started(&mut self, brokers: &str, labels: &Labels) {
-        eprintln!(
+        note!(
             "Embedded Kafka broker on {brokers}; streaming {} of a {}-service fleet ({} incidents, {} traps labelled) through the scorer...",
             self.duration,
             self.services,
@@ -113,8 +147,9 @@ impl Watch for Live {
     }
 
     fn prediction(&mut self, e: &PredictedIssue) {
-        // A closed stdout (`forewarn demo | head`) just stops the live
-        // lines; the run and its summary go on.
+        self.bar.finish_and_clear();
+        // A closed stdout (`forewarn demo | head`) just stops these lines;
+        // the summary goes on.
         if !self.quiet {
             let _ = super::print(&live_line(e));
         }
@@ -127,12 +162,15 @@ impl Watch for Live {
     }
 
     fn progress(&mut self, produced: u64, steps: u64, scored: u64, predictions: usize) {
-        if !self.quiet {
-            eprintln!(
-                "  ... {produced} of {steps} steps produced, {scored} samples scored, {predictions} predictions ({:.0}s)",
-                self.started.elapsed().as_secs_f64()
-            );
-        }
+        let joining = if scored == 0 {
+            " (the scorer is joining its consumer group)"
+        } else {
+            ""
+        };
+        self.bar.set_message(format!(
+            "{produced} of {steps} steps produced, {scored} samples scored{joining}, {predictions} prediction events"
+        ));
+        self.bar.tick();
     }
 }
 
@@ -159,13 +197,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         demo.write_inputs(out)?;
     }
     let labels = demo.labels().clone();
-    let mut live = Live {
-        quiet: args.quiet,
-        started: std::time::Instant::now(),
-        duration: args.duration,
-        services: args.services,
-    };
-    let run = demo.run(model, model_ref, policy, &mut live)?;
+    let mut live = Live::new(args.quiet, args.duration, args.services);
+    let run = demo.run(model, model_ref, policy, &mut live);
+    live.bar.finish_and_clear();
+    let run = run?;
     std::io::stdout().flush()?;
     let summary = summarise(&labels, &run)?;
     if let Some(out) = &args.out {
@@ -174,8 +209,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             writeln!(f, "{}", serde_json::to_string(e)?)?;
         }
     }
-    eprintln!();
-    eprintln!(
+    note!();
+    note!(
         "Scored {} samples ({} records, {} dead letters) into {} events in {:.1}s.",
         run.scorer.decoded,
         run.scorer.consumed,
@@ -184,26 +219,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         run.elapsed.as_secs_f64()
     );
     let s = &summary.forewarn;
-    eprintln!("Incidents in the simulated fleet: {}", s.incidents);
+    note!("Incidents in the simulated fleet: {}", s.incidents);
     for row in &summary.evaluation.incidents {
         let lead = row.lead_s.map_or(String::new(), |l| {
-            format!(", {:.0} min before the failure", l / 60.0)
+            format!(", {} before the failure", lead(l))
         });
-        eprintln!(
-            "  {:<28} {:<16} {:?}{lead}",
-            format!("{:?}", row.issue_kind),
+        note!(
+            "  {:<28} {:<16} {}{lead}",
+            super::wire_name(&row.issue_kind),
             row.service,
-            row.outcome
+            row.outcome.as_str()
         );
     }
-    eprintln!(
+    note!(
         "Predicted {} of {} ahead of the failure ({} late, {} missed); median lead {}; {} false alarms ({:.2} per service-day).",
         s.predicted,
         s.incidents,
         s.late,
         s.missed,
-        s.lead_time_median_s
-            .map_or("-".to_string(), |l| format!("{:.0} min", l / 60.0)),
+        s.lead_time_median_s.map_or("-".to_string(), lead),
         s.false_alarms,
         s.false_alarms_per_service_day
     );

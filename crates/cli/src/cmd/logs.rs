@@ -50,9 +50,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("while evaluating {}", a.loghub.display()))?;
             if !a.json {
                 for (system, acc) in &report.systems {
-                    eprintln!("{system:<12} {acc:.4}");
+                    note!("{system:<12} {acc:.4}");
                 }
-                eprintln!("{:<12} {:.4}", "average", report.average);
+                note!("{:<12} {:.4}", "average", report.average);
             }
             super::print(&serde_json::to_string(&report)?)?;
             Ok(ExitCode::SUCCESS)
@@ -62,24 +62,36 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             let report = forewarn_logs::accuracy::cross_validate(&a.loghub, &a.settings, &grid)
                 .with_context(|| format!("while cross-validating on {}", a.loghub.display()))?;
             if !a.json {
-                eprintln!(
+                note!(
                     "{:<12} {:>9} {:>9} {:>8} {:>8} {:>7}",
-                    "system", "held-out", "worst", "shipped", "own", "Drain"
+                    "system",
+                    "held-out",
+                    "worst",
+                    "shipped",
+                    "own",
+                    "Drain"
                 );
                 for (system, s) in &report.systems {
                     let drain = s
                         .drain
                         .map_or_else(|| "-".to_owned(), |d| format!("{d:.4}"));
-                    eprintln!(
+                    note!(
                         "{system:<12} {:>9.4} {:>9.4} {:>8.4} {:>8.4} {drain:>7}",
-                        s.held_out, s.held_out_min, s.shipped, s.own_settings
+                        s.held_out,
+                        s.held_out_min,
+                        s.shipped,
+                        s.own_settings
                     );
                 }
-                eprintln!(
+                note!(
                     "{:<12} {:>9.4} {:>9} {:>8.4} {:>8.4}",
-                    "mean", report.held_out_mean, "", report.shipped_mean, report.own_settings_mean
+                    "mean",
+                    report.held_out_mean,
+                    "",
+                    report.shipped_mean,
+                    report.own_settings_mean
                 );
-                eprintln!(
+                note!(
                     "{} folds over {} candidates; chosen on all systems: {}",
                     report.folds.len(),
                     report.candidates,

@@ -66,9 +66,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         )?;
     }
     let enabled = engine_enabled();
-    eprintln!(
-        "forewarn remediate: {:?} mode{}, audit log {}",
-        policy.mode,
+    note!(
+        "forewarn remediate: {} mode{}, audit log {}",
+        super::wire_name(&policy.mode),
         if enabled {
             ""
         } else {

@@ -1,7 +1,10 @@
 //! `forewarn score`: the streaming scorer. Consumes the pipeline's metrics
 //! and logs topics as a member of a consumer group, publishes
 //! predicted-issue and optimization events, checkpoints state per
-//! partition, and serves `/metrics` and `/health`. SIGTERM or Ctrl-C stops
+//! partition, and serves `/metrics` and `/health`. Before it joins its
+//! group it checks the broker answers (`--startup-timeout`) and has every
+//! topic of the pipeline (`--create-topics N` creates them). SIGTERM or
+//! Ctrl-C stops
 //! it gracefully: the record in hand is finished, events are published,
 //! state is checkpointed and offsets committed before it leaves the group.
 
@@ -10,7 +13,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use anyhow::Context;
 use forewarn_core::HumanDuration;
@@ -49,10 +51,22 @@ pub(crate) struct Args {
     /// How often each series' models are evaluated (event time).
     #[arg(long, default_value = "30s")]
     eval_every: HumanDuration,
+    /// How far an event time may run ahead of both the wall clock and the
+    /// newest event time of its partition; a sample or log line beyond it
+    /// goes to the dead-letter topic (reason `future_timestamp`) and moves
+    /// no clock.
+    #[arg(long, default_value = "5m")]
+    max_future: HumanDuration,
     /// Create the pipeline's topics first (sources and sinks with N
     /// partitions, the checkpoint topic compacted), unless they exist.
+    /// Without it, a start on a broker that lacks any of them fails at
+    /// once, naming them.
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
+    /// How long to wait at start for a broker to answer; past it the run
+    /// exits non-zero, naming the addresses it could not reach.
+    #[arg(long, default_value = "30s")]
+    startup_timeout: HumanDuration,
     /// An extra Kafka client property for every client (TLS, SASL, tuning),
     /// e.g. `security.protocol=SASL_SSL`; repeatable.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
@@ -63,21 +77,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let pipeline = super::load_pipeline(&args.pipeline)?;
     let (model, model_ref) = super::load_model(&args.model, &pipeline)?;
     let client = super::kafka_options(&args.kafka_options)?;
-    if let Some(n) = args.create_topics {
-        forewarn_stream::ensure_topics(
-            &pipeline,
-            &args.brokers,
-            &client,
-            n,
-            Duration::from_secs(30),
-        )?;
-    }
     let stats = Arc::new(Stats::new(false));
     let bound = forewarn_stream::serve(args.listen, Arc::clone(&stats))
         .with_context(|| format!("while listening on {}", args.listen))?;
-    eprintln!(
+    note!(
         "forewarn score: group {} on {}; metrics at http://{bound}/metrics, health at http://{bound}/health",
-        args.group, args.brokers
+        args.group,
+        args.brokers
     );
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -88,6 +94,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.group = args.group.clone();
     opts.client = client;
     opts.checkpoint_every = args.checkpoint_every.into();
+    opts.max_future = args.max_future.into();
+    opts.startup_timeout = args.startup_timeout.into();
+    opts.create_topics = args.create_topics;
     opts.scorer = ScorerOptions {
         eval_every: args.eval_every.into(),
         max_series: args.max_series,
@@ -95,9 +104,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         idle_after: args.idle_after.into(),
     };
     let summary = forewarn_stream::run(pipeline, model, opts, stats, stop)?;
-    eprintln!(
+    note!(
         "forewarn score stopped: {} records read, {} samples decoded, {} dead letters, {} events published.",
-        summary.consumed, summary.decoded, summary.rejected, summary.events
+        summary.consumed,
+        summary.decoded,
+        summary.rejected,
+        summary.events
     );
     super::print(
         &serde_json::json!({

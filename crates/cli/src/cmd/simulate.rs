@@ -90,6 +90,11 @@ pub(crate) struct Args {
     /// they exist (needed on brokers that do not create topics on first use).
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
+    /// With `--kafka`: how long to wait for a broker to answer before
+    /// anything is produced; past it the run exits non-zero, naming the
+    /// addresses it could not reach.
+    #[arg(long, default_value = "30s")]
+    startup_timeout: forewarn_core::HumanDuration,
     /// With `--kafka`: an extra Kafka client property (TLS, SASL, tuning),
     /// `key=value`; may be repeated.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
@@ -142,7 +147,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let summary = forewarn_sim::simulate(&cfg, &args.out, !args.no_progress)
         .with_context(|| format!("while simulating into {}", args.out.display()))?;
-    eprintln!(
+    note!(
         "Simulated {} services ({} instances) over {} steps of {}s: {} metric rows, {} log lines, {} incidents, {} traps in {:.1}s.",
         summary.services,
         summary.instances,
@@ -155,7 +160,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         summary.elapsed_s,
     );
     for f in &summary.files {
-        eprintln!(
+        note!(
             "  {}/{} ({} bytes)",
             summary.out_dir.display(),
             f.name,
@@ -163,7 +168,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if summary.unplaced_scenarios > 0 {
-        eprintln!(
+        note!(
             "  note: {} planned scenarios found no free window and were skipped",
             summary.unplaced_scenarios
         );
@@ -177,7 +182,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         forewarn_harness::fleet_pipeline_yaml(&labels)?,
     )
     .with_context(|| format!("while writing {}", pipeline_path.display()))?;
-    eprintln!("  {}", pipeline_path.display());
+    note!("  {}", pipeline_path.display());
     super::print(&serde_json::to_string(&summary)?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -204,14 +209,20 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         forewarn_harness::fleet_pipeline_yaml(&labels)?,
     )
     .context("while writing pipeline.yaml")?;
+    let timeout = args.startup_timeout.into();
+    let topics = [args.metrics_topic.as_str(), args.logs_topic.as_str()];
+    let probe = || forewarn_kafka::probe(brokers, &options, timeout);
+    let mut cluster = probe()?;
     if let Some(partitions) = args.create_topics {
-        forewarn_kafka::ensure_topics(
-            brokers,
-            &options,
-            &[&args.metrics_topic, &args.logs_topic],
-            partitions,
-            std::time::Duration::from_secs(30),
-        )?;
+        forewarn_kafka::ensure_topics(brokers, &options, &topics, partitions, timeout)?;
+        cluster = probe()?;
+    }
+    let missing = cluster.missing(&topics);
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "topic(s) {} do not exist on {brokers} (a broker that does not create topics on first use); create them, or pass --create-topics N",
+            missing.join(", ")
+        );
     }
     let producer = forewarn_kafka::Producer::new(brokers, &options)?;
     let started = std::time::Instant::now();
@@ -230,7 +241,7 @@ fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<Exit
         .flush(std::time::Duration::from_secs(60))
         .context("while waiting for the broker's acknowledgements")?;
     let elapsed_s = started.elapsed().as_secs_f64();
-    eprintln!(
+    note!(
         "Produced {metrics} metric samples and {logs} log lines ({steps} steps of {interval_s}s) to {brokers} in {elapsed_s:.1}s: {} acknowledged, {} failed; labels in {}.",
         d.acked,
         d.failed,

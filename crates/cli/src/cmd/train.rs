@@ -61,7 +61,7 @@ fn split_out(out: &Path) -> anyhow::Result<(PathBuf, String)> {
 }
 
 fn print_summary(s: &TrainSummary, dir: &Path) {
-    eprintln!(
+    note!(
         "Trained {} on {} rows in {} series ({} folded, {} samples applied, {} skipped) from {} to {}.",
         s.name,
         s.rows,
@@ -73,7 +73,7 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
         s.to
     );
     for t in &s.trend {
-        eprintln!(
+        note!(
             "  trend {:<22} alpha {:<5} beta {:<5} phi {:<6} z {:>7.3}  mae {:.4} (naive {:.4})  coverage {:.1}%  [{} series, {} forecasts]",
             t.metric,
             t.alpha,
@@ -98,12 +98,13 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
             ),
             None => format!("baseline on {} vectors", c.rows),
         };
-        eprintln!(
+        note!(
             "  anomaly {:<20} {clustering}, {} features",
-            c.service, c.features
+            c.service,
+            c.features
         );
         if !c.dropped.is_empty() {
-            eprintln!(
+            note!(
                 "  anomaly {:<20} left out, constant in training: {}",
                 c.service,
                 c.dropped.join(", ")
@@ -111,9 +112,9 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
         }
     }
     for (svc, rows) in &s.skipped_services {
-        eprintln!("  anomaly {svc:<20} skipped: only {rows} vectors (served by the fallback)");
+        note!("  anomaly {svc:<20} skipped: only {rows} vectors (served by the fallback)");
     }
-    eprintln!(
+    note!(
         "  read {:.1}s, fold {:.1}s, fit {:.1}s; saved to {}",
         s.read_s,
         s.fold_s,

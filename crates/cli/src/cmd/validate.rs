@@ -76,7 +76,7 @@ fn report(file: &Path, problems: &[String]) -> anyhow::Result<bool> {
     for p in problems {
         super::print(p)?;
     }
-    eprintln!(
+    note!(
         "{}: {} problem{}",
         file.display(),
         problems.len(),

@@ -246,6 +246,8 @@ impl StreamBench {
             let mut opts = ScoreOptions::new(&self.brokers);
             opts.group = format!("{}.scorers", self.run_id);
             opts.keep_latencies = true;
+            // The embedded broker does not answer DescribeConfigs.
+            opts.check_compaction = self.opts.brokers.is_some();
             opts.client = self.opts.client.clone();
             opts.scorer = ScorerOptions {
                 model_ref: model_ref.clone(),

@@ -2,8 +2,10 @@
 //! fleet and makes its pipeline; [`Demo::run`] starts an embedded broker
 //! (librdkafka's mock cluster on 127.0.0.1), produces the fleet into it as
 //! fast as it takes it, runs the same runtime as `forewarn score` against
-//! it, and reads the predictions back as they are published, handing each
-//! to a shadow remediator (on event time) and to the caller's [`Watch`];
+//! it, and reads the predictions back as they are published; once the
+//! scorer has read everything, hands them in event-time order (they
+//! arrive in the order of their partitions, not of time) to a shadow
+//! remediator (on event time) and to the caller's [`Watch`];
 //! [`summary::summarise`] scores them against the labels.
 
 use std::collections::HashSet;
@@ -51,12 +53,14 @@ pub struct DemoOptions {
 pub trait Watch {
     /// The broker is up at `brokers`.
     fn started(&mut self, _brokers: &str, _labels: &Labels) {}
-    /// A prediction event was published (each `(id, revision)` once).
+    /// A prediction event that opened an incident (each `(id, revision)`
+    /// once, in event-time order, after the scorer has read everything).
     fn prediction(&mut self, _event: &PredictedIssue) {}
     /// The shadow remediator decided something about the last prediction.
     fn shadow_action(&mut self, _detail: &str) {}
-    /// Every two seconds: steps produced of `steps`, samples scored,
-    /// predictions so far.
+    /// While the scorer runs, about ten times a second, and once more when
+    /// it has stopped: steps produced of `steps`, samples scored,
+    /// prediction events received so far.
     fn progress(&mut self, _produced: u64, _steps: u64, _scored: u64, _predictions: usize) {}
 }
 
@@ -79,7 +83,8 @@ pub struct Demo {
 /// What a run produced.
 #[derive(Debug, Clone)]
 pub struct DemoRun {
-    /// Every prediction event, each `(id, revision)` once, in arrival order.
+    /// Every prediction event, each `(id, revision)` once, in event-time
+    /// order (`detected_at`, then id and revision).
     pub events: Vec<PredictedIssue>,
     /// The scorer's own count of what it did.
     pub scorer: Summary,
@@ -177,9 +182,11 @@ impl Demo {
         )?;
         let summary = scorer.join().map_err(|_| Error::Panicked("scorer"))??;
         for r in reader.read_to_end(Duration::from_secs(30))? {
-            shadow.take(&r.payload, watch);
+            shadow.take(&r.payload);
         }
+        watch.progress(steps, steps, stats.decoded.get(), shadow.events.len());
         drop(broker);
+        shadow.remediate(watch);
         Ok(DemoRun {
             events: shadow.events,
             scorer: summary,
@@ -265,6 +272,9 @@ fn start_scorer(
 ) -> JoinHandle<std::result::Result<Summary, forewarn_stream::Error>> {
     let mut opts = ScoreOptions::new(brokers);
     opts.checkpoint_every = Duration::from_secs(2);
+    // The embedded broker made the checkpoint topic compacted, and does
+    // not answer DescribeConfigs.
+    opts.check_compaction = false;
     opts.scorer = ScorerOptions {
         model_ref,
         ..ScorerOptions::default()
@@ -292,24 +302,32 @@ impl Shadow {
         }
     }
 
-    /// One record of the predictions topic.
-    fn take(&mut self, payload: &[u8], watch: &mut dyn Watch) {
+    /// One record of the predictions topic: kept, each `(id, revision)`
+    /// once (at-least-once: the same revision may arrive twice).
+    fn take(&mut self, payload: &[u8]) {
         match serde_json::from_slice::<PredictedIssue>(payload) {
-            // At-least-once: the same revision of an event may arrive twice.
-            Ok(e) if self.seen.insert((e.id.clone(), e.revision)) => {
-                if e.status == IssueStatus::Open {
-                    watch.prediction(&e);
-                }
-                for step in self.remediator.on_event(&e, e.detected_at) {
-                    if let Step::Record { outcome, .. } = step {
-                        self.actions += 1;
-                        watch.shadow_action(&outcome.detail);
-                    }
-                }
-                self.events.push(e);
-            }
+            Ok(e) if self.seen.insert((e.id.clone(), e.revision)) => self.events.push(e),
             Ok(_) => {}
-            Err(e) => eprintln!("warning: unreadable prediction: {e}"),
+            Err(e) => tracing::warn!("unreadable prediction: {e}"),
+        }
+    }
+
+    /// Every event kept, in event-time order, to the remediator and to
+    /// `watch`.
+    fn remediate(&mut self, watch: &mut dyn Watch) {
+        self.events.sort_by(|a, b| {
+            (a.detected_at, &a.id, a.revision).cmp(&(b.detected_at, &b.id, b.revision))
+        });
+        for e in &self.events {
+            if e.status == IssueStatus::Open {
+                watch.prediction(e);
+            }
+            for step in self.remediator.on_event(e, e.detected_at) {
+                if let Step::Record { outcome, .. } = step {
+                    self.actions += 1;
+                    watch.shadow_action(&outcome.detail);
+                }
+            }
         }
     }
 }
@@ -328,10 +346,9 @@ fn watch_until_read(
     shadow: &mut Shadow,
     watch: &mut dyn Watch,
 ) -> Result<()> {
-    let mut last_progress = Instant::now();
     loop {
         if let Some(r) = reader.next(Duration::from_millis(100)) {
-            shadow.take(&r.payload, watch);
+            shadow.take(&r.payload);
         }
         let produced = feeder.produced()?;
         if scorer.is_finished() {
@@ -345,14 +362,11 @@ fn watch_until_read(
             stop.store(true, Ordering::Relaxed);
             return Ok(());
         }
-        if last_progress.elapsed() > Duration::from_secs(2) {
-            last_progress = Instant::now();
-            watch.progress(
-                feeder.steps_done.load(Ordering::Relaxed),
-                steps,
-                stats.decoded.get(),
-                shadow.events.len(),
-            );
-        }
+        watch.progress(
+            feeder.steps_done.load(Ordering::Relaxed),
+            steps,
+            stats.decoded.get(),
+            shadow.events.len(),
+        );
     }
 }

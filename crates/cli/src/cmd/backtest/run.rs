@@ -167,7 +167,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     )
     .with_context(|| format!("while writing the report into {}", args.out.display()))?;
     let f = &eval.summaries[0];
-    eprintln!(
+    note!(
         "Replayed {} samples in {:.1}s ({:.0}/s): {} events, {} incidents announced, {} optimization events.",
         replay.samples,
         replay.elapsed_s,
@@ -177,7 +177,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         replay.optimizations.len()
     );
     for s in &eval.summaries {
-        eprintln!(
+        note!(
             "  {:<17} precision {:.3}  recall {:.3}  F1 {:.3}  lead median {:>8}  false alarms/service-day {:.2}",
             s.detector,
             s.precision,
@@ -187,7 +187,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             s.false_alarms_per_service_day
         );
     }
-    eprintln!("  report: {}", args.out.join("report.html").display());
+    note!("  report: {}", args.out.join("report.html").display());
     if args.json {
         super::super::print(&serde_json::to_string(&eval)?)?;
     }

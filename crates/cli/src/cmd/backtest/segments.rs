@@ -112,7 +112,7 @@ pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
             100,
             7,
         );
-        eprintln!(
+        note!(
             "[{}/{}] {name}: forewarn F1 {:.3} ({} alerts), zscore F1 {:.3}, random F1 {:.3} (train {:.1} s, replay {:.1} s)",
             i + 1,
             names.len(),
@@ -136,7 +136,7 @@ pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let report = Report::new(a.early_rows, machines);
     let md = report.markdown();
-    eprintln!("\n{md}");
+    note!("\n{md}");
     if let Some(out) = &a.out {
         std::fs::create_dir_all(out)
             .with_context(|| format!("while creating {}", out.display()))?;
@@ -145,9 +145,9 @@ pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
             out.join("report.json"),
             serde_json::to_string_pretty(&report)?,
         )?;
-        eprintln!("report in {}", out.display());
+        note!("report in {}", out.display());
     }
-    eprintln!("{:.1} s", started.elapsed().as_secs_f64());
+    note!("{:.1} s", started.elapsed().as_secs_f64());
     if a.json {
         super::super::print(&serde_json::to_string(&report)?)?;
     }
