@@ -28,11 +28,15 @@ fn broken_pipeline_fails_with_every_problem() {
     let out = forewarn(&["validate", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("sources.metrics.typo: unknown key"),
-        "{stdout}"
-    );
-    // Typed checks run once the structure is right.
+    // The typed checks run in the same round, on what did read.
+    for want in [
+        "sources.metrics.typo: unknown key",
+        "features.windows[0].panes:",
+        "services.api.depends_on[0]: unknown service \"nope\"",
+        "services.api.limits.memory_bytes: must be a positive number",
+    ] {
+        assert!(stdout.contains(want), "missing {want:?} in {stdout}");
+    }
     std::fs::write(
         &file,
         std::fs::read_to_string(&file)
@@ -53,6 +57,36 @@ fn broken_pipeline_fails_with_every_problem() {
     let out = forewarn(&["validate", "/nonexistent/pipeline.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("(file): cannot read"));
+}
+
+#[test]
+fn a_policy_is_validated_with_every_problem_at_its_key() {
+    let out = forewarn(&["validate", "--policy", "pipelines/remediation.yaml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let dir = std::env::temp_dir().join(format!("forewarn-e2e-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("policy.yaml");
+    std::fs::write(
+        &file,
+        "version: 1\ncooldown: -5m\nactions:\n  restart: { command: [\"true\"] }\nservices:\n  api:\n    chains:\n      memory_exhaustion: [restrat]\n",
+    )
+    .unwrap();
+    let out = forewarn(&["validate", "--policy", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "cooldown: ",
+        "services.api.chains.memory_exhaustion[0]: unknown action",
+    ] {
+        assert!(stdout.contains(want), "missing {want:?} in {stdout}");
+    }
+    let out = forewarn(&["validate"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to check"));
 }
 
 #[test]

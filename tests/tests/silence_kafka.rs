@@ -66,7 +66,7 @@ fn a_lone_service_that_stops_is_found_silent_and_resolves_when_it_returns() {
     wait_for("the scorer to be ready", Duration::from_secs(60), || {
         sc.get("/health").is_some_and(|(code, _)| code == 200)
     });
-    let t0 = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+    let t0 = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
     kcat_produce(&kcat, &dir, b, "sil.metrics", &samples(t0, 0, 30));
     // Last sample at t0 + 29 s, due 5 × 1 s later; the partition counts as
     // idle after 5 s of wall time, then its clock moves with the wall.

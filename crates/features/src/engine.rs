@@ -309,14 +309,9 @@ impl<S> FeatureEngine<S> {
     /// Evict every series whose newest sample is older than `before` (ms).
     /// Returns how many were evicted.
     pub fn evict_idle(&mut self, before: i64) -> usize {
-        self.evict_idle_except(before, |_| false)
-    }
-
-    /// [`Self::evict_idle`], except the series `keep` says to keep.
-    pub fn evict_idle_except(&mut self, before: i64, keep: impl Fn(&SeriesKey) -> bool) -> usize {
         let n = self.series.len();
         self.series
-            .retain(|k, s| s.windows.watermark().is_some_and(|t| t >= before) || keep(k));
+            .retain(|_, s| s.windows.watermark().is_some_and(|t| t >= before));
         let evicted = n - self.series.len();
         self.stats.series_evicted += evicted as u64;
         evicted

@@ -43,6 +43,6 @@ pub mod scorer;
 pub use error::{Error, Result};
 pub use incidents::{IncidentPolicy, IncidentTracker, Signal};
 pub use scorer::{
-    DEFAULT_EVAL_EVERY, DEFAULT_IDLE_AFTER, DEFAULT_MAX_SERIES, Events, Restored, Scorer,
+    DEFAULT_EVAL_EVERY, DEFAULT_IDLE_AFTER, DEFAULT_MAX_SERIES, Events, Input, Restored, Scorer,
     ScorerOptions, ScorerState,
 };

@@ -1,8 +1,8 @@
 //! Silence is a signal: a service that was reporting and stops gets an
 //! observed `service_silent` incident after the stated number of its own
 //! intervals, its other incidents stay open while it is silent (silence is
-//! not recovery), its series are not evicted before the silence is raised,
-//! and the incident resolves when its data returns. A failing health
+//! not recovery), evicting its series for memory loses no silence, and the
+//! incident resolves when its data returns. A failing health
 //! reading (`roles.health`) opens an observed `service_down`.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus, MetricSample, PredictedIssue};
 use forewarn_models::artifact::Model;
-use forewarn_scorer::{Events, Scorer, ScorerOptions};
+use forewarn_scorer::{Events, Input, Scorer, ScorerOptions};
 
 fn at(s: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(1_800_000_000 + s, 0).unwrap()
@@ -148,39 +148,27 @@ fn a_lone_service_is_found_silent_when_the_clock_is_advanced_without_input() {
         sc.on_metric(&sample(t, "api", "cpu_utilization", 0.3), &mut out)
             .unwrap();
     }
-    sc.advance_to(at(540 + 300).timestamp_millis(), &mut out);
+    sc.advance_to(Input::Metrics, at(540 + 300).timestamp_millis(), &mut out);
     assert!(out.issues.is_empty(), "due at 840 s, not past it");
-    sc.advance_to(at(850).timestamp_millis(), &mut out);
+    sc.advance_to(Input::Metrics, at(850).timestamp_millis(), &mut out);
     let silent = of_kind(&out.issues, IssueKind::ServiceSilent);
     assert_eq!(silent.len(), 1);
     assert_eq!(silent[0].evidence[0].baseline, Some(60.0));
 }
 
 #[test]
-fn series_of_a_service_on_a_known_cadence_are_evicted_only_after_its_silence() {
+fn evicting_a_silent_service_s_series_for_memory_loses_no_silence() {
     let mut sc = scorer(Duration::from_secs(120));
     let mut out = Events::default();
-    // 60 s cadence: silent 300 s after api's last sample at 540 s.
-    tick(&mut sc, &mut out, 0, 1200, 60, |t| t < 600);
-    let before_silence = at(780).timestamp_millis();
-    assert!(of_kind(&out.issues, IssueKind::ServiceSilent).len() == 1);
-    let series = sc.series_count();
-    assert_eq!(
-        sc.evict_idle(before_silence),
-        1,
-        "api's series goes once its silence is raised"
-    );
-    assert_eq!(sc.series_count(), series - 1);
-
-    let mut sc = scorer(Duration::from_secs(120));
-    let mut out = Events::default();
+    // 60 s cadence: api's last sample is at 540 s, it is silent after 840 s.
     tick(&mut sc, &mut out, 0, 780, 60, |t| t < 600);
     assert!(of_kind(&out.issues, IssueKind::ServiceSilent).is_empty());
-    assert_eq!(
-        sc.evict_idle(at(660).timestamp_millis()),
-        0,
-        "idle for 2 min, but not yet silent: kept"
-    );
+    assert_eq!(sc.evict_idle(at(660).timestamp_millis()), 1, "api's series");
+    tick(&mut sc, &mut out, 780, 1200, 60, |_| false);
+    let silent = of_kind(&out.issues, IssueKind::ServiceSilent);
+    assert_eq!(silent.len(), 1);
+    assert_eq!(silent[0].detected_at, at(900));
+    assert_eq!(silent[0].evidence[0].baseline, Some(60.0));
 }
 
 #[test]

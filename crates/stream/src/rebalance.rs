@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use forewarn_kafka::{Commit, Rebalance, TopicPartition};
-use forewarn_scorer::Scorer;
+use forewarn_scorer::{Input, Scorer};
 
 use crate::checkpoint::{self, PartitionCheckpoint};
 use crate::clock::Clock;
@@ -69,7 +69,8 @@ impl Worker {
                         refused: r.refused,
                     }
                     .emit(&self.stats);
-                    let read_at = scorer.newest_ms().map(|n| (Instant::now(), n));
+                    let read_at = [Input::Metrics, Input::Logs]
+                        .map(|i| scorer.clock_ms(i).map(|n| (Instant::now(), n)));
                     Partition {
                         clock: Clock::starting_at(scorer.newest_ms()),
                         scorer,
@@ -90,7 +91,7 @@ impl Worker {
                         next: BTreeMap::new(),
                         repair: BTreeMap::new(),
                         dirty: false,
-                        read_at: None,
+                        read_at: [None, None],
                         clock: Clock::default(),
                     }
                 }

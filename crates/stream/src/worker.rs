@@ -19,7 +19,7 @@ use forewarn_core::contracts::MetricSample;
 use forewarn_formats::Format;
 use forewarn_kafka::{ReadTopic, Record, Sink, Watermark, dead_letter_headers};
 use forewarn_models::artifact::Model;
-use forewarn_scorer::{Events, Scorer};
+use forewarn_scorer::{Events, Input, Scorer};
 
 use crate::clock::Clock;
 use crate::error::Error;
@@ -42,11 +42,11 @@ pub(crate) struct Partition {
     pub(crate) repair: BTreeMap<String, Repair>,
     /// Read anything since the last checkpoint.
     pub(crate) dirty: bool,
-    /// When it last read a record (wall clock), and its scorer's newest
-    /// event time then: an idle partition's event time moves on with the
-    /// wall clock from there, so a service that stopped is found silent
-    /// even when nothing else arrives.
-    pub(crate) read_at: Option<(Instant, i64)>,
+    /// Per input (metrics, logs): when it last read a record of it (wall
+    /// clock), and its scorer's clock of that input then. An idle input's
+    /// event time moves on with the wall clock from there, so a service
+    /// that stopped is found silent even when nothing else arrives.
+    pub(crate) read_at: [Option<(Instant, i64)>; 2],
     /// Newest event time admitted, bounding the next record's.
     pub(crate) clock: Clock,
 }
@@ -256,7 +256,12 @@ impl Worker {
         if let Some(part) = self.parts.get_mut(&p) {
             part.next.insert(topic.to_string(), offset + 1);
             part.dirty = true;
-            part.read_at = part.scorer.newest_ms().map(|n| (Instant::now(), n));
+            let input = if is_metrics {
+                Input::Metrics
+            } else {
+                Input::Logs
+            };
+            part.read_at[input as usize] = part.scorer.clock_ms(input).map(|n| (Instant::now(), n));
         }
         RecordScored { source_ms }.emit(&self.stats);
         Ok(None)
@@ -335,12 +340,14 @@ impl Worker {
     /// resolved by the scorer on the input's own clock.)
     pub(crate) fn housekeeping(&mut self, watermarks: &[Watermark]) -> Result<(), Error> {
         for part in self.parts.values_mut() {
-            if let Some((read, newest)) = part.read_at
-                && read.elapsed() >= IDLE_PARTITION
-            {
-                let now = newest + read.elapsed().as_millis() as i64;
-                part.scorer.advance_to(now, &mut self.out);
-                part.dirty |= !self.out.is_empty();
+            for input in [Input::Metrics, Input::Logs] {
+                if let Some((read, newest)) = part.read_at[input as usize]
+                    && read.elapsed() >= IDLE_PARTITION
+                {
+                    let now = newest + read.elapsed().as_millis() as i64;
+                    part.scorer.advance_to(input, now, &mut self.out);
+                    part.dirty |= !self.out.is_empty();
+                }
             }
         }
         self.publish(now_ms())?;

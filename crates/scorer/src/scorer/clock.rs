@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 
 use super::options::Events;
+use super::presence::Input;
 use super::signal::{emit, ts_of};
 use super::{Scorer, presence};
 
@@ -71,14 +72,20 @@ impl Scorer {
         );
     }
 
-    /// Move this scorer's event-time clock on to `now_ms` with no input
-    /// (a live partition with nothing to read: the stream worker passes
-    /// the newest event time plus the wall time since it was read), so
-    /// services that stopped reporting are found silent even when no
-    /// other service shares the partition.
-    pub fn advance_to(&mut self, now_ms: i64, out: &mut Events) {
-        if self.presence.now_ms().is_some_and(|n| now_ms > n) {
-            self.presence.clock(now_ms);
+    /// The event-time clock of `input`: the newest sample or record of
+    /// that kind seen (ms).
+    pub fn clock_ms(&self, input: Input) -> Option<i64> {
+        self.presence.now_ms(input)
+    }
+
+    /// Move the event-time clock of `input` on to `now_ms` with no data
+    /// of that kind (a live partition whose topic has nothing to read:
+    /// the stream worker passes the newest event time plus the wall time
+    /// since it was read), so services that stopped reporting are found
+    /// silent even when nothing else of that kind shares the partition.
+    pub fn advance_to(&mut self, input: Input, now_ms: i64, out: &mut Events) {
+        if self.presence.now_ms(input).is_some_and(|n| now_ms > n) {
+            self.presence.clock(input, now_ms);
             self.resolve_silent(now_ms, out);
         }
     }

@@ -62,7 +62,7 @@ pub use options::{
     DEFAULT_EVAL_EVERY, DEFAULT_IDLE_AFTER, DEFAULT_MAX_SERIES, Events, ScorerOptions,
 };
 use presence::Presence;
-pub use presence::PresenceState;
+pub use presence::{Input, PresenceState};
 use route::Registry;
 use signal::{Stamp, emit};
 use state::SeriesState;
@@ -193,6 +193,7 @@ impl Scorer {
         out: &mut Events,
     ) -> std::result::Result<(), EngineRejected> {
         let ts = s.ts.timestamp_millis();
+        self.presence.clock(Input::Metrics, ts);
         self.resolve_silent(ts, out);
         let sample = Sample {
             series: SeriesRef::from(s),
@@ -214,6 +215,7 @@ impl Scorer {
             return;
         }
         let ts = r.ts.timestamp_millis();
+        self.presence.clock(Input::Logs, ts);
         self.resolve_silent(ts, out);
         if self.presence.see_log(&r.service, ts) {
             self.returned(&r.service, ts, out);
@@ -439,12 +441,9 @@ impl Scorer {
         if let Some(logs) = self.logs.as_mut() {
             logs.evict_idle(idle_ms);
         }
-        // A service on a learned cadence keeps its series until its
-        // silence is raised.
-        let presence = &self.presence;
-        let evicted = self
-            .engine
-            .evict_idle_except(before_ms, |k| presence.is_expected(&k.service));
+        // What each service's cadence is and whether it is silent is kept
+        // apart from its series: evicting them loses no silence.
+        let evicted = self.engine.evict_idle(before_ms);
         if evicted > 0 {
             self.evaluators.univariate.retain_in(&mut self.engine);
         }

@@ -90,6 +90,15 @@ struct Service {
     silent: bool,
 }
 
+/// The two inputs of a scorer, each with its own event-time clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Metric samples.
+    Metrics,
+    /// Log records.
+    Logs,
+}
+
 /// A service found silent: what the incident says.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Silent {
@@ -138,28 +147,32 @@ impl Presence {
         self.state = state;
     }
 
-    /// The newest event time seen, of either kind.
-    pub(crate) fn now_ms(&self) -> Option<i64> {
-        self.state.metrics_now.max(self.state.logs_now)
+    /// The clock of `input`: the newest event time of its kind.
+    pub(crate) fn now_ms(&self, input: Input) -> Option<i64> {
+        match input {
+            Input::Metrics => self.state.metrics_now,
+            Input::Logs => self.state.logs_now,
+        }
     }
 
-    /// Move both clocks on to `ts` (never back): time passed with no
-    /// input at all.
-    pub(crate) fn clock(&mut self, ts: i64) {
-        later(&mut self.state.metrics_now, ts);
-        later(&mut self.state.logs_now, ts);
+    /// Move the clock of `input` on to `ts` (never back).
+    pub(crate) fn clock(&mut self, input: Input, ts: i64) {
+        match input {
+            Input::Metrics => later(&mut self.state.metrics_now, ts),
+            Input::Logs => later(&mut self.state.logs_now, ts),
+        }
     }
 
     /// A metric sample of `service` at `ts`. True when the service was
     /// silent: its incident is to be resolved.
     pub(crate) fn see_metric(&mut self, service: &str, ts: i64) -> bool {
-        later(&mut self.state.metrics_now, ts);
+        self.clock(Input::Metrics, ts);
         self.with(service, |s| s.metrics.see(ts, SAME_TICK_MS))
     }
 
     /// A log record of `service` at `ts`; true as for [`Self::see_metric`].
     pub(crate) fn see_log(&mut self, service: &str, ts: i64) -> bool {
-        later(&mut self.state.logs_now, ts);
+        self.clock(Input::Logs, ts);
         let minute = ts.div_euclid(MINUTE_MS) * MINUTE_MS;
         self.with(service, |s| s.logs.see(minute, MINUTE_MS))
     }
@@ -202,16 +215,6 @@ impl Presence {
                 (self.state.logs_now.is_some_and(|n| n > due), last, g)
             });
         [metrics, logs]
-    }
-
-    /// Whether `service` reports on a learned cadence and is not (yet)
-    /// silent: its series are kept past idleness until the silence is
-    /// raised.
-    pub(crate) fn is_expected(&self, service: &str) -> bool {
-        self.state
-            .services
-            .get(service)
-            .is_some_and(|s| !s.silent && self.streams(s).iter().any(Option::is_some))
     }
 
     /// The services that have become silent (every learned stream overdue
@@ -270,6 +273,13 @@ pub(crate) fn signal(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Presence {
+        fn clock_both(&mut self, ts: i64) {
+            self.clock(Input::Metrics, ts);
+            self.clock(Input::Logs, ts);
+        }
+    }
     use forewarn_core::HumanDuration;
 
     fn presence(missed: u32) -> Presence {
@@ -313,9 +323,8 @@ mod tests {
         let mut p = presence(5);
         p.see_metric("once", 0);
         p.see_metric("once", 10_000);
-        p.clock(86_400_000);
+        p.clock_both(86_400_000);
         assert!(p.newly_silent().is_empty());
-        assert!(!p.is_expected("once"));
     }
 
     #[test]
@@ -326,9 +335,9 @@ mod tests {
                 p.see_metric("api", t * 60_000 + jitter);
             }
         }
-        p.clock(5 * 60_000 + 700 + 5 * 59_300);
+        p.clock_both(5 * 60_000 + 700 + 5 * 59_300);
         assert!(p.newly_silent().is_empty(), "the interval is ~60 s");
-        p.clock(5 * 60_000 + 700 + 5 * 59_300 + 1);
+        p.clock_both(5 * 60_000 + 700 + 5 * 59_300 + 1);
         assert_eq!(p.newly_silent()[0].interval_ms, 59_300);
     }
 
@@ -342,9 +351,9 @@ mod tests {
             }
         }
         let last = 9 * 180_000;
-        p.clock(last + 60_000 + 5 * 180_000);
+        p.clock_both(last + 60_000 + 5 * 180_000);
         assert!(p.newly_silent().is_empty());
-        p.clock(last + 60_000 + 5 * 180_000 + 1);
+        p.clock_both(last + 60_000 + 5 * 180_000 + 1);
         assert_eq!(p.newly_silent().len(), 1);
     }
 
@@ -354,7 +363,7 @@ mod tests {
         for t in 0..10 {
             p.see_metric("api", t * 10_000);
         }
-        p.clock(10_000_000);
+        p.clock_both(10_000_000);
         assert!(p.newly_silent().is_empty());
     }
 
@@ -367,8 +376,8 @@ mod tests {
         let bytes = serde_json::to_vec(p.state()).unwrap();
         let mut q = presence(5);
         q.restore(serde_json::from_slice(&bytes).unwrap());
-        q.clock(200_000);
-        p.clock(200_000);
+        q.clock_both(200_000);
+        p.clock_both(200_000);
         assert_eq!(q.newly_silent(), p.newly_silent());
     }
 }
