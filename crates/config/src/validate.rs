@@ -82,11 +82,15 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
             );
         }
     };
-    let (mut out, out_of_range) = structural(&value);
+    // A health check written as a bare string (`/health`, `custom`) is
+    // explained and left out, so everything else is still checked.
+    let mut value = value;
+    let mut out = bare_health_checks(&mut value);
+    let (structural, out_of_range) = structural(&value);
+    out.extend(structural);
     // A threshold out of [0, 1] is reported above with its path; leave it
     // out (its default applies) so the typed config, and with it every
     // semantic problem, is still checked.
-    let mut value = value;
     for pointer in &out_of_range {
         remove_at(&mut value, pointer);
     }
@@ -203,6 +207,26 @@ fn structural(value: &Value) -> (Vec<Problem>, Vec<String>) {
         }
     }
     (out, out_of_range)
+}
+
+/// Health checks given as a bare string, each a problem that says what to
+/// write instead; removed from `value`.
+fn bare_health_checks(value: &mut Value) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(services)) = value.get_mut("services") {
+        for (name, service) in services.iter_mut() {
+            if let Value::Object(s) = service
+                && let Some(Value::String(text)) = s.get("health_check")
+            {
+                out.push(Problem {
+                    path: format!("services.{name}.health_check"),
+                    message: crate::health::bare_string_hint(text),
+                });
+                s.remove("health_check");
+            }
+        }
+    }
+    out
 }
 
 /// Remove the value at a JSON pointer (a key of an object).
@@ -348,17 +372,13 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
             bad(p("timeout"), "must be greater than zero".into());
         }
         if let Some(h) = &s.health_check {
-            if h.interval.is_zero() {
-                bad(
-                    p("health_check.interval"),
-                    "must be greater than zero".into(),
-                );
-            }
-            if h.timeout > h.interval {
-                bad(
-                    p("health_check.timeout"),
-                    format!("{} exceeds the interval {}", h.timeout, h.interval),
-                );
+            for (field, message) in crate::health::problems(h) {
+                let path = if field.is_empty() {
+                    p("health_check")
+                } else {
+                    p(&format!("health_check.{field}"))
+                };
+                bad(path, message);
             }
         }
     }
