@@ -12,6 +12,7 @@
 //!
 //! Layout:
 //! - [`supervise`]: [`Supervisor`], the loop that owns the state.
+//! - [`signals`]: SIGTERM/SIGINT/SIGHUP for the supervisor.
 //! - [`child`]: one run of the child (process group, signals, exit).
 //! - [`capture`]: stdout/stderr pass-through and line splitting.
 //! - [`level`]: a line's severity (JSON, logfmt, plain words).
@@ -24,7 +25,7 @@
 //! - [`publish`]: to Kafka, or JSON lines to a file or stderr.
 //! - [`options`]: [`WatchOptions`] and their defaults.
 //! - [`bench`]: the overhead and recovery benchmark (`forewarn bench watch`).
-//! - [`error`]: [`Error`].
+//! - [`error`]: the [`Error`] type.
 //!
 //! ```
 //! use forewarn_watch::backoff::Backoff;
@@ -45,6 +46,7 @@ pub mod options;
 pub mod proc_stats;
 pub mod publish;
 pub mod samples;
+pub mod signals;
 pub mod supervise;
 
 pub use error::{Error, Result};

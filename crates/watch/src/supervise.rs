@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use forewarn_core::contracts::{LogRecord, ServiceEvent, ServiceEventKind as Kind};
 use rustix::process::Signal;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::backoff::StartLimit;
@@ -25,6 +24,7 @@ use crate::options::{RestartPolicy, WatchOptions};
 use crate::proc_stats::{self, CpuMeter};
 use crate::publish::Publisher;
 use crate::samples;
+use crate::signals::{Signals, recv, sleep_until};
 
 /// How one run of the child ended.
 enum RunEnd {
@@ -65,33 +65,6 @@ impl std::fmt::Debug for Supervisor {
             .field("service", &self.opts.service)
             .field("restarts", &self.restarts)
             .finish_non_exhaustive()
-    }
-}
-
-/// SIGTERM, SIGINT and SIGHUP as received by the supervisor.
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> Result<Self> {
-        let s = |k| signal(k).map_err(Error::Signals);
-        Ok(Self {
-            term: s(SignalKind::terminate())?,
-            int: s(SignalKind::interrupt())?,
-            hup: s(SignalKind::hangup())?,
-        })
-    }
-
-    /// The next signal.
-    async fn next(&mut self) -> Signal {
-        tokio::select! {
-            _ = self.term.recv() => Signal::TERM,
-            _ = self.int.recv() => Signal::INT,
-            _ = self.hup.recv() => Signal::HUP,
-        }
     }
 }
 
@@ -485,19 +458,5 @@ impl Supervisor {
         e.signal = exit.signal;
         e.last_lines = self.last_lines();
         e
-    }
-}
-
-async fn recv(rx: &mut Option<mpsc::Receiver<CommandMessage>>) -> Option<CommandMessage> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(t) => tokio::time::sleep_until(t.into()).await,
-        None => std::future::pending().await,
     }
 }

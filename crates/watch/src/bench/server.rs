@@ -49,7 +49,7 @@ async fn connection(
             buf.copy_within(end + 4..have, 0);
             have -= end + 4;
             let n = served.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 1000 == 0 {
+            if n.is_multiple_of(1000) {
                 println!("level=info msg=\"served {n} requests\"");
             }
         }
