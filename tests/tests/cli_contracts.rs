@@ -100,6 +100,7 @@ fn schema_prints_every_contract() {
         "predicted-issue",
         "optimization-event",
         "remediation-outcome",
+        "service-event",
     ] {
         assert_eq!(v[name]["type"], "object", "{name}");
     }

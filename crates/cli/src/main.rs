@@ -19,6 +19,7 @@
 //! - `cmd/bench.rs`: end-to-end throughput and latency of the scorer runtime.
 //! - `cmd/remediate.rs`: the remediator over Kafka.
 //! - `cmd/audit.rs`: verify the remediator's audit log.
+//! - `cmd/watch.rs`: supervise a service (`forewarn watch -- CMD`).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -72,6 +73,9 @@ enum Command {
     Remediate(cmd::remediate::Args),
     /// The remediator's audit log: verify its hash chain.
     Audit(cmd::audit::Args),
+    /// Run a service as a child process, unchanged: sample it, capture its
+    /// logs, check its health, restart it on failure or on command.
+    Watch(cmd::watch::Args),
     /// Measure: end-to-end throughput and latency of the streaming scorer.
     Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => cmd::bench::run(a),
         Command::Remediate(a) => cmd::remediate::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Watch(a) => cmd::watch::run(a),
     };
     match result {
         Ok(code) => code,

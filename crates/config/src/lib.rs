@@ -3,6 +3,8 @@
 //! run (dependencies, limits, SLOs, recovery).
 //!
 //! Layout:
+//! - [`health`]: a service's health check ([`HealthCheck`]: HTTP, TCP or
+//!   a command).
 //! - [`pipeline`]: the typed configuration ([`PipelineConfig`] and its parts).
 //! - [`probability`]: [`Probability`], a number checked to be within
 //!   [0, 1], for the thresholds.
@@ -22,6 +24,7 @@
 //! assert!(pipeline.services.contains_key("gateway"));
 //! ```
 
+pub mod health;
 pub mod pipeline;
 pub mod probability;
 pub mod roles;

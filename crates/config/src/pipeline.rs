@@ -13,6 +13,7 @@ use forewarn_features::FeatureSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::health::{HealthCheck, HealthProbe};
 use crate::probability::Probability;
 use crate::roles::{Roles, SaturationRule};
 
@@ -93,6 +94,10 @@ pub struct Sinks {
     /// Compacted topic of scorer state checkpoints.
     #[serde(default = "default_checkpoints")]
     pub checkpoints: String,
+    /// Service events observed by `forewarn watch` (crashed, hung,
+    /// restarted...), keyed by service.
+    #[serde(default = "default_service_events")]
+    pub service_events: String,
 }
 
 fn default_predictions() -> String {
@@ -110,6 +115,9 @@ fn default_outcomes() -> String {
 fn default_checkpoints() -> String {
     "forewarn.checkpoints".into()
 }
+fn default_service_events() -> String {
+    "forewarn.service-events".into()
+}
 
 impl Default for Sinks {
     fn default() -> Self {
@@ -119,6 +127,7 @@ impl Default for Sinks {
             dead_letter: default_dead_letter(),
             outcomes: default_outcomes(),
             checkpoints: default_checkpoints(),
+            service_events: default_service_events(),
         }
     }
 }
@@ -388,27 +397,6 @@ impl Default for Thresholds {
     }
 }
 
-/// How a service is checked for health.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct HealthCheck {
-    /// HTTP URL that answers 2xx when healthy.
-    pub url: String,
-    /// How often to check.
-    #[serde(default = "default_health_interval")]
-    pub interval: HumanDuration,
-    /// How long one check may take.
-    #[serde(default = "default_health_timeout")]
-    pub timeout: HumanDuration,
-}
-
-fn default_health_interval() -> HumanDuration {
-    HumanDuration::from_secs(10)
-}
-fn default_health_timeout() -> HumanDuration {
-    HumanDuration::from_secs(2)
-}
-
 /// Capacity limits of one instance of a service.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -467,8 +455,11 @@ pub struct ServiceConfig {
     /// Request timeout this service's callers use.
     #[serde(default)]
     pub timeout: Option<HumanDuration>,
-    /// Health check used to verify recovery.
-    #[serde(default)]
+    /// How `forewarn watch` checks the service is serving (HTTP, TCP or
+    /// a command); a run of failures is a hang. (Its schema is the
+    /// object's own, so a wrong key is named, not "none of anyOf".)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "HealthCheck")]
     pub health_check: Option<HealthCheck>,
     /// First action when an issue is predicted.
     #[serde(default = "default_recovery")]

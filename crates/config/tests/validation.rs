@@ -175,3 +175,119 @@ services:
         );
     }
 }
+
+fn minimal_with_service(service: &str) -> String {
+    format!(
+        r#"
+version: 1
+sources:
+  metrics: {{ topic: m }}
+features:
+  windows:
+    - {{ name: 1m, length: 1m, panes: 3 }}
+  expected_interval: 10s
+services:
+  api:
+{service}
+"#
+    )
+}
+
+#[test]
+fn health_checks_take_http_tcp_command_and_the_older_url() {
+    use forewarn_config::HealthProbe;
+    let cases = [
+        (
+            r#"    health_check: { http: "http://127.0.0.1:8080/health", interval: 5s, timeout: 1s, failures_before_hung: 4 }"#,
+            HealthProbe::Http("http://127.0.0.1:8080/health".into()),
+        ),
+        (
+            r#"    health_check: { url: "http://127.0.0.1:8080/healthz" }"#,
+            HealthProbe::Http("http://127.0.0.1:8080/healthz".into()),
+        ),
+        (
+            r#"    health_check: { tcp: "127.0.0.1:5432" }"#,
+            HealthProbe::Tcp("127.0.0.1:5432".into()),
+        ),
+        (
+            r#"    health_check: { command: ["pg_isready", "-q"] }"#,
+            HealthProbe::Command(vec!["pg_isready".into(), "-q".into()]),
+        ),
+    ];
+    for (yaml, want) in cases.clone() {
+        let p = load_str(&minimal_with_service(yaml)).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        let h = p.services["api"].health_check.clone().unwrap();
+        assert_eq!(h.probe(), Some(want), "{yaml}");
+    }
+    let p = load_str(&minimal_with_service(cases[0].0)).unwrap();
+    let h = p.services["api"].health_check.clone().unwrap();
+    assert_eq!(h.failures_before_hung, 4);
+    assert_eq!(h.interval.to_string(), "5s");
+    let p = load_str(&minimal_with_service(cases[2].0)).unwrap();
+    let h = p.services["api"].health_check.clone().unwrap();
+    assert_eq!(h.failures_before_hung, 3, "default");
+    assert_eq!(p.sinks.service_events, "forewarn.service-events");
+}
+
+#[test]
+fn bare_string_health_checks_are_refused_with_what_to_write() {
+    let got = problems(&minimal_with_service("    health_check: /health"));
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].path, "services.api.health_check");
+    assert!(
+        got[0]
+            .message
+            .contains(r#"{http: "http://127.0.0.1:PORT/health"}"#),
+        "{}",
+        got[0].message
+    );
+    let got = problems(&minimal_with_service("    health_check: custom"));
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].message.contains("{command: ["), "{}", got[0].message);
+    assert!(got[0].message.contains("{tcp: "), "{}", got[0].message);
+    // Other problems of the file are still reported beside it.
+    let got = problems(&minimal_with_service(
+        "    health_check: /health\n    limits: { memory_bytes: -1 }",
+    ));
+    let paths: Vec<&str> = got.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "services.api.health_check",
+            "services.api.limits.memory_bytes"
+        ]
+    );
+}
+
+#[test]
+fn broken_health_checks_name_the_field() {
+    let got = problems(&minimal_with_service(
+        r#"    health_check: { http: "https://x/health", tcp: "db" }"#,
+    ));
+    let msgs: Vec<String> = got.iter().map(|p| p.to_string()).collect();
+    let paths: Vec<&str> = got.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"services.api.health_check"), "{msgs:#?}");
+    assert!(
+        paths.contains(&"services.api.health_check.http"),
+        "{msgs:#?}"
+    );
+    assert!(
+        paths.contains(&"services.api.health_check.tcp"),
+        "{msgs:#?}"
+    );
+    let got = problems(&minimal_with_service(
+        r#"    health_check: { command: [], interval: 1s, timeout: 2s, failures_before_hung: 0 }"#,
+    ));
+    let paths: Vec<&str> = got.iter().map(|p| p.path.as_str()).collect();
+    for want in [
+        "services.api.health_check.command",
+        "services.api.health_check.timeout",
+        "services.api.health_check.failures_before_hung",
+    ] {
+        assert!(paths.contains(&want), "missing {want} in {got:#?}");
+    }
+    let got = problems(&minimal_with_service(
+        r#"    health_check: { tcp: "127.0.0.1:5432", colour: red }"#,
+    ));
+    assert_eq!(got[0].path, "services.api.health_check.colour");
+}

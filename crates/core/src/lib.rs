@@ -6,7 +6,8 @@
 //!
 //! Layout:
 //! - [`contracts`]: the versioned event types (metric sample, log record,
-//!   predicted issue, optimization event, remediation outcome) and their
+//!   predicted issue, optimization event, remediation outcome, service
+//!   event) and their
 //!   JSON Schemas.
 //! - [`decode`]: typed decoding of those events from bytes; errors name the
 //!   field and the reason.

@@ -34,6 +34,12 @@ pub(crate) struct Args {
 enum What {
     /// Throughput and latency of `forewarn score`, topic to events.
     Stream(StreamArgs),
+    /// Overhead of `forewarn watch` on a request-serving child, and its
+    /// crash-to-healthy recovery time.
+    Watch(super::bench_watch::WatchArgs),
+    /// The request-serving child of `bench watch` (HTTP on 127.0.0.1).
+    #[command(hide = true)]
+    Serve(super::bench_watch::ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +83,8 @@ struct StreamArgs {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.what {
         What::Stream(a) => stream(a),
+        What::Watch(a) => super::bench_watch::watch(a),
+        What::Serve(a) => super::bench_watch::serve(a),
     }
 }
 

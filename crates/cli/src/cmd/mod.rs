@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod backtest;
 pub(crate) mod bench;
+pub(crate) mod bench_watch;
 pub(crate) mod demo;
 pub(crate) mod logs;
 pub(crate) mod remediate;
@@ -12,6 +13,7 @@ pub(crate) mod score;
 pub(crate) mod simulate;
 pub(crate) mod train;
 pub(crate) mod validate;
+pub(crate) mod watch;
 
 use std::io::Write;
 use std::path::Path;

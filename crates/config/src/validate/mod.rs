@@ -21,7 +21,7 @@ use crate::pipeline::PipelineConfig;
 
 mod schema;
 
-use schema::{Offending, dotted, remove_at, remove_climbing, structural};
+use schema::{Offending, bare_health_checks, dotted, remove_at, remove_climbing, structural};
 
 /// One problem: the dotted path of the offending key and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,14 +98,18 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
             );
         }
     };
-    let (mut out, offending) = structural(&value);
+    // A health check written as a bare string (`/health`, `custom`) is
+    // explained and left out, so everything else is still checked.
+    let mut value = value;
+    let mut out = bare_health_checks(&mut value);
+    let (structural, offending) = structural(&value);
+    out.extend(structural);
     // Every key reported above is left out (its default applies) or, for
     // an unknown enum value, read as the first value allowed, so the typed
     // config, and with it every semantic problem, is still checked: one
     // round fixes the file. When what is left still does not make a config
     // (a required key went), the section it was in goes, a level at a
     // time.
-    let mut value = value;
     for o in &offending {
         match o {
             Offending::Remove(pointer) => remove_at(&mut value, pointer),
@@ -272,17 +276,13 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
             bad(p("timeout"), "must be greater than zero".into());
         }
         if let Some(h) = &s.health_check {
-            if h.interval.is_zero() {
-                bad(
-                    p("health_check.interval"),
-                    "must be greater than zero".into(),
-                );
-            }
-            if h.timeout > h.interval {
-                bad(
-                    p("health_check.timeout"),
-                    format!("{} exceeds the interval {}", h.timeout, h.interval),
-                );
+            for (field, message) in crate::health::problems(h) {
+                let path = if field.is_empty() {
+                    p("health_check")
+                } else {
+                    p(&format!("health_check.{field}"))
+                };
+                bad(path, message);
             }
         }
     }

@@ -185,3 +185,23 @@ pub(super) fn dotted(root: &Value, pointer: &str) -> String {
     }
     out
 }
+
+/// Health checks given as a bare string, each a problem that says what to
+/// write instead; removed from `value`.
+pub(super) fn bare_health_checks(value: &mut Value) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(services)) = value.get_mut("services") {
+        for (name, service) in services.iter_mut() {
+            if let Value::Object(s) = service
+                && let Some(Value::String(text)) = s.get("health_check")
+            {
+                out.push(Problem {
+                    path: format!("services.{name}.health_check"),
+                    message: crate::health::bare_string_hint(text),
+                });
+                s.remove("health_check");
+            }
+        }
+    }
+    out
+}

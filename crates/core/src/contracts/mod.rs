@@ -10,6 +10,7 @@ mod log;
 mod metric;
 mod optimization;
 mod outcome;
+mod service_event;
 
 pub use issue::{
     Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
@@ -19,6 +20,7 @@ pub use log::{LogLevel, LogRecord};
 pub use metric::MetricSample;
 pub use optimization::{OptimizationEvent, OptimizationKind};
 pub use outcome::{ActionResult, RemediationMode, RemediationOutcome};
+pub use service_event::{ServiceEvent, ServiceEventKind};
 
 /// The schema version this build writes, and the newest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -42,6 +44,7 @@ pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
             "remediation-outcome",
             schemars::schema_for!(RemediationOutcome),
         ),
+        ("service-event", schemars::schema_for!(ServiceEvent)),
     ]
 }
 
@@ -52,7 +55,7 @@ mod tests {
     #[test]
     fn every_contract_has_a_versioned_object_schema() {
         let all = schemas();
-        assert_eq!(all.len(), 5);
+        assert_eq!(all.len(), 6);
         for (name, schema) in all {
             let v = schema.as_value();
             assert_eq!(v["type"], "object", "{name}");
