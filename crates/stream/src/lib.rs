@@ -34,12 +34,15 @@
 //! - `internal_events`: named events that log and count in one place.
 //! - [`metrics`]: [`Stats`], and `/metrics` and `/health` ([`serve`]).
 //! - [`options`]: [`ScoreOptions`], [`Topics`], [`ensure_topics`].
+//! - [`limits`]: [`RecordLimits`], how large a record and a series'
+//!   identity may be.
 //! - [`error`]: [`Error`], one variant per stage.
 
 pub mod checkpoint;
 mod clock;
 pub mod error;
 mod internal_events;
+pub mod limits;
 pub mod metrics;
 pub mod options;
 mod order;
@@ -50,6 +53,7 @@ mod startup;
 mod worker;
 
 pub use error::{CheckpointError, Error};
+pub use limits::RecordLimits;
 pub use metrics::{Latencies, Stats, serve};
 pub use options::{
     DEFAULT_MAX_FUTURE, DEFAULT_STARTUP_TIMEOUT, ScoreOptions, Topics, ensure_topics,

@@ -9,7 +9,7 @@
 //! | `forewarn_records_consumed_total{topic}` | counter | Kafka records read |
 //! | `forewarn_samples_decoded_total` | counter | metric samples decoded |
 //! | `forewarn_logs_decoded_total` | counter | log records decoded |
-//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic: `malformed_metric`, `malformed_log`, `empty`, `future_timestamp` (event time beyond [`crate::ScoreOptions::max_future`]) |
+//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic: `malformed_metric`, `malformed_log`, `empty`, `future_timestamp` (event time beyond [`crate::ScoreOptions::max_future`]), `oversize_record`, `oversize_labels` (beyond [`crate::RecordLimits`]) |
 //! | `forewarn_samples_refused_total{reason}` | counter | decoded samples the windows refused (late, duplicate, series cap) |
 //! | `forewarn_consumer_lag{topic,partition}` | gauge | high watermark − next offset |
 //! | `forewarn_events_published_total{topic}` | counter | events handed to the producer |
@@ -44,11 +44,13 @@ use prometheus_client::registry::Registry;
 
 /// Reasons a record goes to the dead-letter topic (the `reason` label of
 /// `forewarn_records_rejected_total`).
-pub(crate) const REJECT_REASONS: [&str; 4] = [
+pub(crate) const REJECT_REASONS: [&str; 6] = [
     "malformed_metric",
     "malformed_log",
     "empty",
     "future_timestamp",
+    "oversize_record",
+    "oversize_labels",
 ];
 
 /// Wall-clock milliseconds since the epoch.

@@ -3,8 +3,9 @@
 //! and co-partitioned, so partition `p` of both carries the same services
 //! and one scorer sees all of them.
 //!
-//! Record → decode (a bad record goes to the dead-letter topic with its
-//! bytes, source and reason) → event time bounded by the partition's
+//! Record → size and label bounds ([`crate::RecordLimits`]) → decode (a
+//! bad record goes to the dead-letter topic with its bytes, source and
+//! reason) → event time bounded by the partition's
 //! [`Clock`] (one stamped too far ahead goes there too) → the partition's
 //! scorer → events to their topics, keyed by service. Nothing is committed here: taking partitions
 //! on and giving them up, checkpoints and commits are in
@@ -207,8 +208,11 @@ impl Worker {
         }
         RecordConsumed { topic }.emit(&self.stats);
         let max_future = i64::try_from(self.opts.max_future.as_millis()).unwrap_or(i64::MAX);
+        let limits = self.opts.limits;
         if payload.is_empty() {
             self.dead_letter(m, "empty", "empty record")?;
+        } else if let Some(reason) = limits.record(payload.len()) {
+            self.dead_letter(m, "oversize_record", &reason)?;
         } else if is_metrics {
             self.buf.clear();
             match forewarn_formats::decode(self.format, payload, &mut self.buf) {
@@ -217,7 +221,12 @@ impl Worker {
                     let part = self.parts.get_mut(&p).expect("checked above");
                     let bound = part.clock.bound(now_ms(), max_future);
                     let mut ahead = (0, i64::MIN);
+                    let mut oversize: (usize, Option<String>) = (0, None);
                     for s in &self.buf {
+                        if let Some(why) = limits.sample(s) {
+                            oversize = (oversize.0 + 1, oversize.1.or(Some(why)));
+                            continue;
+                        }
                         let ts = s.ts.timestamp_millis();
                         if ts > bound.limit {
                             ahead = (ahead.0 + 1, ahead.1.max(ts));
@@ -227,6 +236,10 @@ impl Worker {
                         if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
                             SampleRefused { reason: e.reason() }.emit(&self.stats);
                         }
+                    }
+                    if let (k, Some(why)) = oversize {
+                        let reason = format!("{k} of {n} samples refused: {why}");
+                        self.dead_letter(m, "oversize_labels", &reason)?;
                     }
                     if ahead.0 > 0 {
                         let reason = bound.reason(ahead.1, ahead.0, n);
@@ -242,7 +255,9 @@ impl Worker {
                     let part = self.parts.get_mut(&p).expect("checked above");
                     let bound = part.clock.bound(now_ms(), max_future);
                     let ts = record.ts.timestamp_millis();
-                    if ts > bound.limit {
+                    if let Some(why) = limits.log(&record) {
+                        self.dead_letter(m, "oversize_labels", &why)?;
+                    } else if ts > bound.limit {
                         self.dead_letter(m, "future_timestamp", &bound.reason(ts, 1, 1))?;
                     } else {
                         part.clock.admit(ts);

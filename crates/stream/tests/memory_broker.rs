@@ -94,6 +94,17 @@ struct Member {
 
 impl Member {
     fn start(b: &MemoryBroker, fx: &'static Fixture, group: &str, every: Duration) -> Self {
+        Self::start_with(b, fx, group, every, |_| {})
+    }
+
+    /// As [`Member::start`], with `tweak` applied to the options.
+    fn start_with(
+        b: &MemoryBroker,
+        fx: &'static Fixture,
+        group: &str,
+        every: Duration,
+        tweak: impl FnOnce(&mut ScoreOptions),
+    ) -> Self {
         let source = MemorySource::new(b, group);
         let id = source.id();
         let edge = Edge {
@@ -104,6 +115,7 @@ impl Member {
         let mut opts = ScoreOptions::new("memory");
         opts.group = group.to_string();
         opts.checkpoint_every = every;
+        tweak(&mut opts);
         let stats = Arc::new(Stats::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let handle = {
@@ -454,4 +466,87 @@ fn a_checkpoint_is_counted_only_once_the_broker_acknowledged_it() {
         0,
         "a checkpoint the broker refused was counted as written"
     );
+}
+
+/// Records and labels beyond the size limits: a 2 MiB record, a label
+/// value of 5,000 bytes, 40 labels on one sample, a 2,000-byte service
+/// name on a sample and on a log line. Each goes to the dead-letter topic
+/// with its reason naming the limit (`oversize_record`, `oversize_labels`),
+/// none becomes a series, and the good records around them are scored.
+#[test]
+fn oversized_records_and_labels_are_dead_letters_not_series() {
+    use forewarn_core::contracts::MetricSample;
+    let fx = fixture();
+    let b = broker(fx);
+    let good = &fx.records[..400];
+    let (service, sample) = &fx.records[0];
+    let base: serde_json::Value = serde_json::from_slice(sample).unwrap();
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = base.clone();
+        f(&mut v);
+        serde_json::to_vec(&v).unwrap()
+    };
+    let bad_metrics = [
+        with(&|v| v["labels"] = serde_json::json!({"blob": "x".repeat(2 << 20)})),
+        with(&|v| v["labels"] = serde_json::json!({"path": "y".repeat(5_000)})),
+        with(&|v| {
+            v["labels"] = (0..40)
+                .map(|i| (format!("k{i}"), serde_json::Value::from("v")))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }),
+        with(&|v| v["service"] = "s".repeat(2_000).into()),
+    ];
+    produce(&b, fx, &good[..200]);
+    for v in &bad_metrics {
+        b.produce(&fx.topics.metrics, service.as_bytes(), v, Vec::new());
+    }
+    let logs = fx.topics.logs.as_deref().expect("the pipeline reads logs");
+    let log = serde_json::json!({
+        "ts": base["ts"],
+        "service": "s".repeat(2_000),
+        "level": "error",
+        "message": "connection refused",
+    });
+    b.produce(
+        logs,
+        service.as_bytes(),
+        &serde_json::to_vec(&log).unwrap(),
+        Vec::new(),
+    );
+    produce(&b, fx, &good[200..]);
+    let m = Member::start(&b, fx, "z", NEVER);
+    let total = (good.len() + bad_metrics.len()) as u64;
+    wait_for("every record", || {
+        m.consumed(fx) == total && m.stats.consumed_of(logs) == 1
+    });
+    let series: BTreeSet<String> = good
+        .iter()
+        .map(|(_, v)| {
+            let s: MetricSample = serde_json::from_slice(v).unwrap();
+            format!("{}/{}/{}/{:?}", s.service, s.instance, s.metric, s.labels)
+        })
+        .collect();
+    // The gauge is refreshed by the loop's housekeeping, once a second.
+    wait_for("only the good records' series to be tracked", || {
+        m.stats.series.get() == series.len() as i64
+    });
+    let stats = Arc::clone(&m.stats);
+    m.stop().unwrap();
+    let text = stats.encode();
+    for line in [
+        "forewarn_records_rejected_total{reason=\"oversize_record\"} 1",
+        "forewarn_records_rejected_total{reason=\"oversize_labels\"} 4",
+    ] {
+        assert!(text.contains(line), "{line} not in /metrics:\n{text}");
+    }
+    let dead = b.records(&fx.topics.dead_letter);
+    assert_eq!(dead.len(), 5, "one dead letter per oversized record");
+    for d in &dead {
+        let reason = String::from_utf8(d.header("forewarn.reason").unwrap().to_vec()).unwrap();
+        assert!(
+            reason.contains("limit") && reason.len() < 300,
+            "the reason names the limit, briefly: {reason}"
+        );
+    }
 }
