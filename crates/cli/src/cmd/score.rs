@@ -24,9 +24,11 @@ pub(crate) struct Args {
     /// Kafka bootstrap brokers, `host:port[,host:port]`.
     #[arg(long, env = "FOREWARN_BROKERS")]
     brokers: String,
-    /// Pipeline file (topics, formats, features, models, thresholds, services).
-    #[arg(long, default_value = "pipelines/default.yaml")]
-    pipeline: PathBuf,
+    /// Pipeline file (topics, formats, features, models, thresholds,
+    /// services) [default: pipelines/default.yaml under the working
+    /// directory, else the built-in copy of it].
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
     /// Trained model artifact directory.
     #[arg(long, default_value = "models/default")]
     model: PathBuf,
@@ -87,7 +89,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let pipeline = super::load_pipeline(&args.pipeline)?;
+    let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let (model, model_ref) = super::load_model(&args.model, &pipeline)?;
     let client = super::kafka_options(&args.kafka_options)?;
     let stats = Arc::new(Stats::new(false));
