@@ -17,7 +17,7 @@
 //! | `forewarn_event_latency_seconds` | histogram | record produced → its event acknowledged |
 //! | `forewarn_record_latency_seconds` | histogram | record produced → record scored |
 //! | `forewarn_series_tracked` | gauge | series with windows in memory |
-//! | `forewarn_series_evicted_total` | counter | idle series dropped |
+//! | `forewarn_series_evicted_total` | counter | series dropped: idle, or the idlest over the series cap after a restore |
 //! | `forewarn_partitions_assigned` | gauge | partitions this process owns (`/health` is 503 at 0) |
 //! | `forewarn_assignment_wait_seconds` | gauge | how long the process has owned no partition (0 while it owns some) |
 //! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |

@@ -367,8 +367,21 @@ impl Worker {
             }
             total += part.scorer.series_count();
         }
-        // One cap for the process: each partition may grow by what is left.
-        let left = self.opts.scorer.max_series.saturating_sub(total);
+        // One cap for the process. Over it (partitions restored from
+        // checkpoints that held more), each partition keeps its share of
+        // the cap, in proportion to what it holds, its idlest series going.
+        let cap = self.opts.scorer.max_series;
+        if total > cap {
+            for part in self.parts.values_mut() {
+                let n = part.scorer.series_count();
+                part.scorer
+                    .set_max_series((n as u128 * cap as u128 / total as u128) as usize);
+                evicted += part.scorer.trim_to_cap();
+            }
+            total = self.parts.values().map(|p| p.scorer.series_count()).sum();
+        }
+        // Each partition may grow by what is left.
+        let left = cap.saturating_sub(total);
         for part in self.parts.values_mut() {
             let n = part.scorer.series_count();
             part.scorer.set_max_series(n + left);

@@ -550,3 +550,34 @@ fn oversized_records_and_labels_are_dead_letters_not_series() {
         );
     }
 }
+
+/// A process restarted with a lower `max_series` than its checkpoints
+/// hold brings the whole process under the cap (each partition keeping
+/// its share, idlest series evicted), and new series are then admitted
+/// by displacing the idlest, not refused.
+#[test]
+fn a_restart_with_a_lower_series_cap_holds_it_and_refuses_no_new_series() {
+    let fx = fixture();
+    let b = broker(fx);
+    let n = fx.records.len();
+    produce(&b, fx, &fx.records[..n / 2]);
+    let a = Member::start(&b, fx, "cap", NEVER);
+    wait_for("the first half", || a.consumed(fx) == (n / 2) as u64);
+    wait_for("every series tracked", || a.stats.series.get() > 60);
+    a.stop().unwrap();
+    produce(&b, fx, &fx.records[n / 2..]);
+    let c = Member::start_with(&b, fx, "cap", NEVER, |o| o.scorer.max_series = 20);
+    wait_for("the rest", || c.consumed(fx) == (n - n / 2) as u64);
+    wait_for("the cap to hold", || {
+        let s = c.stats.series.get();
+        s > 0 && s <= 20
+    });
+    let stats = Arc::clone(&c.stats);
+    c.stop().unwrap();
+    let text = stats.encode();
+    assert!(
+        !text.contains("forewarn_samples_refused_total{reason=\"series_cap\"}"),
+        "new series refused over the cap:\n{text}"
+    );
+    assert!(stats.evicted.get() > 0, "{text}");
+}
