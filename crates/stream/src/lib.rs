@@ -29,6 +29,8 @@
 //! - [`checkpoint`]: partition state in and out of the checkpoint topic.
 //! - `publish`: the producer, with delivery accounting and latency.
 //! - `order`: offset-order repair (records skipped by the broker).
+//! - `copartition`: which partition each service arrives on; a service
+//!   on two is reported.
 //! - `clock`: each partition's event-time clock, and the bound on how far
 //!   ahead a record's event time may be.
 //! - `internal_events`: named events that log and count in one place.
@@ -40,6 +42,7 @@
 
 pub mod checkpoint;
 mod clock;
+mod copartition;
 pub mod error;
 mod internal_events;
 pub mod limits;

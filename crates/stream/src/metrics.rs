@@ -16,6 +16,7 @@
 //! | `forewarn_delivery_failed_total` | counter | messages the broker never acknowledged |
 //! | `forewarn_event_latency_seconds` | histogram | record produced → its event acknowledged |
 //! | `forewarn_record_latency_seconds` | histogram | record produced → record scored |
+//! | `forewarn_services_split_total` | counter | services seen on a second partition by this process (producers not keying by service with one partitioner; each is also a warning naming both partitions) |
 //! | `forewarn_series_tracked` | gauge | series with windows in memory |
 //! | `forewarn_series_evicted_total` | counter | series dropped: idle, or the idlest over the series cap after a restore |
 //! | `forewarn_partitions_assigned` | gauge | partitions this process owns (`/health` is 503 at 0) |
@@ -119,6 +120,8 @@ pub struct Stats {
     pub series: Gauge,
     /// Idle series dropped.
     pub evicted: Counter,
+    /// Services seen on a second partition (co-partitioning broken).
+    pub services_split: Counter,
     /// Partitions owned.
     pub partitions: Gauge,
     /// Seconds the process has owned no partition (0 while it owns some).
@@ -175,6 +178,7 @@ impl Stats {
             record_latency: latency_histogram(),
             series: Gauge::default(),
             evicted: Counter::default(),
+            services_split: Counter::default(),
             partitions: Gauge::default(),
             assignment_wait: Gauge::default(),
             delivery_log: forewarn_kafka::Throttle::new(std::time::Duration::from_secs(10)),
@@ -241,6 +245,11 @@ impl Stats {
             s.series.clone(),
         );
         r.register("series_evicted", "Idle series dropped", s.evicted.clone());
+        r.register(
+            "services_split",
+            "Services seen on a second partition by this process",
+            s.services_split.clone(),
+        );
         r.register(
             "partitions_assigned",
             "Partitions this process owns",

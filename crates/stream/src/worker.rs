@@ -23,11 +23,12 @@ use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer};
 
 use crate::clock::Clock;
+use crate::copartition::Homes;
 use crate::error::Error;
 use crate::internal_events::{
     EventsPublished, InternalEvent, LagMeasured, LogDecoded, OffsetGapAccepted, OffsetGapRepaired,
     RecordConsumed, RecordDisowned, RecordRejected, RecordReplayed, RecordScored, RecordsSkipped,
-    SampleRefused, SamplesDecoded, SeriesSwept,
+    SampleRefused, SamplesDecoded, SeriesSwept, ServiceSplit,
 };
 use crate::metrics::{Stats, now_ms};
 use crate::options::{ScoreOptions, Topics};
@@ -78,6 +79,8 @@ pub(crate) struct Worker {
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
     out: Events,
+    /// The partition each service arrives on.
+    pub(crate) homes: Homes,
     pub(crate) epoch: u64,
     pub(crate) failed_at_last_checkpoint: u64,
     /// A failure inside a rebalance, for the loop to stop on.
@@ -124,6 +127,7 @@ impl Worker {
             stats,
             buf: Vec::new(),
             out: Events::default(),
+            homes: Homes::default(),
             epoch: now_ms() as u64,
             failed_at_last_checkpoint: 0,
             error: None,
@@ -233,6 +237,14 @@ impl Worker {
                             continue;
                         }
                         part.clock.admit(ts);
+                        if let Some(first) = self.homes.see(&s.service, p) {
+                            ServiceSplit {
+                                service: &s.service,
+                                first,
+                                second: p,
+                            }
+                            .emit(&self.stats);
+                        }
                         if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
                             SampleRefused { reason: e.reason() }.emit(&self.stats);
                         }
@@ -261,6 +273,14 @@ impl Worker {
                         self.dead_letter(m, "future_timestamp", &bound.reason(ts, 1, 1))?;
                     } else {
                         part.clock.admit(ts);
+                        if let Some(first) = self.homes.see(&record.service, p) {
+                            ServiceSplit {
+                                service: &record.service,
+                                first,
+                                second: p,
+                            }
+                            .emit(&self.stats);
+                        }
                         part.scorer.on_log(&record, &mut self.out);
                     }
                 }

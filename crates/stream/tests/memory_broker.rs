@@ -581,3 +581,37 @@ fn a_restart_with_a_lower_series_cap_holds_it_and_refuses_no_new_series() {
     );
     assert!(stats.evicted.get() > 0, "{text}");
 }
+
+/// Co-partitioning checked: the fleet's records are keyed by service, so
+/// each service arrives on one partition; one more record of a service
+/// under another key lands on another partition, and the process counts
+/// that service once as split (`forewarn_services_split_total`), however
+/// many more of its records arrive there.
+#[test]
+fn a_service_seen_on_two_partitions_is_counted_once() {
+    let fx = fixture();
+    let b = broker(fx);
+    let good = &fx.records[..300];
+    produce(&b, fx, good);
+    let (service, sample) = &fx.records[0];
+    // A key that lands elsewhere than the service's own (probed on a
+    // scratch topic of as many partitions).
+    b.create_topic("scratch", 3);
+    let home = b.produce("scratch", service.as_bytes(), b"", Vec::new()).0;
+    let other = (0..100)
+        .map(|i| format!("other-{i}"))
+        .find(|k| b.produce("scratch", k.as_bytes(), b"", Vec::new()).0 != home)
+        .unwrap();
+    for _ in 0..3 {
+        b.produce(&fx.topics.metrics, other.as_bytes(), sample, Vec::new());
+    }
+    let m = Member::start(&b, fx, "split", NEVER);
+    wait_for("every record", || m.consumed(fx) == good.len() as u64 + 3);
+    let stats = Arc::clone(&m.stats);
+    m.stop().unwrap();
+    let text = stats.encode();
+    assert!(
+        text.contains("forewarn_services_split_total 1\n"),
+        "one service split:\n{text}"
+    );
+}
