@@ -336,7 +336,7 @@ impl Scorer {
             .map(|(key, windows, st)| SeriesEntry {
                 key: key.clone(),
                 windows: windows.clone(),
-                trend: st.trend,
+                trend: st.trend.as_deref().copied(),
                 next_hourly_ms: st.next_hourly_ms,
                 univariate: st.univariate.map(|u| univariate.get(u).clone()),
             })
@@ -386,7 +386,7 @@ impl Scorer {
             let st = SeriesState {
                 route,
                 instance,
-                trend: e.trend.filter(|_| r.trend.is_some()),
+                trend: e.trend.filter(|_| r.trend.is_some()).map(Box::new),
                 next_hourly_ms: e.next_hourly_ms,
                 univariate,
             };
