@@ -1,7 +1,8 @@
 //! `forewarn logs accuracy` in its documented form prints per-system
 //! grouping accuracy, its last line a JSON object with `systems` and
 //! `average`, on the real Loghub samples; `forewarn logs cv` prints the
-//! leave-systems-out table and its JSON report.
+//! leave-systems-out table, and with `--json` its full JSON report before
+//! the summary line.
 
 use forewarn_e2e::{forewarn, forewarn_ok, shared_dataset};
 
@@ -45,6 +46,7 @@ fn loghub_cv_command_prints_held_out_table_and_json() {
         dir.to_str().unwrap(),
         "--settings",
         settings.to_str().unwrap(),
+        "--json",
     ]);
     assert!(
         out.status.success(),
@@ -57,11 +59,17 @@ fn loghub_cv_command_prints_held_out_table_and_json() {
         "{stderr}"
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap();
+    // With --json, the full report (with every fold), then the summary.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [.., full, last] = lines.as_slice() else {
+        panic!("two JSON lines expected: {stdout}")
+    };
+    let full: serde_json::Value = serde_json::from_str(full).unwrap();
+    assert_eq!(full["folds"].as_array().unwrap().len(), 70);
     let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    assert!(v.get("folds").is_none(), "the summary leaves the folds out");
     let systems = v["systems"].as_object().unwrap();
     assert_eq!(systems.len(), 8, "{last}");
-    assert_eq!(v["folds"].as_array().unwrap().len(), 70);
     assert!(v["held_out_mean"].as_f64().unwrap() >= 0.93, "{last}");
     for (name, s) in systems {
         let held_out = s["held_out"].as_f64().unwrap();

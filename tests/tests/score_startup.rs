@@ -75,7 +75,7 @@ fn an_unreachable_broker_is_named_once_and_the_start_fails_by_its_deadline() {
             "1",
             "--duration",
             "10m",
-            "--kafka",
+            "--brokers",
             "127.0.0.1:1",
             "--startup-timeout",
             "3s",

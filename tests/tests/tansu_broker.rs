@@ -23,7 +23,7 @@ fn simulate_produces_to_a_real_broker_and_another_client_reads_it() {
         "60s",
         "--seed",
         "4",
-        "--kafka",
+        "--brokers",
         &broker.addr,
         "--create-topics",
         "3",

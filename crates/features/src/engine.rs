@@ -37,6 +37,9 @@ pub struct EngineStats {
     pub series_evicted: u64,
     /// Samples refused because the series cap was reached.
     pub series_refused: u64,
+    /// Series evicted, idlest first, to stay under the series cap (see
+    /// [`FeatureEngine::evict_idlest`]).
+    pub series_displaced: u64,
 }
 
 /// Why the engine did not apply a sample.
@@ -234,12 +237,49 @@ impl<S> FeatureEngine<S> {
         true
     }
 
+    /// Whether `key` is tracked.
+    pub fn contains(&self, key: SeriesRef<'_>) -> bool {
+        self.series.contains_key(&key)
+    }
+
+    /// Evict the `n` idlest series: those whose newest sample is oldest
+    /// (a series without one first). Counted as displaced; returns how
+    /// many were evicted. One pass to find the bound, one to remove.
+    pub fn evict_idlest(&mut self, n: usize) -> usize {
+        let len = self.series.len();
+        if n == 0 || len == 0 {
+            return 0;
+        }
+        let n = n.min(len);
+        let wm = |s: &Slot<S>| s.windows.watermark().unwrap_or(i64::MIN);
+        let mut marks: Vec<i64> = self.series.values().map(wm).collect();
+        let (_, bound, _) = marks.select_nth_unstable(n - 1);
+        let bound = *bound;
+        let below = marks.iter().filter(|m| **m < bound).count();
+        let mut at_bound = n - below;
+        self.series.retain(|_, s| {
+            let m = wm(s);
+            if m < bound {
+                false
+            } else if m == bound && at_bound > 0 {
+                at_bound -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        let evicted = len - self.series.len();
+        self.stats.series_displaced += evicted as u64;
+        evicted
+    }
+
     /// Most series tracked at once.
     pub fn max_series(&self) -> usize {
         self.max_series
     }
 
-    /// Change the series cap; series over a lowered cap stay until evicted.
+    /// Change the series cap; series over a lowered cap stay until evicted
+    /// ([`Self::evict_idlest`] brings them under it).
     pub fn set_max_series(&mut self, max_series: usize) {
         self.max_series = max_series;
     }

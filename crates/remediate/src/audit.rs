@@ -5,6 +5,16 @@
 //! before the remediator goes on, so the log is also its memory: on start
 //! it is read back ([`read`]) to rebuild which issues were handled and
 //! when each action last ran, and no action is repeated after a restart.
+//!
+//! A chain alone cannot tell a log cut short (or emptied) from a short
+//! one: every remaining line still links. So each append also rewrites a
+//! head file beside the log ([`head_path`], `FILE.head`: the number of
+//! entries and the last hash, replaced atomically). A truncation of the
+//! log leaves its head behind, and [`verify`] names it; the log may run
+//! one entry ahead of its head (a crash between the two writes). What the
+//! head does not detect: the log and its head removed or rewritten
+//! together (the chain has no secret key; it shows accidents and careless
+//! edits, not a determined attacker with write access).
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -47,6 +57,68 @@ pub struct Entry {
     pub hash: String,
 }
 
+/// What the head file records: the log's length and last hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Head {
+    /// Entries in the log.
+    entries: u64,
+    /// Hash of the last entry ("" when there is none).
+    last: String,
+}
+
+/// The head file of the log at `path`: `FILE.head` beside it.
+pub fn head_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".head");
+    path.with_file_name(name)
+}
+
+/// Replace the head file (write a temporary file, sync, rename).
+fn write_head(path: &Path, head: &Head) -> Result<(), AuditError> {
+    let target = head_path(path);
+    let io = |source| AuditError::Io {
+        path: target.clone(),
+        source,
+    };
+    let mut tmp_name = target.as_os_str().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let mut f = File::create(&tmp).map_err(io)?;
+    f.write_all(&serde_json::to_vec(head).unwrap_or_default())
+        .map_err(io)?;
+    f.sync_data().map_err(io)?;
+    std::fs::rename(&tmp, &target).map_err(io)
+}
+
+/// The head file of `path`, if there is one.
+fn read_head(path: &Path) -> Result<Option<Head>, AuditError> {
+    let target = head_path(path);
+    match std::fs::read(&target) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AuditError::Broken {
+                path: target,
+                line: 1,
+                reason: format!("not an audit head: {e}"),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(AuditError::Io {
+            path: target,
+            source,
+        }),
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// Entries in the log, every one linked.
+    pub entries: u64,
+    /// Whether a head file was there to check the length against; without
+    /// one a truncation cannot be told from a short log.
+    pub head: bool,
+}
+
 /// Errors of the audit log.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -81,15 +153,51 @@ fn digest(e: &Entry) -> String {
         .collect()
 }
 
-/// Check every line: valid JSON, consecutive `seq`, `prev` equal to the
-/// previous line's hash, `hash` equal to the entry's own. Returns the
-/// number of entries.
-pub fn verify(path: &Path) -> Result<u64, AuditError> {
-    read(path).map(|v| v.len() as u64)
+/// Check every line (valid JSON, consecutive `seq`, `prev` equal to the
+/// previous line's hash, `hash` equal to the entry's own) and the length
+/// against the head file, when there is one.
+pub fn verify(path: &Path) -> Result<Verified, AuditError> {
+    let entries = read(path)?;
+    Ok(Verified {
+        entries: entries.len() as u64,
+        head: read_head(path)?.is_some(),
+    })
 }
 
-/// Read and verify every entry.
+/// Read and verify every entry, and the length against the head file.
 pub fn read(path: &Path) -> Result<Vec<Entry>, AuditError> {
+    let entries = read_chain(path)?;
+    if let Some(head) = read_head(path)? {
+        let n = entries.len() as u64;
+        let at = usize::try_from(head.entries).unwrap_or(usize::MAX);
+        let last = at.checked_sub(1).map(|i| entries.get(i).map(|e| &e.hash));
+        let matches = match last {
+            None => true,
+            Some(Some(hash)) => *hash == head.last,
+            Some(None) => false,
+        };
+        if n < head.entries || !matches {
+            return Err(AuditError::Broken {
+                path: path.to_path_buf(),
+                line: n.min(head.entries) + 1,
+                reason: format!(
+                    "truncated or rewritten: its head ({}) records {} entries, the log holds {n}{}",
+                    head_path(path).display(),
+                    head.entries,
+                    if n >= head.entries {
+                        " whose last does not match"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+    }
+    Ok(entries)
+}
+
+/// Read and verify every entry's link in the chain.
+fn read_chain(path: &Path) -> Result<Vec<Entry>, AuditError> {
     let io = |source| AuditError::Io {
         path: path.to_path_buf(),
         source,
@@ -134,8 +242,10 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Open (creating) `path`; an existing log is verified first and its
-    /// entries returned, to rebuild state from.
+    /// Open (creating) `path`; an existing log is verified first (chain
+    /// and head: a log cut short is refused, since the remediator would
+    /// forget what it did) and its entries returned, to rebuild state
+    /// from. The head file is (re)written.
     pub fn open(path: &Path) -> Result<(Self, Vec<Entry>), AuditError> {
         let existing = if path.exists() {
             read(path)?
@@ -153,6 +263,13 @@ impl AuditLog {
         let (seq, prev) = existing
             .last()
             .map_or((0, String::new()), |e| (e.seq, e.hash.clone()));
+        write_head(
+            path,
+            &Head {
+                entries: seq,
+                last: prev.clone(),
+            },
+        )?;
         Ok((
             Self {
                 path: path.to_path_buf(),
@@ -192,6 +309,13 @@ impl AuditLog {
         self.file.sync_data().map_err(io)?;
         self.seq = e.seq;
         self.prev = e.hash.clone();
+        write_head(
+            &self.path,
+            &Head {
+                entries: self.seq,
+                last: self.prev.clone(),
+            },
+        )?;
         Ok(e)
     }
 }

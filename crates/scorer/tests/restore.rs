@@ -120,7 +120,7 @@ fn a_cold_scorer_differs_so_the_comparison_above_can_fail() {
 }
 
 #[test]
-fn idle_series_are_evicted_and_the_cap_refuses_new_ones() {
+fn idle_series_are_evicted_and_new_series_over_the_cap_displace_the_idlest() {
     let (pipeline, model) = setup();
     let all = samples();
     let mut sc = Scorer::new(pipeline, model, ScorerOptions::default()).unwrap();
@@ -142,8 +142,16 @@ fn idle_series_are_evicted_and_the_cap_refuses_new_ones() {
         .filter(|s| sc.on_metric(s, &mut out).is_err())
         .count();
     assert_eq!(sc.series_count(), 5);
-    assert!(refused > 0);
+    assert_eq!(
+        refused, 0,
+        "over the cap, a new series displaces the idlest"
+    );
+    assert!(sc.engine().stats().series_displaced > 0);
     assert_eq!(sc.engine().stats().series_evicted, n as u64);
+    // A cap of zero holds nothing: then a new series is refused.
+    sc.set_max_series(0);
+    sc.trim_to_cap();
+    assert!(sc.on_metric(&all[2 * hour], &mut out).is_err());
 }
 
 #[test]
@@ -165,4 +173,53 @@ fn a_redelivered_sample_changes_nothing() {
     }
     let after = rmp_serde::to_vec_named(&sc.snapshot()).unwrap();
     assert!(before == after, "state moved on redelivered samples");
+}
+
+/// Restarted with a lower series cap than its checkpoint holds, a scorer
+/// keeps the newest series up to the cap (the idlest, oldest newest
+/// sample first, are evicted and counted), and a new series is then
+/// admitted by displacing the idlest one, never refused.
+#[test]
+fn a_restore_over_a_lower_cap_keeps_the_newest_and_new_series_displace_the_idlest() {
+    let (pipeline, model) = setup();
+    let all = samples();
+    let mut sc = Scorer::new(pipeline.clone(), model.clone(), ScorerOptions::default()).unwrap();
+    let mut out = Events::default();
+    let hour = all.len() / 30;
+    // 40 series that stopped long ago: one sample each, at the start.
+    for i in 0..40 {
+        let mut s = all[0].clone();
+        s.service = format!("gone-{i}");
+        sc.on_metric(&s, &mut out).unwrap();
+    }
+    for s in &all[..hour] {
+        let _ = sc.on_metric(s, &mut out);
+    }
+    let n = sc.series_count();
+    let cap = n - 40;
+    let state = sc.snapshot();
+    let opts = ScorerOptions {
+        max_series: cap,
+        ..ScorerOptions::default()
+    };
+    let (mut back, restored) = Scorer::restore(pipeline, model, opts, state).unwrap();
+    assert_eq!(back.series_count(), cap, "the cap holds after a restore");
+    assert_eq!(restored.evicted, 40, "{restored:?}");
+    assert!(
+        back.engine()
+            .iter()
+            .all(|(k, _, _)| !k.service.starts_with("gone-")),
+        "the idlest series go first"
+    );
+    // A new series is admitted, the idlest displaced; none refused.
+    for (i, s) in all[hour..hour + 50].iter().enumerate() {
+        let mut s = s.clone();
+        s.service = format!("new-{i}");
+        assert!(
+            back.on_metric(&s, &mut out).is_ok(),
+            "a new series was refused"
+        );
+        assert!(back.series_count() <= cap);
+    }
+    assert!(back.engine().stats().series_displaced >= 50);
 }

@@ -453,3 +453,26 @@ impl InternalEvent for RunStoppedError<'_> {
         stats.ready.store(false, Ordering::Relaxed);
     }
 }
+
+/// A service arrived on a second partition: its records are not keyed by
+/// service with one partitioner, and its state splits between scorers.
+pub(crate) struct ServiceSplit<'a> {
+    pub(crate) service: &'a str,
+    pub(crate) first: i32,
+    pub(crate) second: i32,
+}
+
+impl InternalEvent for ServiceSplit<'_> {
+    fn emit(self, stats: &Stats) {
+        tracing::warn!(
+            service = self.service,
+            first = self.first,
+            second = self.second,
+            "Service {:?} arrives on partitions {} and {}: its metrics and logs must be keyed by service name with one partitioner on every producer (see the README, \"Keying records by service\"); its state is split between two scorers.",
+            self.service,
+            self.first,
+            self.second
+        );
+        stats.services_split.inc();
+    }
+}

@@ -29,17 +29,23 @@
 //! - [`checkpoint`]: partition state in and out of the checkpoint topic.
 //! - `publish`: the producer, with delivery accounting and latency.
 //! - `order`: offset-order repair (records skipped by the broker).
+//! - `copartition`: which partition each service arrives on; a service
+//!   on two is reported.
 //! - `clock`: each partition's event-time clock, and the bound on how far
 //!   ahead a record's event time may be.
 //! - `internal_events`: named events that log and count in one place.
 //! - [`metrics`]: [`Stats`], and `/metrics` and `/health` ([`serve`]).
 //! - [`options`]: [`ScoreOptions`], [`Topics`], [`ensure_topics`].
+//! - [`limits`]: [`RecordLimits`], how large a record and a series'
+//!   identity may be.
 //! - [`error`]: [`Error`], one variant per stage.
 
 pub mod checkpoint;
 mod clock;
+mod copartition;
 pub mod error;
 mod internal_events;
+pub mod limits;
 pub mod metrics;
 pub mod options;
 mod order;
@@ -50,6 +56,7 @@ mod startup;
 mod worker;
 
 pub use error::{CheckpointError, Error};
+pub use limits::RecordLimits;
 pub use metrics::{Latencies, Stats, serve};
 pub use options::{
     DEFAULT_MAX_FUTURE, DEFAULT_STARTUP_TIMEOUT, ScoreOptions, Topics, ensure_topics,

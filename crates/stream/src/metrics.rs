@@ -9,15 +9,16 @@
 //! | `forewarn_records_consumed_total{topic}` | counter | Kafka records read |
 //! | `forewarn_samples_decoded_total` | counter | metric samples decoded |
 //! | `forewarn_logs_decoded_total` | counter | log records decoded |
-//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic: `malformed_metric`, `malformed_log`, `empty`, `future_timestamp` (event time beyond [`crate::ScoreOptions::max_future`]) |
+//! | `forewarn_records_rejected_total{reason}` | counter | records sent to the dead-letter topic: `malformed_metric`, `malformed_log`, `empty`, `future_timestamp` (event time beyond [`crate::ScoreOptions::max_future`]), `oversize_record`, `oversize_labels` (beyond [`crate::RecordLimits`]) |
 //! | `forewarn_samples_refused_total{reason}` | counter | decoded samples the windows refused (late, duplicate, series cap) |
 //! | `forewarn_consumer_lag{topic,partition}` | gauge | high watermark − next offset |
 //! | `forewarn_events_published_total{topic}` | counter | events handed to the producer |
 //! | `forewarn_delivery_failed_total` | counter | messages the broker never acknowledged |
 //! | `forewarn_event_latency_seconds` | histogram | record produced → its event acknowledged |
 //! | `forewarn_record_latency_seconds` | histogram | record produced → record scored |
+//! | `forewarn_services_split_total` | counter | services seen on a second partition by this process (producers not keying by service with one partitioner; each is also a warning naming both partitions) |
 //! | `forewarn_series_tracked` | gauge | series with windows in memory |
-//! | `forewarn_series_evicted_total` | counter | idle series dropped |
+//! | `forewarn_series_evicted_total` | counter | series dropped: idle, or the idlest over the series cap after a restore |
 //! | `forewarn_partitions_assigned` | gauge | partitions this process owns (`/health` is 503 at 0) |
 //! | `forewarn_assignment_wait_seconds` | gauge | how long the process has owned no partition (0 while it owns some) |
 //! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |
@@ -44,11 +45,13 @@ use prometheus_client::registry::Registry;
 
 /// Reasons a record goes to the dead-letter topic (the `reason` label of
 /// `forewarn_records_rejected_total`).
-pub(crate) const REJECT_REASONS: [&str; 4] = [
+pub(crate) const REJECT_REASONS: [&str; 6] = [
     "malformed_metric",
     "malformed_log",
     "empty",
     "future_timestamp",
+    "oversize_record",
+    "oversize_labels",
 ];
 
 /// Wall-clock milliseconds since the epoch.
@@ -117,6 +120,8 @@ pub struct Stats {
     pub series: Gauge,
     /// Idle series dropped.
     pub evicted: Counter,
+    /// Services seen on a second partition (co-partitioning broken).
+    pub services_split: Counter,
     /// Partitions owned.
     pub partitions: Gauge,
     /// Seconds the process has owned no partition (0 while it owns some).
@@ -173,6 +178,7 @@ impl Stats {
             record_latency: latency_histogram(),
             series: Gauge::default(),
             evicted: Counter::default(),
+            services_split: Counter::default(),
             partitions: Gauge::default(),
             assignment_wait: Gauge::default(),
             delivery_log: forewarn_kafka::Throttle::new(std::time::Duration::from_secs(10)),
@@ -239,6 +245,11 @@ impl Stats {
             s.series.clone(),
         );
         r.register("series_evicted", "Idle series dropped", s.evicted.clone());
+        r.register(
+            "services_split",
+            "Services seen on a second partition by this process",
+            s.services_split.clone(),
+        );
         r.register(
             "partitions_assigned",
             "Partitions this process owns",

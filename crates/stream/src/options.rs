@@ -9,6 +9,7 @@ use forewarn_config::PipelineConfig;
 use forewarn_scorer::ScorerOptions;
 
 use crate::error::Error;
+use crate::limits::RecordLimits;
 
 /// How one `forewarn score` process runs (what is not in the pipeline).
 #[derive(Debug, Clone)]
@@ -34,6 +35,10 @@ pub struct ScoreOptions {
     /// clock: one record stamped 9999-12-31 would otherwise evict every
     /// series and resolve every incident of its partition.
     pub max_future: Duration,
+    /// How large a record, and the names of a series in it, may be;
+    /// beyond, the record is a dead letter (`oversize_record`,
+    /// `oversize_labels`).
+    pub limits: RecordLimits,
     /// How long to wait at start for the brokers to answer; past it the
     /// run fails, naming the addresses it could not reach.
     pub startup_timeout: Duration,
@@ -63,6 +68,7 @@ impl ScoreOptions {
             scorer: ScorerOptions::default(),
             keep_latencies: false,
             max_future: DEFAULT_MAX_FUTURE,
+            limits: RecordLimits::default(),
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             create_topics: None,
             check_compaction: true,

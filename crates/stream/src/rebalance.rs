@@ -121,6 +121,10 @@ impl Worker {
         // On a failed checkpoint the runner stops; the states go either way,
         // since the partitions are no longer ours.
         self.parts.clear();
+        // Whoever owns them now checks where their services arrive.
+        for p in &owned {
+            self.homes.forget(*p);
+        }
         PartitionsRevoked {
             read: &read,
             partitions: &owned,

@@ -3,8 +3,9 @@
 //! and co-partitioned, so partition `p` of both carries the same services
 //! and one scorer sees all of them.
 //!
-//! Record → decode (a bad record goes to the dead-letter topic with its
-//! bytes, source and reason) → event time bounded by the partition's
+//! Record → size and label bounds ([`crate::RecordLimits`]) → decode (a
+//! bad record goes to the dead-letter topic with its bytes, source and
+//! reason) → event time bounded by the partition's
 //! [`Clock`] (one stamped too far ahead goes there too) → the partition's
 //! scorer → events to their topics, keyed by service. Nothing is committed here: taking partitions
 //! on and giving them up, checkpoints and commits are in
@@ -22,11 +23,12 @@ use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Input, Scorer};
 
 use crate::clock::Clock;
+use crate::copartition::Homes;
 use crate::error::Error;
 use crate::internal_events::{
     EventsPublished, InternalEvent, LagMeasured, LogDecoded, OffsetGapAccepted, OffsetGapRepaired,
     RecordConsumed, RecordDisowned, RecordRejected, RecordReplayed, RecordScored, RecordsSkipped,
-    SampleRefused, SamplesDecoded, SeriesSwept,
+    SampleRefused, SamplesDecoded, SeriesSwept, ServiceSplit,
 };
 use crate::metrics::{Stats, now_ms};
 use crate::options::{ScoreOptions, Topics};
@@ -77,6 +79,8 @@ pub(crate) struct Worker {
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
     out: Events,
+    /// The partition each service arrives on.
+    pub(crate) homes: Homes,
     pub(crate) epoch: u64,
     pub(crate) failed_at_last_checkpoint: u64,
     /// A failure inside a rebalance, for the loop to stop on.
@@ -123,6 +127,7 @@ impl Worker {
             stats,
             buf: Vec::new(),
             out: Events::default(),
+            homes: Homes::default(),
             epoch: now_ms() as u64,
             failed_at_last_checkpoint: 0,
             error: None,
@@ -207,8 +212,11 @@ impl Worker {
         }
         RecordConsumed { topic }.emit(&self.stats);
         let max_future = i64::try_from(self.opts.max_future.as_millis()).unwrap_or(i64::MAX);
+        let limits = self.opts.limits;
         if payload.is_empty() {
             self.dead_letter(m, "empty", "empty record")?;
+        } else if let Some(reason) = limits.record(payload.len()) {
+            self.dead_letter(m, "oversize_record", &reason)?;
         } else if is_metrics {
             self.buf.clear();
             match forewarn_formats::decode(self.format, payload, &mut self.buf) {
@@ -217,16 +225,33 @@ impl Worker {
                     let part = self.parts.get_mut(&p).expect("checked above");
                     let bound = part.clock.bound(now_ms(), max_future);
                     let mut ahead = (0, i64::MIN);
+                    let mut oversize: (usize, Option<String>) = (0, None);
                     for s in &self.buf {
+                        if let Some(why) = limits.sample(s) {
+                            oversize = (oversize.0 + 1, oversize.1.or(Some(why)));
+                            continue;
+                        }
                         let ts = s.ts.timestamp_millis();
                         if ts > bound.limit {
                             ahead = (ahead.0 + 1, ahead.1.max(ts));
                             continue;
                         }
                         part.clock.admit(ts);
+                        if let Some(first) = self.homes.see(&s.service, p) {
+                            ServiceSplit {
+                                service: &s.service,
+                                first,
+                                second: p,
+                            }
+                            .emit(&self.stats);
+                        }
                         if let Err(e) = part.scorer.on_metric(s, &mut self.out) {
                             SampleRefused { reason: e.reason() }.emit(&self.stats);
                         }
+                    }
+                    if let (k, Some(why)) = oversize {
+                        let reason = format!("{k} of {n} samples refused: {why}");
+                        self.dead_letter(m, "oversize_labels", &reason)?;
                     }
                     if ahead.0 > 0 {
                         let reason = bound.reason(ahead.1, ahead.0, n);
@@ -242,10 +267,20 @@ impl Worker {
                     let part = self.parts.get_mut(&p).expect("checked above");
                     let bound = part.clock.bound(now_ms(), max_future);
                     let ts = record.ts.timestamp_millis();
-                    if ts > bound.limit {
+                    if let Some(why) = limits.log(&record) {
+                        self.dead_letter(m, "oversize_labels", &why)?;
+                    } else if ts > bound.limit {
                         self.dead_letter(m, "future_timestamp", &bound.reason(ts, 1, 1))?;
                     } else {
                         part.clock.admit(ts);
+                        if let Some(first) = self.homes.see(&record.service, p) {
+                            ServiceSplit {
+                                service: &record.service,
+                                first,
+                                second: p,
+                            }
+                            .emit(&self.stats);
+                        }
                         part.scorer.on_log(&record, &mut self.out);
                     }
                 }
@@ -359,8 +394,21 @@ impl Worker {
             }
             total += part.scorer.series_count();
         }
-        // One cap for the process: each partition may grow by what is left.
-        let left = self.opts.scorer.max_series.saturating_sub(total);
+        // One cap for the process. Over it (partitions restored from
+        // checkpoints that held more), each partition keeps its share of
+        // the cap, in proportion to what it holds, its idlest series going.
+        let cap = self.opts.scorer.max_series;
+        if total > cap {
+            for part in self.parts.values_mut() {
+                let n = part.scorer.series_count();
+                part.scorer
+                    .set_max_series((n as u128 * cap as u128 / total as u128) as usize);
+                evicted += part.scorer.trim_to_cap();
+            }
+            total = self.parts.values().map(|p| p.scorer.series_count()).sum();
+        }
+        // Each partition may grow by what is left.
+        let left = cap.saturating_sub(total);
         for part in self.parts.values_mut() {
             let n = part.scorer.series_count();
             part.scorer.set_max_series(n + left);

@@ -94,6 +94,17 @@ struct Member {
 
 impl Member {
     fn start(b: &MemoryBroker, fx: &'static Fixture, group: &str, every: Duration) -> Self {
+        Self::start_with(b, fx, group, every, |_| {})
+    }
+
+    /// As [`Member::start`], with `tweak` applied to the options.
+    fn start_with(
+        b: &MemoryBroker,
+        fx: &'static Fixture,
+        group: &str,
+        every: Duration,
+        tweak: impl FnOnce(&mut ScoreOptions),
+    ) -> Self {
         let source = MemorySource::new(b, group);
         let id = source.id();
         let edge = Edge {
@@ -104,6 +115,7 @@ impl Member {
         let mut opts = ScoreOptions::new("memory");
         opts.group = group.to_string();
         opts.checkpoint_every = every;
+        tweak(&mut opts);
         let stats = Arc::new(Stats::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let handle = {
@@ -453,5 +465,153 @@ fn a_checkpoint_is_counted_only_once_the_broker_acknowledged_it() {
         stats.checkpoints.get(),
         0,
         "a checkpoint the broker refused was counted as written"
+    );
+}
+
+/// Records and labels beyond the size limits: a 2 MiB record, a label
+/// value of 5,000 bytes, 40 labels on one sample, a 2,000-byte service
+/// name on a sample and on a log line. Each goes to the dead-letter topic
+/// with its reason naming the limit (`oversize_record`, `oversize_labels`),
+/// none becomes a series, and the good records around them are scored.
+#[test]
+fn oversized_records_and_labels_are_dead_letters_not_series() {
+    use forewarn_core::contracts::MetricSample;
+    let fx = fixture();
+    let b = broker(fx);
+    let good = &fx.records[..400];
+    let (service, sample) = &fx.records[0];
+    let base: serde_json::Value = serde_json::from_slice(sample).unwrap();
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = base.clone();
+        f(&mut v);
+        serde_json::to_vec(&v).unwrap()
+    };
+    let bad_metrics = [
+        with(&|v| v["labels"] = serde_json::json!({"blob": "x".repeat(2 << 20)})),
+        with(&|v| v["labels"] = serde_json::json!({"path": "y".repeat(5_000)})),
+        with(&|v| {
+            v["labels"] = (0..40)
+                .map(|i| (format!("k{i}"), serde_json::Value::from("v")))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }),
+        with(&|v| v["service"] = "s".repeat(2_000).into()),
+    ];
+    produce(&b, fx, &good[..200]);
+    for v in &bad_metrics {
+        b.produce(&fx.topics.metrics, service.as_bytes(), v, Vec::new());
+    }
+    let logs = fx.topics.logs.as_deref().expect("the pipeline reads logs");
+    let log = serde_json::json!({
+        "ts": base["ts"],
+        "service": "s".repeat(2_000),
+        "level": "error",
+        "message": "connection refused",
+    });
+    b.produce(
+        logs,
+        service.as_bytes(),
+        &serde_json::to_vec(&log).unwrap(),
+        Vec::new(),
+    );
+    produce(&b, fx, &good[200..]);
+    let m = Member::start(&b, fx, "z", NEVER);
+    let total = (good.len() + bad_metrics.len()) as u64;
+    wait_for("every record", || {
+        m.consumed(fx) == total && m.stats.consumed_of(logs) == 1
+    });
+    let series: BTreeSet<String> = good
+        .iter()
+        .map(|(_, v)| {
+            let s: MetricSample = serde_json::from_slice(v).unwrap();
+            format!("{}/{}/{}/{:?}", s.service, s.instance, s.metric, s.labels)
+        })
+        .collect();
+    // The gauge is refreshed by the loop's housekeeping, once a second.
+    wait_for("only the good records' series to be tracked", || {
+        m.stats.series.get() == series.len() as i64
+    });
+    let stats = Arc::clone(&m.stats);
+    m.stop().unwrap();
+    let text = stats.encode();
+    for line in [
+        "forewarn_records_rejected_total{reason=\"oversize_record\"} 1",
+        "forewarn_records_rejected_total{reason=\"oversize_labels\"} 4",
+    ] {
+        assert!(text.contains(line), "{line} not in /metrics:\n{text}");
+    }
+    let dead = b.records(&fx.topics.dead_letter);
+    assert_eq!(dead.len(), 5, "one dead letter per oversized record");
+    for d in &dead {
+        let reason = String::from_utf8(d.header("forewarn.reason").unwrap().to_vec()).unwrap();
+        assert!(
+            reason.contains("limit") && reason.len() < 300,
+            "the reason names the limit, briefly: {reason}"
+        );
+    }
+}
+
+/// A process restarted with a lower `max_series` than its checkpoints
+/// hold brings the whole process under the cap (each partition keeping
+/// its share, idlest series evicted), and new series are then admitted
+/// by displacing the idlest, not refused.
+#[test]
+fn a_restart_with_a_lower_series_cap_holds_it_and_refuses_no_new_series() {
+    let fx = fixture();
+    let b = broker(fx);
+    let n = fx.records.len();
+    produce(&b, fx, &fx.records[..n / 2]);
+    let a = Member::start(&b, fx, "cap", NEVER);
+    wait_for("the first half", || a.consumed(fx) == (n / 2) as u64);
+    wait_for("every series tracked", || a.stats.series.get() > 60);
+    a.stop().unwrap();
+    produce(&b, fx, &fx.records[n / 2..]);
+    let c = Member::start_with(&b, fx, "cap", NEVER, |o| o.scorer.max_series = 20);
+    wait_for("the rest", || c.consumed(fx) == (n - n / 2) as u64);
+    wait_for("the cap to hold", || {
+        let s = c.stats.series.get();
+        s > 0 && s <= 20
+    });
+    let stats = Arc::clone(&c.stats);
+    c.stop().unwrap();
+    let text = stats.encode();
+    assert!(
+        !text.contains("forewarn_samples_refused_total{reason=\"series_cap\"}"),
+        "new series refused over the cap:\n{text}"
+    );
+    assert!(stats.evicted.get() > 0, "{text}");
+}
+
+/// Co-partitioning checked: the fleet's records are keyed by service, so
+/// each service arrives on one partition; one more record of a service
+/// under another key lands on another partition, and the process counts
+/// that service once as split (`forewarn_services_split_total`), however
+/// many more of its records arrive there.
+#[test]
+fn a_service_seen_on_two_partitions_is_counted_once() {
+    let fx = fixture();
+    let b = broker(fx);
+    let good = &fx.records[..300];
+    produce(&b, fx, good);
+    let (service, sample) = &fx.records[0];
+    // A key that lands elsewhere than the service's own (probed on a
+    // scratch topic of as many partitions).
+    b.create_topic("scratch", 3);
+    let home = b.produce("scratch", service.as_bytes(), b"", Vec::new()).0;
+    let other = (0..100)
+        .map(|i| format!("other-{i}"))
+        .find(|k| b.produce("scratch", k.as_bytes(), b"", Vec::new()).0 != home)
+        .unwrap();
+    for _ in 0..3 {
+        b.produce(&fx.topics.metrics, other.as_bytes(), sample, Vec::new());
+    }
+    let m = Member::start(&b, fx, "split", NEVER);
+    wait_for("every record", || m.consumed(fx) == good.len() as u64 + 3);
+    let stats = Arc::clone(&m.stats);
+    m.stop().unwrap();
+    let text = stats.encode();
+    assert!(
+        text.contains("forewarn_services_split_total 1\n"),
+        "one service split:\n{text}"
     );
 }

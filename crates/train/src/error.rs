@@ -63,6 +63,18 @@ pub enum Error {
     /// There is nothing to train on.
     #[error("no training data: {0}")]
     Empty(String),
+    /// The history yields no anomaly model: no service had enough feature
+    /// vectors for its own, nor all of them together for the fallback.
+    /// Nothing is saved: a model without one would serve no service.
+    #[error(
+        "no anomaly model: each service needs at least {min_rows} feature vectors (the fallback {min_rows} per feature, pooled), and the history gave {got}; train on a longer history"
+    )]
+    NoModel {
+        /// The fit's `anomaly.min_rows`.
+        min_rows: usize,
+        /// Vectors per service, e.g. `api 0, db 3`.
+        got: String,
+    },
     /// The pipeline or the fit configuration cannot be used for training.
     #[error("invalid training configuration: {0}")]
     Config(String),

@@ -234,6 +234,20 @@ impl<'a> Trainer<'a> {
         let anomaly: AnomalyFits =
             anomaly::fit_all(&vectors, &cfg.anomaly, self.seed, workers, || bar.step())?;
         let fit_s = fit_start.elapsed().as_secs_f64();
+        if anomaly.services.is_empty() && anomaly.fallback.is_none() {
+            let got: Vec<String> = vectors
+                .iter()
+                .map(|(s, v)| format!("{s} {}", v.len()))
+                .collect();
+            return Err(Error::NoModel {
+                min_rows: cfg.anomaly.min_rows,
+                got: if got.is_empty() {
+                    "none".into()
+                } else {
+                    got.join(", ")
+                },
+            });
+        }
         tracing::info!(
             trend_metrics = trend_fits.len(),
             services = anomaly.services.len(),

@@ -204,3 +204,35 @@ fn an_injected_anomaly_scores_above_normal_vectors() {
         median(&normal_p)
     );
 }
+
+/// Twenty minutes of history fill no window: no service has the feature
+/// vectors for a model of its own, nor all of them pooled for the
+/// fallback. That is an error naming the need, not an empty artifact.
+#[test]
+fn history_that_yields_no_anomaly_model_is_an_error() {
+    let pipeline = common::pipeline();
+    let history = Fleet {
+        services: 2,
+        duration_ms: 20 * 60_000,
+        seed: 3,
+        ..Fleet::default()
+    }
+    .generate();
+    let r = Trainer::new(&pipeline)
+        .config(common::quick())
+        .train_history(&history, "tiny");
+    match r {
+        Err(e @ forewarn_train::Error::NoModel { .. }) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("feature vectors") && text.contains("longer history"),
+                "{text}"
+            );
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(t) => panic!(
+            "trained with services {:?} and fallback {:?}",
+            t.summary.services, t.summary.fallback
+        ),
+    }
+}

@@ -150,6 +150,12 @@ pub(crate) fn tansu_binary() -> Option<PathBuf> {
 }
 
 /// kcat, the Kafka command-line client (Debian package `kcat`).
+///
+/// Under `cargo test` it runs with cargo's `LD_LIBRARY_PATH`, which holds
+/// the build directory of `rdkafka-sys`: kcat then loads the librdkafka
+/// Forewarn is built with (2.12.1), not the system's (Debian: 2.0.2, which
+/// cannot read tansu 0.6's ApiVersions v3 response; see the README,
+/// "Which client works with tansu 0.6").
 pub(crate) fn kcat_binary() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

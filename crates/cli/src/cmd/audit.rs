@@ -1,5 +1,7 @@
 //! `forewarn audit verify FILE`: check the remediator's audit log's hash
-//! chain; exits 1 naming the first bad line.
+//! chain and its length against the head file beside it (`FILE.head`);
+//! exits 1 naming the first bad line, or a truncation, or when an empty
+//! log has no head to say it should be empty.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,10 @@ pub(crate) struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum What {
-    /// Verify the hash chain of an audit log.
+    /// Verify the hash chain of an audit log, and its length against the
+    /// head file beside it (`FILE.head`, rewritten on every append), so a
+    /// log cut short or emptied fails. Exits 1 on a broken chain, a
+    /// truncation, or an empty log without a head.
     Verify {
         /// The audit log (JSONL).
         file: PathBuf,
@@ -22,9 +27,46 @@ enum What {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.what {
         What::Verify { file } => match forewarn_remediate::audit::verify(&file) {
-            Ok(n) => {
-                super::print(&format!("{}: {n} entries, chain intact", file.display()))?;
-                Ok(ExitCode::SUCCESS)
+            Ok(v) => {
+                let head = forewarn_remediate::audit::head_path(&file);
+                let (text, ok) = match (v.entries, v.head) {
+                    (0, false) => (
+                        format!(
+                            "{}: empty, and no head file ({}): nothing to verify",
+                            file.display(),
+                            head.display()
+                        ),
+                        false,
+                    ),
+                    (0, true) => (
+                        format!(
+                            "{}: 0 entries, as its head records (no action yet)",
+                            file.display()
+                        ),
+                        true,
+                    ),
+                    (n, true) => (
+                        format!(
+                            "{}: {n} entries, chain intact, length as its head records",
+                            file.display()
+                        ),
+                        true,
+                    ),
+                    (n, false) => (
+                        format!(
+                            "{}: {n} entries, chain intact; no head file ({}), so a truncation would not be detected",
+                            file.display(),
+                            head.display()
+                        ),
+                        true,
+                    ),
+                };
+                super::print(&text)?;
+                Ok(if ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                })
             }
             Err(e @ forewarn_remediate::audit::AuditError::Broken { .. }) => {
                 super::print(&format!("{e}"))?;

@@ -22,6 +22,12 @@ use forewarn_harness::demo::{Demo, DemoOptions, Watch, summarise};
 use forewarn_sim::Labels;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Where `--policy` is looked for when not given.
+const DEFAULT_POLICY: &str = "pipelines/remediation.yaml";
+
+/// `pipelines/remediation.yaml`, built in.
+const BUILT_IN_POLICY: &str = include_str!("../../../../pipelines/remediation.yaml");
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Simulated time to stream (run accelerated), e.g. `6h`, `2d`.
@@ -49,9 +55,11 @@ pub(crate) struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// The remediation policy the shadow remediator follows (it records
-    /// what it would do; nothing is executed).
-    #[arg(long, default_value = "pipelines/remediation.yaml")]
-    policy: PathBuf,
+    /// what it would do; nothing is executed) [default:
+    /// pipelines/remediation.yaml under the working directory, else the
+    /// built-in copy of it].
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Do not print predictions as they arrive.
     #[arg(long)]
     quiet: bool,
@@ -186,10 +194,22 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (model, model_ref) = super::load_model(&args.model, demo.pipeline()).with_context(
         || "the demo needs a trained model; run it from the repository root, or pass --model",
     )?;
-    let policy = forewarn_remediate::Policy::load(&args.policy).map_err(|p| {
+    // The policy, like `--pipeline` elsewhere: the file given, else the
+    // checkout's, else the copy built into the binary.
+    let policy = match &args.policy {
+        Some(path) => forewarn_remediate::Policy::load(path),
+        None if std::path::Path::new(DEFAULT_POLICY).is_file() => {
+            forewarn_remediate::Policy::load(std::path::Path::new(DEFAULT_POLICY))
+        }
+        None => forewarn_remediate::Policy::parse(BUILT_IN_POLICY),
+    }
+    .map_err(|p| {
         anyhow::anyhow!(
             "{}: invalid policy:\n  {}",
-            args.policy.display(),
+            args.policy
+                .as_deref()
+                .unwrap_or(std::path::Path::new(DEFAULT_POLICY))
+                .display(),
             p.0.join("\n  ")
         )
     })?;

@@ -38,7 +38,8 @@ struct AccuracyArgs {
     /// `<DIR>/settings.json`.
     #[arg(long)]
     settings: PathBuf,
-    /// Print only the JSON summary (the last line is always JSON).
+    /// Also print the full report as JSON on stdout, before the summary
+    /// line (as every `--json` does); the table goes to stderr either way.
     #[arg(long)]
     json: bool,
 }
@@ -48,20 +49,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Accuracy(a) => {
             let report = forewarn_logs::accuracy::evaluate(&a.loghub, &a.settings)
                 .with_context(|| format!("while evaluating {}", a.loghub.display()))?;
-            if !a.json {
-                for (system, acc) in &report.systems {
-                    note!("{system:<12} {acc:.4}");
-                }
-                note!("{:<12} {:.4}", "average", report.average);
+            for (system, acc) in &report.systems {
+                note!("{system:<12} {acc:.4}");
             }
-            super::print(&serde_json::to_string(&report)?)?;
+            note!("{:<12} {:.4}", "average", report.average);
+            let line = serde_json::to_string(&report)?;
+            if a.json {
+                // The report is its own summary: the same object twice.
+                super::print(&line)?;
+            }
+            super::print(&line)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Cv(a) => {
             let grid = forewarn_logs::accuracy::default_grid();
             let report = forewarn_logs::accuracy::cross_validate(&a.loghub, &a.settings, &grid)
                 .with_context(|| format!("while cross-validating on {}", a.loghub.display()))?;
-            if !a.json {
+            {
                 note!(
                     "{:<12} {:>9} {:>9} {:>8} {:>8} {:>7}",
                     "system",
@@ -98,7 +102,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     report.chosen_on_all
                 );
             }
-            super::print(&serde_json::to_string(&report)?)?;
+            if a.json {
+                super::print(&serde_json::to_string(&report)?)?;
+            }
+            let summary = serde_json::json!({
+                "systems": report.systems,
+                "held_out_mean": report.held_out_mean,
+                "shipped_mean": report.shipped_mean,
+                "own_settings_mean": report.own_settings_mean,
+                "chosen_on_all": report.chosen_on_all,
+            });
+            super::print(&summary.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -20,18 +20,43 @@ use std::path::Path;
 
 /// Load a pipeline file, or fail with every problem, one per line.
 pub(crate) fn load_pipeline(path: &Path) -> anyhow::Result<forewarn_config::PipelineConfig> {
-    forewarn_config::load(path).map_err(|problems| {
-        anyhow::anyhow!(
-            "{}: invalid pipeline:\n{}",
-            path.display(),
-            problems
-                .0
-                .iter()
-                .map(|p| format!("  {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })
+    forewarn_config::load(path).map_err(|problems| invalid(&path.display(), &problems))
+}
+
+fn invalid(what: &dyn std::fmt::Display, problems: &forewarn_config::Problems) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{what}: invalid pipeline:\n{}",
+        problems
+            .0
+            .iter()
+            .map(|p| format!("  {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+/// Where `--pipeline` is looked for when not given: relative to the
+/// working directory, as in a checkout.
+pub(crate) const DEFAULT_PIPELINE: &str = "pipelines/default.yaml";
+
+/// Load `--pipeline`: the file given; without one, `pipelines/default.yaml`
+/// when the working directory has it (a checkout), else the copy of that
+/// file built into the binary (the one `demo` runs), said in a note. Every
+/// command whose `--pipeline` is optional loads it this way.
+pub(crate) fn pipeline_or_default(
+    path: Option<&Path>,
+) -> anyhow::Result<forewarn_config::PipelineConfig> {
+    match path {
+        Some(p) => load_pipeline(p),
+        None if Path::new(DEFAULT_PIPELINE).is_file() => load_pipeline(Path::new(DEFAULT_PIPELINE)),
+        None => {
+            note!(
+                "note: no {DEFAULT_PIPELINE} under the working directory: using the built-in default pipeline (pass --pipeline FILE for another)"
+            );
+            forewarn_config::load_str(forewarn_harness::fleet::DEFAULT_PIPELINE)
+                .map_err(|p| invalid(&"the built-in default pipeline", &p))
+        }
+    }
 }
 
 /// `--kafka-option key=value` flags as Kafka client properties.
@@ -57,6 +82,12 @@ pub(crate) fn load_model(
     forewarn_core::contracts::ModelRef,
 )> {
     use anyhow::Context as _;
+    if !dir.exists() {
+        anyhow::bail!(
+            "no model at {}: pass --model DIR (a directory `forewarn train` wrote), or run from the repository root, where models/default is",
+            dir.display()
+        );
+    }
     let artifact = forewarn_models::artifact::Artifact::load_for(dir, &pipeline.features.hash())
         .with_context(|| format!("while loading the model {}", dir.display()))?;
     let model_ref = forewarn_core::contracts::ModelRef {

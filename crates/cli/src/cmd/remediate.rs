@@ -17,13 +17,16 @@ pub(crate) struct Args {
     /// Kafka bootstrap brokers, `host:port[,host:port]`.
     #[arg(long, env = "FOREWARN_BROKERS")]
     brokers: String,
-    /// The policy file (see `forewarn_remediate::policy`).
+    /// The policy file (YAML): `pipelines/remediation.yaml` is a commented
+    /// example; the README, section "Remediation", describes every key.
+    /// Check one with `forewarn validate --policy FILE`.
     #[arg(long)]
     policy: PathBuf,
     /// Pipeline file whose topics to use (predictions in, outcomes and
-    /// dead letters out).
-    #[arg(long, default_value = "pipelines/default.yaml")]
-    pipeline: PathBuf,
+    /// dead letters out) [default: pipelines/default.yaml under the
+    /// working directory, else the built-in copy of it].
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
     /// Append-only audit log (hash-chained JSONL); read back at start so
     /// that no action is repeated after a restart.
     #[arg(long, default_value = "remediation-audit.jsonl")]
@@ -50,7 +53,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .join("\n")
         )
     })?;
-    let pipeline = super::load_pipeline(&args.pipeline)?;
+    let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     // What the policy leaves open per service, the pipeline's
     // `recovery_strategy` and `auto_retry` fill in.
     let mut policy = policy;

@@ -24,9 +24,11 @@ pub(crate) struct Args {
     /// Kafka bootstrap brokers, `host:port[,host:port]`.
     #[arg(long, env = "FOREWARN_BROKERS")]
     brokers: String,
-    /// Pipeline file (topics, formats, features, models, thresholds, services).
-    #[arg(long, default_value = "pipelines/default.yaml")]
-    pipeline: PathBuf,
+    /// Pipeline file (topics, formats, features, models, thresholds,
+    /// services) [default: pipelines/default.yaml under the working
+    /// directory, else the built-in copy of it].
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
     /// Trained model artifact directory.
     #[arg(long, default_value = "models/default")]
     model: PathBuf,
@@ -57,6 +59,19 @@ pub(crate) struct Args {
     /// no clock.
     #[arg(long, default_value = "5m")]
     max_future: HumanDuration,
+    /// Largest record decoded, in bytes; a larger one goes to the
+    /// dead-letter topic (reason `oversize_record`) unparsed.
+    #[arg(long, value_name = "BYTES", default_value_t = forewarn_stream::limits::DEFAULT_MAX_RECORD_BYTES)]
+    max_record_bytes: usize,
+    /// Most labels on one sample; a record with a sample over it goes to
+    /// the dead-letter topic (reason `oversize_labels`).
+    #[arg(long, value_name = "N", default_value_t = forewarn_stream::limits::DEFAULT_MAX_LABELS)]
+    max_labels: usize,
+    /// Longest service, instance, metric name, label name or label value
+    /// (bytes); beyond it, reason `oversize_labels`. Each becomes part of
+    /// a series key held in memory and in every checkpoint.
+    #[arg(long, value_name = "BYTES", default_value_t = forewarn_stream::limits::DEFAULT_MAX_LABEL_BYTES)]
+    max_label_bytes: usize,
     /// Create the pipeline's topics first (sources and sinks with N
     /// partitions, the checkpoint topic compacted), unless they exist.
     /// Without it, a start on a broker that lacks any of them fails at
@@ -74,7 +89,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let pipeline = super::load_pipeline(&args.pipeline)?;
+    let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let (model, model_ref) = super::load_model(&args.model, &pipeline)?;
     let client = super::kafka_options(&args.kafka_options)?;
     let stats = Arc::new(Stats::new(false));
@@ -95,6 +110,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.client = client;
     opts.checkpoint_every = args.checkpoint_every.into();
     opts.max_future = args.max_future.into();
+    opts.limits = forewarn_stream::RecordLimits {
+        max_record_bytes: args.max_record_bytes,
+        max_labels: args.max_labels,
+        max_label_bytes: args.max_label_bytes,
+    };
     opts.startup_timeout = args.startup_timeout.into();
     opts.create_topics = args.create_topics;
     opts.scorer = ScorerOptions {

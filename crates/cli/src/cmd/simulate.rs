@@ -64,38 +64,40 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// A JSON file with a full or partial simulator config (scenario mix,
-    /// traffic shape, ...), see `forewarn_sim::SimConfig`.
+    /// traffic shape, ...); its keys are listed in the README, section
+    /// "Simulator".
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Never draw the progress bar (it is hidden anyway when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
-    /// Produce to Kafka instead of writing metric and log files: brokers
-    /// `host:port[,host:port...]`. Metrics (metric-sample JSON) and logs
-    /// (log-record JSON) are keyed by service; `--out` still receives
-    /// `labels.json` and `pipeline.yaml`.
-    #[arg(long, value_name = "BROKERS")]
-    kafka: Option<String>,
-    /// With `--kafka`: simulated seconds per wall-clock second (60 = an hour
+    /// Produce to Kafka instead of writing metric and log files: bootstrap
+    /// brokers `host:port[,host:port...]` (the same flag as `score` and
+    /// `remediate`; `--kafka` is an older name for it). Metrics
+    /// (metric-sample JSON) and logs (log-record JSON) are keyed by
+    /// service; `--out` still receives `labels.json` and `pipeline.yaml`.
+    #[arg(long, alias = "kafka", value_name = "BROKERS")]
+    brokers: Option<String>,
+    /// With `--brokers`: simulated seconds per wall-clock second (60 = an hour
     /// a minute, 1 = real time); 0 = as fast as the broker takes it.
     #[arg(long, default_value_t = 0.0, value_name = "X")]
     speed: f64,
-    /// With `--kafka`: the metrics topic.
+    /// With `--brokers`: the metrics topic.
     #[arg(long, default_value = "forewarn.metrics", value_name = "TOPIC")]
     metrics_topic: String,
-    /// With `--kafka`: the logs topic.
+    /// With `--brokers`: the logs topic.
     #[arg(long, default_value = "forewarn.logs", value_name = "TOPIC")]
     logs_topic: String,
-    /// With `--kafka`: create the two topics with N partitions first, unless
+    /// With `--brokers`: create the two topics with N partitions first, unless
     /// they exist (needed on brokers that do not create topics on first use).
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
-    /// With `--kafka`: how long to wait for a broker to answer before
+    /// With `--brokers`: how long to wait for a broker to answer before
     /// anything is produced; past it the run exits non-zero, naming the
     /// addresses it could not reach.
     #[arg(long, default_value = "30s")]
     startup_timeout: forewarn_core::HumanDuration,
-    /// With `--kafka`: an extra Kafka client property (TLS, SASL, tuning),
+    /// With `--brokers`: an extra Kafka client property (TLS, SASL, tuning),
     /// `key=value`; may be repeated.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     kafka_options: Vec<String>,
@@ -142,7 +144,7 @@ fn config(args: &Args) -> anyhow::Result<SimConfig> {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = config(&args)?;
-    if let Some(brokers) = args.kafka.clone() {
+    if let Some(brokers) = args.brokers.clone() {
         return run_kafka(&cfg, &brokers, &args);
     }
     let summary = forewarn_sim::simulate(&cfg, &args.out, !args.no_progress)
@@ -187,7 +189,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--kafka` mode: the same fleet, step by step, produced to the metrics and
+/// `--brokers` mode: the same fleet, step by step, produced to the metrics and
 /// logs topics at `--speed`; the ground truth goes to `--out`.
 fn run_kafka(cfg: &SimConfig, brokers: &str, args: &Args) -> anyhow::Result<ExitCode> {
     if !(args.speed >= 0.0 && args.speed.is_finite()) {

@@ -20,7 +20,10 @@ use forewarn_train::{TrainSummary, Trainer};
 /// with other features refuses it. The same data, pipeline and seed give
 /// the same `model.json`.
 ///
-/// Prints a summary to stderr and one JSON line to stdout.
+/// Prints a summary to stderr and one JSON line to stdout. History that
+/// yields no anomaly model (no service with enough feature vectors, nor
+/// all of them pooled) is an error: nothing is saved, and the exit code is
+/// non-zero.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The pipeline file (YAML) whose features and limits the models are
@@ -111,8 +114,13 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
             );
         }
     }
+    let served = if s.fallback.is_some() {
+        "served by the fallback"
+    } else {
+        "no fallback either: not scored for anomalies"
+    };
     for (svc, rows) in &s.skipped_services {
-        note!("  anomaly {svc:<20} skipped: only {rows} vectors (served by the fallback)");
+        note!("  anomaly {svc:<20} skipped: only {rows} vectors ({served})");
     }
     note!(
         "  read {:.1}s, fold {:.1}s, fit {:.1}s; saved to {}",

@@ -120,4 +120,7 @@ pub struct Restored {
     /// Series whose windows did not fit the current feature spec (they
     /// start cold).
     pub refused: usize,
+    /// Series restored but evicted at once, idlest first, because the
+    /// checkpoint held more than the series cap.
+    pub evicted: usize,
 }

@@ -265,6 +265,10 @@ impl Scorer {
         s: &Sample<'_>,
         out: &mut Events,
     ) -> std::result::Result<(), EngineRejected> {
+        let e = &self.engine;
+        if e.series_count() >= e.max_series() && !e.contains(s.series) {
+            self.make_room();
+        }
         let Self {
             engine,
             registry,
@@ -334,7 +338,7 @@ impl Scorer {
             .map(|(key, windows, st)| SeriesEntry {
                 key: key.clone(),
                 windows: windows.clone(),
-                trend: st.trend,
+                trend: st.trend.as_deref().copied(),
                 next_hourly_ms: st.next_hourly_ms,
                 univariate: st.univariate.map(|u| univariate.get(u).clone()),
             })
@@ -384,7 +388,7 @@ impl Scorer {
             let st = SeriesState {
                 route,
                 instance,
-                trend: e.trend.filter(|_| r.trend.is_some()),
+                trend: e.trend.filter(|_| r.trend.is_some()).map(Box::new),
                 next_hourly_ms: e.next_hourly_ms,
                 univariate,
             };
@@ -402,6 +406,10 @@ impl Scorer {
         if let (Some(logs), Some(st)) = (s.logs.as_mut(), state.logs) {
             logs.restore(st)?;
         }
+        // The cap holds after a restore too (a process restarted with a
+        // lower --max-series): the idlest series go.
+        done.evicted = s.trim_to_cap();
+        done.series -= done.evicted.min(done.series);
         s.next_silence_check_ms = state.next_silence_check_ms.unwrap_or(i64::MIN);
         s.presence.restore(state.presence);
         // Checkpoints from before the tracker kept last signal times: take
@@ -425,9 +433,42 @@ impl Scorer {
             .max()
     }
 
-    /// Change the series cap (new series over it are refused and counted).
+    /// Change the series cap. At the cap a new series displaces the
+    /// idlest ones (see [`Self::trim_to_cap`]); series over a lowered cap
+    /// stay until trimmed or evicted.
     pub fn set_max_series(&mut self, max_series: usize) {
         self.engine.set_max_series(max_series);
+    }
+
+    /// Evict the idlest series (oldest newest sample first) down to the
+    /// cap; returns how many went.
+    pub fn trim_to_cap(&mut self) -> usize {
+        let over = self
+            .engine
+            .series_count()
+            .saturating_sub(self.engine.max_series());
+        self.evict_idlest(over)
+    }
+
+    /// Make room for one new series at the cap: evict the idlest 1% of the
+    /// cap (at least one) in one pass, so a stream of new series costs one
+    /// scan per hundred, not one each. Nothing when the cap is 0.
+    fn make_room(&mut self) {
+        let cap = self.engine.max_series();
+        if cap == 0 {
+            return;
+        }
+        let n = self.engine.series_count() + 1;
+        let batch = (cap / 100).max(1);
+        self.evict_idlest(n.saturating_sub(cap) + batch - 1);
+    }
+
+    fn evict_idlest(&mut self, n: usize) -> usize {
+        let evicted = self.engine.evict_idlest(n);
+        if evicted > 0 {
+            self.evaluators.univariate.retain_in(&mut self.engine);
+        }
+        evicted
     }
 
     /// Forget every series whose newest sample is older than `before_ms`

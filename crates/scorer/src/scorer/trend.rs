@@ -69,10 +69,12 @@ impl Evaluator for Trend {
     fn update(&mut self, series: &mut SeriesState, route: &Route, sample: &Sample<'_>) {
         let Some(target) = &route.trend else { return };
         let ts = sample.ts;
-        let track = series.trend.get_or_insert(TrendTrack {
-            first_ms: ts,
-            next_eval_ms: ts,
-            ..TrendTrack::default()
+        let track = series.trend.get_or_insert_with(|| {
+            Box::new(TrendTrack {
+                first_ms: ts,
+                next_eval_ms: ts,
+                ..TrendTrack::default()
+            })
         });
         track
             .holt
@@ -82,7 +84,7 @@ impl Evaluator for Trend {
         }
         if ts >= track.next_eval_ms && ts - track.first_ms >= self.min_history_ms {
             track.next_eval_ms = ts + self.eval_every_ms;
-            self.due = Some(*track);
+            self.due = Some(**track);
         }
     }
 
@@ -93,7 +95,7 @@ impl Evaluator for Trend {
             && let Some(Some(t)) = ctx
                 .engine
                 .state_mut(ctx.sample.series)
-                .map(|st| st.trend.as_mut())
+                .map(|st| st.trend.as_deref_mut())
         {
             t.engaged = engaged;
         }

@@ -24,10 +24,11 @@ pub(crate) struct Args {
     /// The dataset directory (`train/`, `test/`, `test_label/`).
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
-    /// The pipeline [default: pipelines/default.yaml]. Its
+    /// The pipeline [default: pipelines/default.yaml under the working
+    /// directory, else the built-in copy of it]. Its
     /// `features.expected_interval` is set to `--step`.
-    #[arg(long, value_name = "FILE", default_value = "pipelines/default.yaml")]
-    pipeline: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    pipeline: Option<PathBuf>,
     /// Only these machines (file stems), comma-separated.
     #[arg(long, value_delimiter = ',')]
     machines: Vec<String>,
@@ -63,9 +64,7 @@ pub(crate) struct Args {
 
 pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut pipeline = forewarn_config::load(&a.pipeline)
-        .map_err(|p| anyhow::anyhow!("{p}"))
-        .with_context(|| format!("while loading the pipeline {}", a.pipeline.display()))?;
+    let mut pipeline = super::super::pipeline_or_default(a.pipeline.as_deref())?;
     pipeline.features.expected_interval = a.step;
     let layout = Layout {
         step_ms: a.step.as_millis(),
