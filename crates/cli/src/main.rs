@@ -57,7 +57,7 @@ struct Cli {
 enum Command {
     /// Print the JSON Schema of every event contract (or of one).
     Schema(cmd::schema::Args),
-    /// Check a pipeline file and list every problem, without touching Kafka.
+    /// Check a pipeline and/or a remediation policy, every problem at once, without Kafka.
     Validate(cmd::validate::Args),
     /// Generate a labelled synthetic fleet: metrics, logs, incidents and traps.
     Simulate(cmd::simulate::Args),

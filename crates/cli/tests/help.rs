@@ -25,6 +25,8 @@ fn every_subcommand_has_help() {
         .skip_while(|l| !l.starts_with("Commands:"))
         .skip(1)
         .take_while(|l| l.starts_with("  "))
+        // A long description wraps onto lines indented deeper.
+        .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next().map(String::from))
         .filter(|c| c != "help")
         .collect();
