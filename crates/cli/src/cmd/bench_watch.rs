@@ -67,7 +67,7 @@ pub(crate) fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         // Alternate which goes first, so drift of the machine is shared.
         for w in [round % 2 == 1, round % 2 == 0] {
             let m = bench::measure(&opts, w).context("while measuring")?;
-            eprintln!(
+            note!(
                 "Round {}: {} {:.0} req/s, p50 {:.3} ms, p99 {:.3} ms",
                 round + 1,
                 if w { "wrapped" } else { "bare   " },
@@ -89,7 +89,7 @@ pub(crate) fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
     );
     let cpu = med(&wrapped, |m| m.watch_cpu_s.unwrap_or(f64::NAN)) / opts.duration.as_secs_f64();
     let rss = med(&wrapped, |m| m.watch_rss_bytes.unwrap_or(0) as f64);
-    eprintln!(
+    note!(
         "Overhead (medians of {} rounds): throughput {bt:.0} → {wt:.0} req/s ({:+.2} %), p99 {bp:.3} → {wp:.3} ms ({:+.2} %); watch used {:.2} % of a core and {:.1} MiB RSS",
         opts.rounds,
         (wt / bt - 1.0) * 100.0,
@@ -100,7 +100,7 @@ pub(crate) fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let mut rec = Vec::new();
     for i in 0..opts.recoveries {
         let d = bench::recovery(&opts).context("while measuring a recovery")?;
-        eprintln!("Recovery {}: {:.3} s", i + 1, d.as_secs_f64());
+        note!("Recovery {}: {:.3} s", i + 1, d.as_secs_f64());
         rec.push(d.as_secs_f64());
     }
     rec.sort_by(f64::total_cmp);
@@ -108,13 +108,14 @@ pub(crate) fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         rec.get(((rec.len() as f64 - 1.0) * p).round() as usize)
             .copied()
     };
-    eprintln!(
-        "Recovery crash → healthy ({} samples): min {:?} s, median {:?} s, p90 {:?} s, max {:?} s",
+    let text = |p: f64| q(p).map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    note!(
+        "Recovery crash → healthy ({} samples): min {} s, median {} s, p90 {} s, max {} s",
         rec.len(),
-        q(0.0),
-        q(0.5),
-        q(0.9),
-        q(1.0)
+        text(0.0),
+        text(0.5),
+        text(0.9),
+        text(1.0)
     );
     super::print(
         &serde_json::json!({

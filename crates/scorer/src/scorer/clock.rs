@@ -10,6 +10,7 @@ use super::options::Events;
 use super::presence::Input;
 use super::signal::{emit, ts_of};
 use super::{Scorer, presence};
+use crate::incidents::Signal;
 
 /// How often (event time) the scorer looks for services gone silent.
 const PRESENCE_CHECK_MS: i64 = 10_000;
@@ -28,14 +29,7 @@ impl Scorer {
             for s in self.presence.newly_silent() {
                 let strategy = self.pipeline.services.get(&s.service);
                 let signal = presence::signal(&self.stamp, &s, ts, strategy);
-                let policy = &self.stamp.policy;
-                emit(
-                    &mut self.tracker,
-                    &self.graph,
-                    policy,
-                    signal,
-                    &mut out.issues,
-                );
+                self.emit_one(signal, out);
             }
         }
         if ts < self.next_silence_check_ms {
@@ -62,6 +56,12 @@ impl Scorer {
         };
         let mut signal = presence::signal(&self.stamp, &silent, ts, None);
         signal.probability = 0.0;
+        self.emit_one(signal, out);
+    }
+
+    /// One signal outside the evaluators' loop (observed, or from the
+    /// logs) to the tracker, its events to `out`.
+    pub(super) fn emit_one(&mut self, signal: Signal, out: &mut Events) {
         let policy = &self.stamp.policy;
         emit(
             &mut self.tracker,

@@ -248,14 +248,7 @@ impl Scorer {
         let open = self.tracker.open();
         let signal = log_anomaly::judge(logs, &self.stamp, open, &r.service, minute.end_ms, belief);
         if let Some(signal) = signal {
-            let policy = &self.stamp.policy;
-            emit(
-                &mut self.tracker,
-                &self.graph,
-                policy,
-                signal,
-                &mut out.issues,
-            );
+            self.emit_one(signal, out);
         }
     }
 
