@@ -47,6 +47,22 @@ fn payloads(kcat: &Path, brokers: &str, topic: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Whether `topic` exists yet (`watch` creates its topics as it starts).
+fn has_topic(kcat: &Path, brokers: &str, topic: &str) -> bool {
+    Command::new(kcat)
+        .args(["-L", "-b", brokers, "-t", topic, "-J"])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success()
+                && serde_json::from_slice::<serde_json::Value>(&o.stdout).is_ok_and(|v| {
+                    v["topics"].as_array().is_some_and(|t| {
+                        t.iter()
+                            .any(|t| t["topic"] == topic && t["error"].is_null())
+                    })
+                })
+        })
+}
+
 #[test]
 fn a_leak_under_watch_is_predicted_and_restarted_before_its_oom() {
     let (Some(broker), Some(kcat)) = (start_tansu(), kcat_binary()) else {
@@ -146,6 +162,11 @@ fn a_leak_under_watch_is_predicted_and_restarted_before_its_oom() {
             status.to_str().unwrap(),
         ],
         &dir.join("watch.log"),
+    );
+    wait_for(
+        "watch to create its topics",
+        Duration::from_secs(60),
+        || has_topic(&kcat, b, "lp.service-events"),
     );
     let events = || payloads(&kcat, b, "lp.service-events");
     wait_for(
