@@ -21,7 +21,7 @@ use crate::pipeline::PipelineConfig;
 
 mod schema;
 
-use schema::{Offending, bare_health_checks, dotted, remove_at, remove_climbing, structural};
+use schema::{Offending, bare_health_checks, remove_at, remove_climbing, structural};
 
 /// One problem: the dotted path of the offending key and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,6 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
     }
     // Arrays an item was taken out of: the paths of their other items moved.
     let mut shifted: Vec<String> = Vec::new();
-    let original = value.clone();
     let config = loop {
         match serde_path_to_error::deserialize::<_, PipelineConfig>(&value) {
             Ok(c) => break c,
@@ -157,7 +156,6 @@ fn check(yaml: &str) -> (Option<PipelineConfig>, Vec<Problem>) {
     semantic(&config, &mut out);
     // Semantic problems inside an array that lost an item would name the
     // wrong items: they are found in the next round instead.
-    let shifted: Vec<String> = shifted.iter().map(|p| dotted(&original, p)).collect();
     let mut i = before;
     while i < out.len() {
         if shifted

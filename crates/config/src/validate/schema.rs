@@ -56,11 +56,12 @@ pub(super) enum Offending {
 }
 
 /// Remove the value at `pointer` (a key of an object, an item of an
-/// array, whose pointer goes to `shifted`); false for the root.
+/// array, whose dotted path goes to `shifted`); false for the root.
 pub(super) fn remove_climbing(value: &mut Value, pointer: &str, shifted: &mut Vec<String>) -> bool {
     let Some((parent, key)) = pointer.rsplit_once('/') else {
         return false;
     };
+    let array_path = dotted(value, parent);
     match value.pointer_mut(parent) {
         Some(Value::Object(map)) => map
             .remove(&key.replace("~1", "/").replace("~0", "~"))
@@ -68,7 +69,7 @@ pub(super) fn remove_climbing(value: &mut Value, pointer: &str, shifted: &mut Ve
         Some(Value::Array(items)) => match key.parse::<usize>() {
             Ok(i) if i < items.len() => {
                 items.remove(i);
-                shifted.push(parent.to_string());
+                shifted.push(array_path);
                 true
             }
             _ => false,
