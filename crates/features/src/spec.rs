@@ -267,11 +267,30 @@ impl FeatureSpec {
         out
     }
 
-    /// A stable hash of everything that changes feature values or their
-    /// order. Model artifacts record it; a model is refused by a pipeline
-    /// whose spec hashes differently.
+    /// A stable hash of what the features mean and their order: windows,
+    /// features, quantile accuracy, counter suffixes. Model artifacts record
+    /// it; a model is refused by a pipeline whose spec hashes differently.
+    ///
+    /// The source's cadence (`expected_interval`) and `allowed_lateness` are
+    /// left out: they describe the source, not the features (`missing_ratio`
+    /// is a share of the source's own expected samples, the same meaning at
+    /// any cadence; trend parameters carry their own step), so a model
+    /// trained at 60 s also serves a 30 s or 10 s fleet.
     pub fn hash(&self) -> String {
-        let canonical = serde_json::to_string(self).unwrap_or_default();
+        #[derive(Serialize)]
+        struct Meaning<'a> {
+            windows: &'a [WindowSpec],
+            features: &'a [Feature],
+            quantile_accuracy: f64,
+            counter_suffixes: &'a [String],
+        }
+        let meaning = Meaning {
+            windows: &self.windows,
+            features: &self.features,
+            quantile_accuracy: self.quantile_accuracy,
+            counter_suffixes: &self.counter_suffixes,
+        };
+        let canonical = serde_json::to_string(&meaning).unwrap_or_default();
         content_id(&["feature-spec", &canonical])
     }
 
@@ -417,5 +436,22 @@ mod tests {
         assert_eq!(a.hash(), b.hash());
         b.windows[0].panes = 6;
         assert_ne!(a.hash(), b.hash());
+        let mut c = a.clone();
+        c.quantile_accuracy = 0.02;
+        assert_ne!(a.hash(), c.hash());
+        let mut d = a.clone();
+        d.features.pop();
+        assert_ne!(a.hash(), d.hash());
+    }
+
+    #[test]
+    fn hash_ignores_the_source_cadence() {
+        // A model trained at 60 s serves a 10 s source: cadence and
+        // lateness describe the source, not what the features mean.
+        let a = FeatureSpec::default_set();
+        let mut b = a.clone();
+        b.expected_interval = HumanDuration::from_secs(a.expected_interval.as_millis() / 1000 + 50);
+        b.allowed_lateness = HumanDuration::from_secs(300);
+        assert_eq!(a.hash(), b.hash());
     }
 }

@@ -1,5 +1,6 @@
 //! A simulated fleet as Forewarn sees it: [`fleet_pipeline`], the default
-//! pipeline with the fleet's services (dependency graph, limits, SLOs), and
+//! pipeline with the fleet's services (dependency graph, limits, SLOs) and
+//! its sampling interval, and
 //! [`produce_fleet`], the fleet step by step into Kafka as JSON records
 //! keyed by service.
 
@@ -20,6 +21,10 @@ pub const DEFAULT_PIPELINE: &str = include_str!("../../../pipelines/default.yaml
 /// root-cause ranking and SLO forecasts see the fleet as it is.
 pub fn fleet_pipeline(labels: &Labels) -> Result<PipelineConfig> {
     let mut pipeline = forewarn_config::load_str(DEFAULT_PIPELINE).map_err(Error::Pipeline)?;
+    // The fleet's own sampling interval: `missing_ratio` and trend training
+    // count samples against it.
+    pipeline.features.expected_interval =
+        forewarn_core::HumanDuration::from_millis((labels.interval_s * 1000.0).round() as i64);
     pipeline.services = labels
         .services
         .iter()

@@ -41,7 +41,7 @@ pub struct StepBatch {
 /// use forewarn_sim::{Fleet, SimConfig};
 /// let cfg = SimConfig { services: 3, duration: "1h".parse().unwrap(), ..SimConfig::default() };
 /// let mut fleet = Fleet::new(&cfg).unwrap();
-/// assert_eq!(fleet.steps(), 360);
+/// assert_eq!(fleet.steps(), 60); // 1 h at the default 60 s
 /// let first = fleet.next().unwrap();
 /// assert_eq!(first.metrics.len(), 3 * 13);
 /// assert_eq!(first.metrics[0].metric, "cpu_utilization");

@@ -32,6 +32,11 @@ pub struct TrendSummary {
     pub naive_mae: f64,
     /// Share of `h`-step actuals inside `forecast ± z·D(h)·se`.
     pub coverage: f64,
+    /// Calibrated interval multiplier of the window line's projection (what
+    /// the scorer uses once a window holds three samples).
+    pub line_z: Option<f64>,
+    /// Share of `h`-step actuals inside the line's interval at `line_z`.
+    pub line_coverage: f64,
 }
 
 /// One cluster model.
@@ -125,6 +130,8 @@ impl TrainSummary {
                 mae: f.mae,
                 naive_mae: f.naive_mae,
                 coverage: f.coverage,
+                line_z: f.params.line_z,
+                line_coverage: f.line_coverage,
             })
             .collect();
         self.services = anomaly
@@ -150,7 +157,8 @@ pub(crate) fn horizon_label(ms: i64) -> String {
 }
 
 /// `Metadata.metrics`: `trend.<metric>.{mae,naive_mae,coverage}_<h>`,
-/// `trend.<metric>.{z,z_raw,evals,series}`, and
+/// `trend.<metric>.{z,z_raw,line_z,evals,series}`,
+/// `trend.<metric>.line_coverage_<h>`, and
 /// `anomaly.<service>.{rows,clean_rows,clusters,eps,noise_share,dropped}`
 /// (the fallback under `anomaly.fallback`). Non-finite values are left out
 /// (TOML has no portable NaN).
@@ -172,6 +180,11 @@ pub(crate) fn metrics(
         put(format!("trend.{m}.coverage_{h}"), f.coverage);
         put(format!("trend.{m}.z"), f.params.z);
         put(format!("trend.{m}.z_raw"), f.z_raw);
+        put(
+            format!("trend.{m}.line_z"),
+            f.params.line_z.unwrap_or(f64::NAN),
+        );
+        put(format!("trend.{m}.line_coverage_{h}"), f.line_coverage);
         put(format!("trend.{m}.evals"), f.evals as f64);
         put(format!("trend.{m}.series"), f.series as f64);
     }

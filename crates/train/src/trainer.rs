@@ -200,6 +200,13 @@ impl<'a> Trainer<'a> {
         let fit_start = Instant::now();
         bar.stage("fitting trends", targets.len() as u64);
         let mut trend_fits: BTreeMap<String, MetricFit> = BTreeMap::new();
+        let line_ms = spec
+            .spec
+            .windows
+            .iter()
+            .map(|w| w.length.as_millis())
+            .max()
+            .unwrap_or(0);
         for t in &targets {
             let series: Vec<TrendSeries> = t
                 .series
@@ -209,7 +216,13 @@ impl<'a> Trainer<'a> {
                     let tr = folded[i].trace.clone()?;
                     let (scale, _) = scale_of(self.pipeline, history, t.rule, s);
                     let tolerance = (2 * median_gap(&tr.ts)).max(60_000);
-                    Some(TrendSeries::new(tr, scale, cfg.trend.horizon_ms, tolerance))
+                    Some(TrendSeries::new(
+                        tr,
+                        scale,
+                        cfg.trend.horizon_ms,
+                        tolerance,
+                        line_ms,
+                    ))
                 })
                 .collect();
             if let Some(fit) = trend::fit_metric(&cfg.trend, step_s(&spec), &series, workers) {

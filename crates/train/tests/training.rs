@@ -123,12 +123,15 @@ fn trend_fits_beat_the_naive_forecast_on_growing_series_and_cover_90_percent() {
     for t in &trained.summary.trend {
         assert!(t.evals > 100, "{t:?}");
         assert!(t.coverage >= 0.9 || t.z == 100.0, "{t:?}");
+        // The window line the scorer projects is calibrated the same way.
+        assert!(t.line_coverage >= 0.9 || t.line_z == Some(100.0), "{t:?}");
         if ["memory_rss_bytes", "disk_used_bytes"].contains(&t.metric.as_str()) {
             assert!(t.mae < t.naive_mae, "{t:?}");
         }
     }
     let p = &trained.artifact.model.default_trend;
-    assert!(p.problems().is_empty() && p.step_s == 10.0);
+    assert!(p.problems().is_empty());
+    assert_eq!(p.step_s, pipeline.features.expected_interval.as_secs_f64());
 }
 
 #[test]

@@ -41,8 +41,10 @@ pub struct WatchOptions {
     pub instance: String,
     /// The command (argv, no shell).
     pub command: Vec<String>,
-    /// How often the process tree is sampled. Default 10 s: the default
-    /// pipeline's `features.expected_interval`.
+    /// How often the process tree is sampled. Default 10 s, finer than the
+    /// default pipeline's `features.expected_interval` (60 s): a leak or an
+    /// fd climb is seen within seconds, and the scorer's windows take any
+    /// cadence at or above the expected one.
     pub sample_every: Duration,
     /// Delays between restarts.
     pub backoff: Backoff,

@@ -27,7 +27,9 @@ pub(crate) struct Args {
     /// Simulated time span, e.g. `90m`, `1d`, `7d` [default: 1d].
     #[arg(long)]
     duration: Option<HumanDuration>,
-    /// Sampling interval of every metric, e.g. `10s`, `60s` [default: 10s].
+    /// Sampling interval of every metric, e.g. `10s`, `60s` [default: 60s, the
+    /// interval the default model was trained at]. Written to the
+    /// `pipeline.yaml` beside the data as `features.expected_interval`.
     #[arg(long)]
     interval: Option<HumanDuration>,
     /// Random seed [default: 1].

@@ -77,7 +77,7 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
     );
     for t in &s.trend {
         note!(
-            "  trend {:<22} alpha {:<5} beta {:<5} phi {:<6} z {:>7.3}  mae {:.4} (naive {:.4})  coverage {:.1}%  [{} series, {} forecasts]",
+            "  trend {:<22} alpha {:<5} beta {:<5} phi {:<6} z {:>7.3}  mae {:.4} (naive {:.4})  coverage {:.1}%  line z {}  [{} series, {} forecasts]",
             t.metric,
             t.alpha,
             t.beta,
@@ -86,6 +86,10 @@ fn print_summary(s: &TrainSummary, dir: &Path) {
             t.mae,
             t.naive_mae,
             100.0 * t.coverage,
+            t.line_z.map_or("-".to_string(), |z| format!(
+                "{z:.3} ({:.1}%)",
+                100.0 * t.line_coverage
+            )),
             t.series,
             t.evals
         );

@@ -10,7 +10,7 @@
 //! error, and its value now (the mean sits at the middle of the span the
 //! samples cover) the level: unbiased on a steady leak, where a smoothed
 //! level lags by trend × its memory. It is projected undamped, as the line
-//! it is, with [`REGRESSION_Z`]. Holt's state, with its fitted damping,
+//! it is, with the trained `line_z` ([`REGRESSION_Z`] for models without one). Holt's state, with its fitted damping,
 //! serves short histories (fewer than three samples, or no slope yet). A
 //! seasonal target whose days repeat is projected as trend plus its daily
 //! cycle: the cycle's own line over the window is taken out of the
@@ -23,9 +23,9 @@ use super::{
     Crossing, DailyProfile, HoltState, Projection, TrendParams, crossing, seasonal_crossing,
 };
 
-/// z of the crossing interval of the regression projection: about 95 %
-/// if the residuals were independent (they are not quite, so the interval
-/// is optimistic).
+/// z of the crossing interval of the regression projection when the model
+/// has no trained `line_z`: about 95 % if the residuals were independent
+/// (they are not quite, so the interval is optimistic).
 pub const REGRESSION_Z: f64 = 2.0;
 
 /// Crossings further out than this (about ten years, a nearly flat trend)
@@ -97,7 +97,7 @@ impl Forecaster {
                 let span_s = span_ms as f64 / 1000.0;
                 let params = TrendParams {
                     phi: 1.0,
-                    z: REGRESSION_Z,
+                    z: self.params.line_z.unwrap_or(REGRESSION_Z),
                     ..self.params
                 };
                 let proj = Projection {

@@ -20,6 +20,13 @@ pub struct TrendParams {
     /// Multiplier of the slope's standard error for the interval of the
     /// crossing time (1.645 for a nominal 90 % two-sided interval).
     pub z: f64,
+    /// The same multiplier for the projection of the longest window's
+    /// least-squares line, which the scorer uses once the window holds
+    /// three samples; calibrated by `forewarn train` to the same coverage
+    /// as `z`. Absent in older models: the scorer then uses
+    /// `REGRESSION_Z` (2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_z: Option<f64>,
 }
 
 impl Default for TrendParams {
@@ -30,6 +37,7 @@ impl Default for TrendParams {
             phi: 0.9995,
             step_s: 10.0,
             z: 1.645,
+            line_z: None,
         }
     }
 }
@@ -52,6 +60,9 @@ impl TrendParams {
         }
         if !(self.z > 0.0 && self.z.is_finite()) {
             out.push(("z", format!("must be positive, got {}", self.z)));
+        }
+        if let Some(z) = self.line_z.filter(|z| !(*z > 0.0 && z.is_finite())) {
+            out.push(("line_z", format!("must be positive, got {z}")));
         }
         out
     }

@@ -43,7 +43,7 @@ impl Default for SimConfig {
             services: default_services(),
             instances_per_service: 1,
             duration: HumanDuration::from_millis(86_400_000),
-            interval: HumanDuration::from_secs(10),
+            interval: HumanDuration::from_secs(60),
             seed: 1,
             start: default_start(),
             traffic: TrafficConfig::default(),
@@ -229,7 +229,7 @@ mod tests {
         let cfg: SimConfig = serde_json::from_str("{}").unwrap();
         assert_eq!(cfg, SimConfig::default());
         assert!(cfg.validate().is_ok());
-        assert_eq!(cfg.steps(), 8640);
+        assert_eq!(cfg.steps(), 1440); // 1 day at 60 s
         assert_eq!(cfg.start.to_rfc3339(), "2026-01-05T00:00:00+00:00");
     }
 

@@ -14,9 +14,14 @@
 //! `forecast ± z·D(h)·se`, which is exactly what [`crossing`] widens the
 //! trend by (`trend ± z·se`).
 //!
+//! The scorer projects the longest window's least-squares line once the
+//! window holds three samples, so its interval is calibrated the same way:
+//! `line_z` is the smallest `r = |actual − line projection| / (se·h)` that
+//! covers the same share of evaluations ([`line_ratios`]).
+//!
 //! The default parameters (for metrics without their own) are the grid
 //! point with the lowest sum of the fitted metrics' errors, with the median
-//! of their `z`.
+//! of their `z` and `line_z`.
 //!
 //! [`crossing`]: forewarn_models::trend::crossing
 
@@ -26,7 +31,7 @@ pub(crate) mod select;
 
 use forewarn_models::trend::TrendParams;
 
-use self::eval::{Score, TrendSeries, score_into};
+use self::eval::{Score, TrendSeries, line_ratios, score_into};
 use super::config::TrendFit;
 use crate::parallel;
 
@@ -43,6 +48,9 @@ pub struct MetricFit {
     pub coverage: f64,
     /// `z` before clamping (may be infinite when `se` is often 0).
     pub z_raw: f64,
+    /// Share of evaluations the window line's interval held at the
+    /// calibrated `line_z` (NaN without evaluations).
+    pub line_coverage: f64,
     /// Evaluations scored.
     pub evals: u64,
     /// Series used.
@@ -63,6 +71,7 @@ pub(crate) fn grid(cfg: &TrendFit, step_s: f64) -> Vec<TrendParams> {
                     phi,
                     step_s,
                     z: 1.0,
+                    line_z: None,
                 });
             }
         }
@@ -98,12 +107,17 @@ pub(crate) fn fit_metric(
     let mut scored = score_all(&params, series, h_s, true);
     let (z_raw, z, coverage) = calibrate_z(cfg, std::mem::take(&mut scored.ratios));
     params.z = z;
+    let mut lines = Vec::new();
+    series.iter().for_each(|s| line_ratios(s, h_s, &mut lines));
+    let (line_raw, line_z, line_coverage) = calibrate_z(cfg, lines);
+    params.line_z = (!line_raw.is_nan()).then_some(line_z);
     Some(MetricFit {
         params,
         mae: scored.mae(),
         naive_mae: scored.naive_mae(),
         coverage,
         z_raw,
+        line_coverage,
         evals: scored.n,
         series: series.iter().filter(|s| !s.evals.is_empty()).count(),
         grid_mae,
@@ -142,10 +156,13 @@ pub(crate) fn fit_default(cfg: &TrendFit, step_s: f64, fits: &[MetricFit]) -> Tr
     let best = (0..grid.len()).min_by(|a, b| total(*a).total_cmp(&total(*b)));
     match (best, fits.is_empty()) {
         (Some(i), false) => {
-            let mut zs: Vec<f64> = fits.iter().map(|f| f.params.z).collect();
-            zs.sort_by(f64::total_cmp);
+            let median = |mut zs: Vec<f64>| {
+                zs.sort_by(f64::total_cmp);
+                (!zs.is_empty()).then(|| crate::stats::quantile_sorted(&zs, 0.5))
+            };
             TrendParams {
-                z: crate::stats::quantile_sorted(&zs, 0.5),
+                z: median(fits.iter().map(|f| f.params.z).collect()).unwrap_or(1.0),
+                line_z: median(fits.iter().filter_map(|f| f.params.line_z).collect()),
                 ..grid[i]
             }
         }
@@ -170,7 +187,13 @@ mod tests {
             .map(|(i, t)| 100.0 + 0.01 * *t as f64 / 1000.0 + if i % 2 == 0 { 1.0 } else { -1.0 })
             .collect();
         let evals = (360..n as usize).step_by(30).map(|i| (i, 0.0005)).collect();
-        TrendSeries::new(Trace { ts, values, evals }, 100.0, 1_800_000, 10_000)
+        TrendSeries::new(
+            Trace { ts, values, evals },
+            100.0,
+            1_800_000,
+            10_000,
+            3_600_000,
+        )
     }
 
     #[test]
@@ -181,17 +204,23 @@ mod tests {
         assert_eq!(fit.grid_mae.len(), 140);
         assert!(fit.mae < fit.naive_mae / 3.0, "{fit:?}");
         assert!(fit.coverage >= 0.9, "{fit:?}");
+        // The window line's interval is calibrated too, and used.
+        assert!(
+            fit.params.line_z.is_some() && fit.line_coverage >= 0.9,
+            "{fit:?}"
+        );
         assert!(fit.params.problems().is_empty());
         // Same answer with one worker.
         assert_eq!(fit_metric(&cfg, 10.0, &series, 1).unwrap(), fit);
         let d = fit_default(&cfg, 10.0, std::slice::from_ref(&fit));
         assert_eq!(
-            (d.alpha, d.beta, d.phi, d.z),
+            (d.alpha, d.beta, d.phi, d.z, d.line_z),
             (
                 fit.params.alpha,
                 fit.params.beta,
                 fit.params.phi,
-                fit.params.z
+                fit.params.z,
+                fit.params.line_z
             )
         );
     }
