@@ -1,0 +1,1 @@
+//! The Markdown report: the same figures as the JSON, as tables.
