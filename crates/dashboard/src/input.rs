@@ -4,23 +4,24 @@
 //! service, is read: no decoding of the metrics stream), and
 //! [`FeedTopics::decode`], which turns a Kafka record into one.
 
-use chrono::{DateTime, Utc};
-use forewarn_core::contracts::{PredictedIssue, RemediationOutcome, ServiceEvent};
+use forewarn_core::contracts::MetricSample;
 use forewarn_kafka::Record;
+use forewarn_ledger::Entry;
 
 /// One thing that happened, as the dashboard sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// A predicted-issue event (open, updated, resolved).
-    Issue(Box<PredictedIssue>),
-    /// A remediation outcome (an action taken or skipped, verified or not).
-    Outcome(Box<RemediationOutcome>),
-    /// An observed service event from `forewarn watch`.
-    Service(Box<ServiceEvent>),
+    /// An event for the ledger: a predicted issue, a remediation outcome,
+    /// a service event.
+    Entry(Box<Entry>),
     /// A metric sample of `service` arrived: the service is reporting.
+    /// Health samples (the pipeline's `roles.health` metric) are decoded
+    /// and carried for the ledger; others are not decoded at all.
     Seen {
         /// The record's key.
         service: String,
+        /// The sample, when it is a health sample.
+        health: Option<Box<MetricSample>>,
     },
 }
 
@@ -28,20 +29,14 @@ impl Input {
     /// The service the input is about.
     pub fn service(&self) -> &str {
         match self {
-            Self::Issue(i) => &i.service,
-            Self::Outcome(o) => &o.service,
-            Self::Service(e) => &e.service,
-            Self::Seen { service } => service,
-        }
-    }
-
-    /// Its event time, when it carries one.
-    pub fn time(&self) -> Option<DateTime<Utc>> {
-        match self {
-            Self::Issue(i) => Some(i.detected_at),
-            Self::Outcome(o) => Some(o.ts),
-            Self::Service(e) => Some(e.ts),
-            Self::Seen { .. } => None,
+            Self::Entry(e) => match &**e {
+                Entry::Prediction(p) => &p.service,
+                Entry::Outcome(o) => &o.service,
+                Entry::Service(s) => &s.service,
+                Entry::Sample(m) => &m.service,
+                Entry::Audit(a) => &a.outcome.service,
+            },
+            Self::Seen { service, .. } => service,
         }
     }
 }
@@ -56,8 +51,10 @@ pub struct FeedTopics {
     pub outcomes: String,
     /// Service events of `forewarn watch`.
     pub service_events: String,
-    /// Metric samples (keys only), if read at all.
+    /// Metric samples (keys only, but for health samples), if read at all.
     pub metrics: Option<String>,
+    /// The health metric's name (`roles.health`, e.g. `health_up`).
+    pub health_metric: String,
 }
 
 /// Why a record was not understood.
@@ -87,28 +84,44 @@ impl FeedTopics {
             topic: r.topic.clone(),
             source,
         };
+        let entry = |e: Entry| Ok(Input::Entry(Box::new(e)));
         if r.topic == self.predictions {
-            Ok(Input::Issue(Box::new(
+            entry(Entry::Prediction(
                 serde_json::from_slice(&r.payload).map_err(json)?,
-            )))
+            ))
         } else if r.topic == self.outcomes {
-            Ok(Input::Outcome(Box::new(
+            entry(Entry::Outcome(
                 serde_json::from_slice(&r.payload).map_err(json)?,
-            )))
+            ))
         } else if r.topic == self.service_events {
-            Ok(Input::Service(Box::new(
+            entry(Entry::Service(
                 serde_json::from_slice(&r.payload).map_err(json)?,
-            )))
+            ))
         } else if self.metrics.as_deref() == Some(r.topic.as_str()) {
-            match std::str::from_utf8(&r.key) {
-                Ok(k) if !k.is_empty() => Ok(Input::Seen {
-                    service: k.to_string(),
-                }),
-                _ => Err(DecodeError::NoKey(r.topic.clone())),
-            }
+            let service = match std::str::from_utf8(&r.key) {
+                Ok(k) if !k.is_empty() => k.to_string(),
+                _ => return Err(DecodeError::NoKey(r.topic.clone())),
+            };
+            Ok(Input::Seen {
+                health: self.health_sample(&r.payload).map(Box::new),
+                service,
+            })
         } else {
             Err(DecodeError::Topic(r.topic.clone()))
         }
+    }
+
+    /// The payload as a health sample, when it is one: decoded only when
+    /// the metric's name appears in it (a byte search), so the rest of the
+    /// metrics stream is not decoded.
+    fn health_sample(&self, payload: &[u8]) -> Option<MetricSample> {
+        let name = self.health_metric.as_bytes();
+        if name.is_empty() || !payload.windows(name.len()).any(|w| w == name) {
+            return None;
+        }
+        serde_json::from_slice::<MetricSample>(payload)
+            .ok()
+            .filter(|m| m.metric == self.health_metric)
     }
 
     /// Every topic, the metrics topic last.
@@ -146,8 +159,9 @@ mod tests {
             outcomes: "o".into(),
             service_events: "s".into(),
             metrics: Some("m".into()),
+            health_metric: "health_up".into(),
         };
-        let e = ServiceEvent::new(
+        let e = forewarn_core::contracts::ServiceEvent::new(
             "api",
             "",
             forewarn_core::contracts::ServiceEventKind::Crashed,
@@ -157,13 +171,23 @@ mod tests {
         let got = t
             .decode(&record("s", "api", &serde_json::to_string(&e).unwrap()))
             .unwrap();
-        assert_eq!(got, Input::Service(Box::new(e)));
+        assert_eq!(got, Input::Entry(Box::new(Entry::Service(e))));
         assert_eq!(
-            t.decode(&record("m", "db", "{}")).unwrap(),
+            t.decode(&record("m", "db", r#"{"metric":"cpu","value":1}"#))
+                .unwrap(),
             Input::Seen {
-                service: "db".into()
+                service: "db".into(),
+                health: None,
             }
         );
+        let health =
+            r#"{"ts":"2023-11-14T22:13:20Z","service":"db","metric":"health_up","value":0}"#;
+        match t.decode(&record("m", "db", health)).unwrap() {
+            Input::Seen {
+                health: Some(m), ..
+            } => assert_eq!(m.value, 0.0),
+            other => panic!("{other:?}"),
+        }
         assert!(matches!(
             t.decode(&record("m", "", "{}")),
             Err(DecodeError::NoKey(_))

@@ -12,13 +12,14 @@
 //!
 //! Layout:
 //! - [`input`]: [`Input`], one event of the pipeline's topics, decoded.
-//! - [`health`]: what an observation says ([`health::Observed`]), tile
-//!   colours and public statuses.
-//! - [`reliability`]: uptime and error budget, the ledger-derived figures,
-//!   in one place.
+//! - [`health`]: tile colours and public statuses from the ledger's
+//!   status.
 //! - [`view`]: the JSON the pages receive (operator state and deltas, the
 //!   public state).
-//! - [`board`]: [`Board`], the state built from inputs, bounded.
+//! - [`board`]: [`Board`], the state: the reliability ledger
+//!   (`forewarn-ledger`: status, uptime, error budget, open issues, recent
+//!   actions and incidents per service) plus what only the dashboard
+//!   knows (metrics that stopped, the feed), and the deltas.
 //! - [`hub`]: [`Hub`], the board shared with the server, and the live
 //!   channels.
 //! - [`server`]: [`Server`], axum routes, pages and live streams.
@@ -38,7 +39,6 @@ pub mod feed;
 pub mod health;
 pub mod hub;
 pub mod input;
-pub mod reliability;
 pub mod server;
 pub mod view;
 
@@ -46,9 +46,9 @@ pub use board::{Board, BoardOptions};
 pub use error::{Error, Result};
 pub use feed::{Feed, FeedOptions};
 pub use forewarn_kafka::Start;
+pub use forewarn_ledger::LedgerOptions;
 pub use hub::{Audience, Hub};
 pub use input::{FeedTopics, Input};
-pub use reliability::Slo;
 pub use server::Server;
 pub use view::Clock;
 

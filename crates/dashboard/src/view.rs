@@ -4,11 +4,13 @@
 //! probabilities, ids, actions) can reach the status view by accident.
 
 use chrono::{DateTime, Utc};
-use forewarn_core::contracts::{PredictedIssue, RemediationOutcome};
+use forewarn_core::contracts::{
+    Evidence, IssueKind, LogEvidence, RecommendedAction, RemediationMode, Severity,
+};
+use forewarn_ledger::{ActionStatus, IncidentView, SloStatus, Status};
 use serde::Serialize;
 
-use crate::health::{Health, Observed, PublicStatus};
-use crate::reliability::Figures;
+use crate::health::{Health, PublicStatus};
 
 /// Which clock "now" is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,36 +30,127 @@ pub struct ServiceRow {
     pub name: String,
     /// Tile colour.
     pub health: Health,
+    /// The ledger's status.
+    pub status: Status,
     /// Why that colour, in a few words.
     pub reason: String,
-    /// The state last observed.
-    pub observed: Observed,
-    /// When that state began, when known.
+    /// Start of the failure episode in progress.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub since: Option<DateTime<Utc>>,
+    pub down_since: Option<DateTime<Utc>>,
+    /// Share of the uptime window it was up (`None`: nothing observed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<f64>,
+    /// Its availability SLO and error budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloSummary>,
     /// Open predicted issues of the service.
     pub open_issues: usize,
-    /// Uptime and error budget, once the service has been seen.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reliability: Option<Figures>,
 }
 
-/// An observed incident: a period a service was down or degraded.
+/// The error budget of a service's availability SLO, as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Incident {
+pub struct SloSummary {
+    /// Share of time that must be up.
+    pub objective: f64,
+    /// Its period, seconds.
+    pub period_s: f64,
+    /// Down time within the period, seconds.
+    pub down_s: f64,
+    /// Budget left, seconds (negative once overspent).
+    pub budget_left_s: f64,
+    /// Budget left as a share (1 untouched, 0 spent).
+    pub budget_left_ratio: f64,
+    /// The highest burn rate over the alert windows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fastest_burn_rate: Option<f64>,
+    /// Burn-rate alerts firing.
+    pub alerts: Vec<String>,
+}
+
+impl SloSummary {
+    /// Rounded so that a row changes when a figure visibly does.
+    pub fn of(s: &SloStatus) -> Self {
+        let r = |x: f64, k: f64| (x * k).round() / k;
+        Self {
+            objective: s.objective,
+            period_s: s.period_s,
+            down_s: r(s.down_s, 1.0),
+            budget_left_s: r(s.budget_left_s, 1.0),
+            budget_left_ratio: r(s.budget_left_ratio, 1e4),
+            fastest_burn_rate: s.fastest_burn_rate.map(|b| r(b, 100.0)),
+            alerts: s.alerts.clone(),
+        }
+    }
+}
+
+/// An open issue, as the operator sees it (the browser counts down to
+/// `predicted_failure_at` itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueView {
+    /// Issue id.
+    pub id: String,
     /// Affected service.
     pub service: String,
-    /// Down (outage) or degraded.
-    pub outage: bool,
-    /// When it began.
-    pub started_at: DateTime<Utc>,
-    /// When it ended; absent while it lasts.
+    /// Affected instance ("" when service-wide).
+    pub instance: String,
+    /// What is predicted.
+    pub kind: IssueKind,
+    /// Whether it is an observed failure rather than a prediction.
+    pub observed: bool,
+    /// How bad.
+    pub severity: Severity,
+    /// Probability of the failure within the horizon.
+    pub probability: f64,
+    /// When it opened.
+    pub opened_at: DateTime<Utc>,
+    /// Point estimate of the failure time.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<DateTime<Utc>>,
-    /// What was observed (operator only), e.g. `oom_killed`.
-    pub cause: String,
-    /// Whether it ended after an automatic restart or remediation.
-    pub automatic: bool,
+    pub predicted_failure_at: Option<DateTime<Utc>>,
+    /// The features behind it, strongest first.
+    pub evidence: Vec<Evidence>,
+    /// The service most likely at the origin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause_service: Option<String>,
+    /// What the scorer advised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommended_action: Option<RecommendedAction>,
+    /// The log template behind a log anomaly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogEvidence>,
+}
+
+/// One action of the remediator, as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRow {
+    /// Stable key: service, issue and action.
+    pub key: String,
+    /// Target service.
+    pub service: String,
+    /// When it started.
+    pub ts: DateTime<Utc>,
+    /// The issue acted on.
+    pub issue_id: String,
+    /// The action.
+    pub action: RecommendedAction,
+    /// Shadow or live.
+    pub mode: RemediationMode,
+    /// Where it stands.
+    pub status: ActionStatus,
+    /// Whether the issue cleared afterwards (`None`: not known yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// Why skipped, or what the executor or verification said.
+    pub detail: String,
+}
+
+/// An incident of a service (operator view).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentRow {
+    /// Affected service.
+    pub service: String,
+    /// The ledger's account of it.
+    #[serde(flatten)]
+    pub incident: IncidentView,
 }
 
 /// The whole operator state: the first event of a live connection and
@@ -70,16 +163,16 @@ pub struct OperatorState {
     pub now: DateTime<Utc>,
     /// Where "now" comes from.
     pub clock: Clock,
-    /// The SLO the figures are held to (target share, window in seconds).
-    pub slo: SloView,
+    /// The window of `uptime`, seconds.
+    pub uptime_window_s: f64,
     /// One row per service, by name.
     pub services: Vec<ServiceRow>,
-    /// Open predicted issues, soonest predicted failure first.
-    pub issues: Vec<PredictedIssue>,
+    /// Open issues, soonest predicted failure first.
+    pub issues: Vec<IssueView>,
     /// Recent actions, newest first.
-    pub actions: Vec<RemediationOutcome>,
-    /// Recent observed incidents, newest first.
-    pub incidents: Vec<Incident>,
+    pub actions: Vec<ActionRow>,
+    /// Recent incidents, newest first.
+    pub incidents: Vec<IncidentRow>,
     /// The Kafka feed.
     pub feed: FeedStatus,
 }
@@ -96,14 +189,14 @@ pub struct Delta {
     /// Service rows that changed.
     pub services: Vec<ServiceRow>,
     /// Issues opened or updated.
-    pub issues: Vec<PredictedIssue>,
+    pub issues: Vec<IssueView>,
     /// Ids of issues resolved (or dropped).
     pub closed: Vec<String>,
     /// Actions new or updated (e.g. now verified).
-    pub actions: Vec<RemediationOutcome>,
+    pub actions: Vec<ActionRow>,
     /// The incidents, when they changed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub incidents: Option<Vec<Incident>>,
+    pub incidents: Option<Vec<IncidentRow>>,
     /// The feed, when it changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feed: Option<FeedStatus>,
@@ -119,15 +212,6 @@ impl Delta {
             && self.incidents.is_none()
             && self.feed.is_none()
     }
-}
-
-/// The SLO, as shown.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct SloView {
-    /// Target share of time up.
-    pub target: f64,
-    /// Window, in seconds.
-    pub window_s: i64,
 }
 
 /// The state of the Kafka feed.
@@ -151,6 +235,8 @@ pub struct PublicState {
     pub now: DateTime<Utc>,
     /// Where "now" comes from.
     pub clock: Clock,
+    /// The window of `uptime`, seconds.
+    pub uptime_window_s: f64,
     /// Every service, by name.
     pub services: Vec<PublicService>,
     /// Incidents, newest first.
@@ -185,83 +271,4 @@ pub struct PublicIncident {
     pub ended_at: Option<DateTime<Utc>>,
     /// What happened, in a sentence.
     pub text: String,
-}
-
-impl PublicIncident {
-    /// An observed incident in plain words (no cause, no action detail).
-    pub fn of(i: &Incident, now: DateTime<Utc>) -> Self {
-        let what = if i.outage {
-            "unavailable"
-        } else {
-            "responding slowly or with errors"
-        };
-        let text = match i.ended_at {
-            None => format!(
-                "{} is {what} since {} UTC ({}). We are working on it.",
-                i.service,
-                i.started_at.format("%H:%M"),
-                span(now - i.started_at)
-            ),
-            Some(end) => format!(
-                "{} was {what} for {} ({}–{} UTC). It has recovered{}.",
-                i.service,
-                span(end - i.started_at),
-                i.started_at.format("%H:%M"),
-                end.format("%H:%M"),
-                if i.automatic { " automatically" } else { "" }
-            ),
-        };
-        Self {
-            service: i.service.clone(),
-            resolved: i.ended_at.is_some(),
-            started_at: i.started_at,
-            ended_at: i.ended_at,
-            text,
-        }
-    }
-}
-
-/// A duration in words: `40 s`, `12 min`, `3 h 5 min`, `2 days`.
-pub fn span(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min", s / 60),
-        3600..86_400 => match (s / 3600, s % 3600 / 60) {
-            (h, 0) => format!("{h} h"),
-            (h, m) => format!("{h} h {m} min"),
-        },
-        _ => format!("{} days", s / 86_400),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn incidents_read_as_plain_sentences() {
-        let t0: DateTime<Utc> = "2023-11-14T22:10:00Z".parse().unwrap();
-        let mut i = Incident {
-            service: "api".into(),
-            outage: true,
-            started_at: t0,
-            ended_at: None,
-            cause: "oom_killed".into(),
-            automatic: true,
-        };
-        let open = PublicIncident::of(&i, t0 + chrono::Duration::seconds(90));
-        assert_eq!(
-            open.text,
-            "api is unavailable since 22:10 UTC (1 min). We are working on it."
-        );
-        i.ended_at = Some(t0 + chrono::Duration::seconds(240));
-        let done = PublicIncident::of(&i, t0);
-        assert_eq!(
-            done.text,
-            "api was unavailable for 4 min (22:10–22:14 UTC). It has recovered automatically."
-        );
-        assert!(!done.text.contains("oom"));
-        assert_eq!(span(chrono::Duration::seconds(3 * 3600 + 300)), "3 h 5 min");
-    }
 }
