@@ -19,6 +19,7 @@
 //! - `cmd/bench.rs`: end-to-end throughput and latency of the scorer runtime.
 //! - `cmd/remediate.rs`: the remediator over Kafka.
 //! - `cmd/audit.rs`: verify the remediator's audit log.
+//! - `cmd/report.rs`: the reliability report (uptime, MTTR, budgets) over a range.
 //! - `cmd/watch.rs`: supervise a service (`forewarn watch -- CMD`).
 //! - `cmd/dashboard.rs`: the live dashboard (operator and status views).
 
@@ -74,6 +75,9 @@ enum Command {
     Remediate(cmd::remediate::Args),
     /// The remediator's audit log: verify its hash chain.
     Audit(cmd::audit::Args),
+    /// Reliability report over a time range: uptime, incidents, MTTD, MTTR,
+    /// actions, prevented outages, error budgets (HTML, Markdown, JSON).
+    Report(cmd::report::Args),
     /// Run a service as a child process, unchanged: sample it, capture its
     /// logs, check its health, restart it on failure or on command.
     Watch(cmd::watch::Args),
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => cmd::bench::run(a),
         Command::Remediate(a) => cmd::remediate::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Watch(a) => cmd::watch::run(a),
         Command::Dashboard(a) => cmd::dashboard::run(a),
     };

@@ -136,13 +136,16 @@ pub struct IncidentView {
     pub summary: String,
 }
 
-/// A duration in words: `40 s`, `4 min`, `2 h 5 min`, `3 d 2 h`.
+/// A duration in words: `40 s`, `4 min`, `7 min 30 s`, `2 h 5 min`, `3 d 2 h`.
 pub fn human_duration(s: f64) -> String {
     let s = s.max(0.0).round() as i64;
     match s {
         0..60 => format!("{s} s"),
-        60..3600 => format!("{} min", s / 60),
+        60..3600 if s % 60 == 0 => format!("{} min", s / 60),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        3600..86_400 if (s % 3600) / 60 == 0 => format!("{} h", s / 3600),
         3600..86_400 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ if (s % 86_400) / 3600 == 0 => format!("{} d", s / 86_400),
         _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3600),
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod dashboard;
 pub(crate) mod demo;
 pub(crate) mod logs;
 pub(crate) mod remediate;
+pub(crate) mod report;
 pub(crate) mod schema;
 pub(crate) mod score;
 pub(crate) mod simulate;

@@ -41,6 +41,18 @@ pub struct Report {
     pub services: Vec<ServiceReport>,
 }
 
+impl Report {
+    /// The report as Markdown.
+    pub fn markdown(&self) -> String {
+        markdown::render(self)
+    }
+
+    /// The report as one self-contained HTML page.
+    pub fn html(&self) -> String {
+        html::render(self)
+    }
+}
+
 /// Summary statistics of a set of durations, seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Spread {
