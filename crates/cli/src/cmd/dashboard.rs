@@ -135,3 +135,87 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     drop(server);
     Ok(ExitCode::SUCCESS)
 }
+
+/// The dashboard of `forewarn demo --dashboard`: served from the start,
+/// fed from the embedded broker while it runs (event clock: the demo's
+/// time is simulated), then with the shadow remediator's outcomes, and
+/// kept serving after the summary until SIGTERM or Ctrl-C.
+#[derive(Debug)]
+pub(crate) struct Live {
+    hub: Arc<Hub>,
+    server: Server,
+    topics: FeedTopics,
+    feed: Option<forewarn_dashboard::Feed>,
+    /// The shadow remediator's outcomes, applied after every prediction.
+    outcomes: Vec<forewarn_core::contracts::RemediationOutcome>,
+}
+
+impl Live {
+    /// Serve the dashboard of `pipeline` on `listen`.
+    pub(crate) fn start(pipeline: &PipelineConfig, listen: SocketAddr) -> anyhow::Result<Self> {
+        let (hub, server) = serve(pipeline, listen, Clock::Event, Duration::from_secs(300))?;
+        Ok(Self {
+            hub,
+            server,
+            topics: feed_topics(pipeline, true),
+            feed: None,
+            outcomes: Vec::new(),
+        })
+    }
+
+    /// Follow the embedded broker at `brokers` from its beginning.
+    pub(crate) fn follow(&mut self, brokers: &str) {
+        let opts = forewarn_dashboard::FeedOptions {
+            brokers: brokers.to_string(),
+            client: Vec::new(),
+            topics: self.topics.clone(),
+            start: Start::Beginning,
+        };
+        match forewarn_dashboard::Feed::start(Arc::clone(&self.hub), opts) {
+            Ok(f) => self.feed = Some(f),
+            Err(e) => tracing::warn!(error = %e, "Dashboard not fed from the broker."),
+        }
+    }
+
+    /// Stop following the broker (it is about to stop).
+    pub(crate) fn unfollow(&mut self) {
+        if let Some(f) = self.feed.take() {
+            f.stop();
+        }
+    }
+
+    /// A shadow remediator's outcome (kept for [`Live::serve_until_stopped`]).
+    pub(crate) fn outcome(&mut self, o: &forewarn_core::contracts::RemediationOutcome) {
+        self.outcomes.push(o.clone());
+    }
+
+    /// Every prediction of the run (the ledger drops those the feed
+    /// already delivered), then the shadow outcomes, then serve until
+    /// SIGTERM or Ctrl-C.
+    pub(crate) fn serve_until_stopped(
+        mut self,
+        events: &[forewarn_core::contracts::PredictedIssue],
+    ) -> anyhow::Result<()> {
+        self.unfollow();
+        use forewarn_ledger::Entry;
+        let entries = events
+            .iter()
+            .map(|e| Entry::Prediction(e.clone()))
+            .chain(self.outcomes.drain(..).map(Entry::Outcome));
+        self.hub
+            .apply(entries.map(|e| forewarn_dashboard::Input::Entry(Box::new(e))));
+        let stop = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(signal, Arc::clone(&stop))
+                .context("while installing the signal handler")?;
+        }
+        note!(
+            "Dashboard still serving at {} (the fleet as of the demo's last event); Ctrl-C to stop.",
+            self.server.url()
+        );
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(())
+    }
+}

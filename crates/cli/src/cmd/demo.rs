@@ -63,6 +63,11 @@ pub(crate) struct Args {
     /// Do not print predictions as they arrive.
     #[arg(long)]
     quiet: bool,
+    /// Serve the live dashboard on ADDR [default: 127.0.0.1:8080] during
+    /// the demo, fed from the embedded broker, and keep serving it after
+    /// the summary until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::dashboard::DEFAULT_LISTEN)]
+    dashboard: Option<std::net::SocketAddr>,
 }
 
 /// One line per opened prediction.
@@ -121,6 +126,9 @@ struct Live {
     /// The progress line, redrawn in place; hidden unless stderr is a
     /// terminal (and with `--quiet`).
     bar: ProgressBar,
+    /// With `--dashboard`: its hub, the pipeline's topics, and the feed
+    /// from the embedded broker while it runs.
+    dashboard: Option<super::dashboard::Live>,
 }
 
 impl Live {
@@ -139,6 +147,7 @@ impl Live {
             duration,
             services,
             bar,
+            dashboard: None,
         }
     }
 }
@@ -152,6 +161,21 @@ impl Watch for Live {
             labels.incidents.len(),
             labels.traps.len()
         );
+        if let Some(d) = &mut self.dashboard {
+            d.follow(brokers);
+        }
+    }
+
+    fn shadow_outcome(&mut self, outcome: &forewarn_core::contracts::RemediationOutcome) {
+        if let Some(d) = &mut self.dashboard {
+            d.outcome(outcome);
+        }
+    }
+
+    fn stopping(&mut self) {
+        if let Some(d) = &mut self.dashboard {
+            d.unfollow();
+        }
     }
 
     fn prediction(&mut self, e: &PredictedIssue) {
@@ -218,6 +242,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let labels = demo.labels().clone();
     let mut live = Live::new(args.quiet, args.duration, args.services);
+    if let Some(addr) = args.dashboard {
+        live.dashboard = Some(super::dashboard::Live::start(demo.pipeline(), addr)?);
+    }
     let run = demo.run(model, model_ref, policy, &mut live);
     live.bar.finish_and_clear();
     let run = run?;
@@ -262,5 +289,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.false_alarms_per_service_day
     );
     super::print(&summary.json_line(&run).to_string())?;
+    if let Some(d) = live.dashboard.take() {
+        d.serve_until_stopped(&run.events)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,8 +31,8 @@ const FW = {
     let out;
     if (s < 60) out = s + " s";
     else if (s < 3600) out = Math.floor(s / 60) + " min";
-    else if (s < 86400) out = Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
-    else out = Math.floor(s / 86400) + " d " + Math.floor((s % 86400) / 3600) + " h";
+    else if (s < 86400) out = Math.floor(s / 3600) + " h" + (s % 3600 >= 60 ? " " + Math.floor((s % 3600) / 60) + " min" : "");
+    else out = Math.floor(s / 86400) + " d" + (s % 86400 >= 3600 ? " " + Math.floor((s % 86400) / 3600) + " h" : "");
     return neg ? "-" + out : out;
   },
   // mm:ss or h:mm:ss, for countdowns

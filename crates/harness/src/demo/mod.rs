@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue};
+use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue, RemediationOutcome};
 use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
 use forewarn_models::artifact::Model;
 use forewarn_remediate::{Mode, Policy, Remediator, Step};
@@ -58,6 +58,10 @@ pub trait Watch {
     fn prediction(&mut self, _event: &PredictedIssue) {}
     /// The shadow remediator decided something about the last prediction.
     fn shadow_action(&mut self, _detail: &str) {}
+    /// The outcome the shadow remediator recorded (after `shadow_action`).
+    fn shadow_outcome(&mut self, _outcome: &RemediationOutcome) {}
+    /// The embedded broker is about to stop: its clients should let go.
+    fn stopping(&mut self) {}
     /// While the scorer runs, about ten times a second, and once more when
     /// it has stopped: steps produced of `steps`, samples scored,
     /// prediction events received so far.
@@ -185,6 +189,7 @@ impl Demo {
             shadow.take(&r.payload);
         }
         watch.progress(steps, steps, stats.decoded.get(), shadow.events.len());
+        watch.stopping();
         drop(broker);
         shadow.remediate(watch);
         Ok(DemoRun {
@@ -326,6 +331,7 @@ impl Shadow {
                 if let Step::Record { outcome, .. } = step {
                     self.actions += 1;
                     watch.shadow_action(&outcome.detail);
+                    watch.shadow_outcome(&outcome);
                 }
             }
         }
