@@ -24,7 +24,7 @@
 //!   channels.
 //! - [`server`]: [`Server`], axum routes, pages and live streams.
 //! - [`feed`]: [`Feed`], the Kafka consumer that feeds the hub.
-//! - [`error`]: [`Error`].
+//! - [`error`]: [`Error`], by stage.
 //!
 //! ```no_run
 //! use forewarn_dashboard::{BoardOptions, Hub, Server};
