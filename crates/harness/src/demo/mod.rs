@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue};
+use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue, RemediationOutcome};
 use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
 use forewarn_models::artifact::Model;
 use forewarn_remediate::{Mode, Policy, Remediator, Step};
@@ -90,6 +90,8 @@ pub struct DemoRun {
     pub scorer: Summary,
     /// Decisions the shadow remediator recorded.
     pub shadow_actions: u64,
+    /// Those decisions, as the outcomes it would publish (in order).
+    pub outcomes: Vec<RemediationOutcome>,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
 }
@@ -191,6 +193,7 @@ impl Demo {
             events: shadow.events,
             scorer: summary,
             shadow_actions: shadow.actions,
+            outcomes: shadow.outcomes,
             elapsed: started.elapsed(),
         })
     }
@@ -289,6 +292,7 @@ struct Shadow {
     seen: HashSet<(String, u32)>,
     events: Vec<PredictedIssue>,
     actions: u64,
+    outcomes: Vec<RemediationOutcome>,
 }
 
 impl Shadow {
@@ -299,6 +303,7 @@ impl Shadow {
             seen: HashSet::new(),
             events: Vec::new(),
             actions: 0,
+            outcomes: Vec::new(),
         }
     }
 
@@ -326,6 +331,7 @@ impl Shadow {
                 if let Step::Record { outcome, .. } = step {
                     self.actions += 1;
                     watch.shadow_action(&outcome.detail);
+                    self.outcomes.push(outcome);
                 }
             }
         }
