@@ -22,7 +22,8 @@ const MAX_PREDICTED_BY: usize = 16;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ServiceState {
     pub(crate) name: String,
-    /// First entry about it (ms), the start of its observed time.
+    /// First observation of it (service event or health sample, ms), the
+    /// start of its observed time.
     pub(crate) first_seen_ms: Option<i64>,
     /// Down instances and since when (ms).
     pub(crate) down: BTreeMap<String, i64>,
