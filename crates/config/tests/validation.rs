@@ -305,7 +305,10 @@ fn slo_objectives_default_and_are_checked_with_their_paths() {
         "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
         "slo: { latency_p99_ms: 500, error_rate: 0.01, availability: 0.9995, period: 28d }",
     );
-    assert_ne!(with, DEFAULT, "the default pipeline changed: update this test");
+    assert_ne!(
+        with, DEFAULT,
+        "the default pipeline changed: update this test"
+    );
     let p = load_str(&with).unwrap_or_else(|e| panic!("{e}"));
     let slo = &p.services["api"].slo;
     assert_eq!(slo.availability_objective(), 0.9995);
