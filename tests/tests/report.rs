@@ -221,3 +221,72 @@ fn errors_say_what_is_wrong() {
     let (ok, err) = report(&["--pipeline", &pipeline, "--events", &bad], &dir);
     assert!(!ok && err.contains("bad.jsonl:1: not an event"), "{err}");
 }
+
+/// `health_up` every 10 s for a day on two instances, with two outages
+/// on one: `(t, instance, value)`.
+fn dense_health() -> Vec<(i64, &'static str, f64)> {
+    let mut out = Vec::new();
+    for t in (0..86_400).step_by(10) {
+        let down = (3_600..3_900).contains(&t) || (50_000..52_000).contains(&t);
+        out.push((t, "api-0", if down { 0.0 } else { 1.0 }));
+        out.push((t, "api-1", 1.0));
+    }
+    out
+}
+
+fn health_line(t: i64, instance: &str, value: f64) -> String {
+    let ts =
+        chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(1_700_000_000 + t);
+    serde_json::json!({"ts": ts, "service": "api", "instance": instance,
+        "metric": "health_up", "value": value})
+    .to_string()
+}
+
+#[test]
+fn dense_health_samples_give_the_report_of_their_transitions() {
+    let dir = temp("dense");
+    let dense = dense_health();
+    // Only what changes something: each instance's first sample and its
+    // transitions.
+    let mut last: std::collections::HashMap<&str, f64> = Default::default();
+    let sparse: Vec<_> = dense
+        .iter()
+        .filter(|(_, i, v)| last.insert(i, *v) != Some(*v))
+        .copied()
+        .collect();
+    assert!(sparse.len() < 10 && dense.len() == 17_280);
+    let mut reports = Vec::new();
+    for (name, lines) in [("dense", &dense), ("sparse", &sparse)] {
+        let file = dir.join(format!("{name}.jsonl"));
+        let text: Vec<String> = lines
+            .iter()
+            .map(|(t, i, v)| health_line(*t, i, *v))
+            .collect();
+        std::fs::write(&file, text.join("\n")).unwrap();
+        let out = dir.join(name);
+        let file = file.display().to_string();
+        let (ok, err) = report(
+            &[
+                "--events",
+                &file,
+                "--from",
+                FROM,
+                "--to",
+                "2023-11-15T22:13:20Z",
+                "--format",
+                "json",
+            ],
+            &out,
+        );
+        assert!(ok, "{err}");
+        let mut v: serde_json::Value = serde_json::from_str(&json(&out)).unwrap();
+        v["intake"] = serde_json::Value::Null;
+        reports.push(v);
+    }
+    assert_eq!(reports[0], reports[1]);
+    // The service is down while any instance is: 300 s + 2000 s of the
+    // 86400 s observed.
+    let up = reports[0]["fleet"]["uptime"].as_f64().unwrap();
+    assert!((up - (1.0 - 2300.0 / 86_400.0)).abs() < 1e-12, "{up}");
+    assert_eq!(reports[0]["fleet"]["incidents"], 2);
+}

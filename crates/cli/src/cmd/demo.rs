@@ -84,6 +84,7 @@ fn write_report(
 ) -> anyhow::Result<()> {
     use forewarn_core::contracts::{IssueKind, ServiceEvent, ServiceEventKind};
     use forewarn_ledger::Entry;
+    let started = std::time::Instant::now();
     let mut entries: Vec<Entry> = Vec::new();
     for s in &labels.services {
         let e = ServiceEvent::new(&s.name, "", ServiceEventKind::Started, labels.start, 0);
@@ -117,6 +118,10 @@ fn write_report(
         &[OutFormat::Html, OutFormat::Md, OutFormat::Json],
         dir,
     )?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "Reliability report written."
+    );
     let f = &report.fleet;
     note!(
         "Reliability report (observed failures: the simulator's labelled ones): uptime {}, MTTR {}, {} of {} incidents predicted ahead: {}",

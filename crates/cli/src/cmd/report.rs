@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::HumanDuration;
 use forewarn_ledger::{Entry, Ledger, LedgerOptions, Report};
 
+mod compact;
 mod read;
 
 /// Output formats.
@@ -174,15 +175,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let mut entries: Vec<Entry> = Vec::new();
+    let mut compactor = compact::Compactor::new(&pipeline.roles.health);
     for f in &args.events {
-        read::events_file(f, &mut entries)?;
+        read::events_file(f, &mut compactor, &mut entries)?;
     }
     for f in &args.audit {
         read::audit_file(f, &mut entries)?;
     }
     if let Some(brokers) = &args.brokers {
         let client = super::kafka_options(&args.kafka_options)?;
-        let r = read::topics(brokers, &client, &pipeline, args.quiet, &mut entries)?;
+        let r = read::topics(
+            brokers,
+            &client,
+            &pipeline,
+            args.quiet,
+            &mut compactor,
+            &mut entries,
+        )?;
         let counts: Vec<String> = r.records.iter().map(|(t, n)| format!("{t} {n}")).collect();
         note!("Read {} from {brokers}.", counts.join(", "));
         if r.unreadable > 0 {
@@ -191,6 +200,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 r.unreadable
             );
         }
+    }
+    compactor.finish(&mut entries);
+    if compactor.repeated + compactor.other > 0 {
+        tracing::info!(
+            repeated = compactor.repeated,
+            other_metrics = compactor.other,
+            "Health samples that repeat their series' reading, and other metrics, left out."
+        );
     }
     let (from, to) = range(&args, &entries)?;
     for s in &args.service {

@@ -17,12 +17,18 @@ use forewarn_kafka::TopicReader;
 use forewarn_ledger::{AuditLine, Entry};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::compact::Compactor;
+
 /// How long a topic stays quiet, once its end offsets are reached,
 /// before it is taken as read.
 const DRAIN: Duration = Duration::from_secs(1);
 
 /// Every event of a JSON-lines file (any contract, or audit lines).
-pub(crate) fn events_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<()> {
+pub(crate) fn events_file(
+    path: &Path,
+    compactor: &mut Compactor,
+    out: &mut Vec<Entry>,
+) -> anyhow::Result<()> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     for (i, line) in BufReader::new(f).lines().enumerate() {
         let line = line.with_context(|| format!("while reading {}", path.display()))?;
@@ -31,7 +37,7 @@ pub(crate) fn events_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<(
         }
         let e = Entry::from_json(&line)
             .with_context(|| format!("{}:{}: not an event", path.display(), i + 1))?;
-        out.push(e);
+        compactor.push(e, out);
     }
     Ok(())
 }
@@ -82,6 +88,7 @@ pub(crate) fn topics(
     client: &[(String, String)],
     pipeline: &PipelineConfig,
     quiet: bool,
+    compactor: &mut Compactor,
     out: &mut Vec<Entry>,
 ) -> anyhow::Result<Read> {
     let topics = [
@@ -179,9 +186,7 @@ pub(crate) fn topics(
                         read.unreadable += 1;
                     }
                     for s in samples.drain(..) {
-                        if s.metric == pipeline.roles.health {
-                            out.push(Entry::Sample(s));
-                        }
+                        compactor.push(Entry::Sample(s), out);
                     }
                     continue;
                 }
