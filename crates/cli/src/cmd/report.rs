@@ -6,7 +6,9 @@
 //! the pipeline's topics on a broker (`--brokers`) and/or JSON-lines
 //! files (`--events`, `--audit`), folds them into the reliability ledger
 //! (forewarn-ledger), and writes `report.html` (self-contained, inline
-//! SVG plots), `report.md` and `report.json` into `--out`.
+//! SVG plots), `report.md` and `report.json` into `--out`; the last
+//! stdout line is a JSON summary (uptime, incidents, MTTD, MTTR, ...,
+//! and the files written).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -216,12 +218,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let report = build(&pipeline, entries, from, to, &args.service);
-    for path in write_report(&report, &args.format, &args.out)? {
-        super::print(&path.display().to_string())?;
-    }
+    let written = write_report(&report, &args.format, &args.out)?;
     let f = &report.fleet;
     note!(
-        "{} services, {} to {}: uptime {}, {} incidents ({} predicted ahead), MTTR {}, {} outages prevented, {} false alarms.",
+        "{} services, {} to {}: uptime {}, {} incidents ({} predicted ahead), MTTR {}, {} outages prevented, {} false alarms. Written: {}",
         report.services.len(),
         from.to_rfc3339(),
         to.to_rfc3339(),
@@ -233,7 +233,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .mean
             .map_or("-".into(), forewarn_ledger::human_duration),
         f.outages_prevented,
-        f.false_alarms
+        f.false_alarms,
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    // The last stdout line, as for every command with a summary: JSON.
+    let summary = serde_json::json!({
+        "from": from,
+        "to": to,
+        "services": report.services.len(),
+        "uptime": f.uptime,
+        "incidents": f.incidents,
+        "predicted_ahead": f.predicted_ahead,
+        "mttd_s": f.time_to_detect_s.mean,
+        "mttr_s": f.time_to_recover_s.mean,
+        "recovered_automatically_share": f.recovered_automatically_share,
+        "outages_prevented": f.outages_prevented,
+        "false_alarms": f.false_alarms,
+        "files": written,
+    });
+    super::print(&summary.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
