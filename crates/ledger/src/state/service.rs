@@ -103,9 +103,11 @@ impl ServiceState {
         let mut first: Option<DateTime<Utc>> = None;
         let mut ids: Vec<(DateTime<Utc>, String)> = Vec::new();
         for p in self.predictions.values_mut() {
-            if p.incident.is_some() || p.during_outage || p.opened_at > ts || ts > p.window_end {
+            if p.incident.is_some() || p.during_outage || p.opened_at > ts {
                 continue;
             }
+            // An observed issue (service down or silent) still open when
+            // the episode starts detected it, whatever its horizon.
             if p.kind.is_observed() {
                 if p.status != IssueStatus::Resolved {
                     p.incident = Some(inc.id.clone());
@@ -113,7 +115,7 @@ impl ServiceState {
                 }
                 continue;
             }
-            if p.opened_at >= ts {
+            if p.opened_at >= ts || ts > p.window_end {
                 continue;
             }
             p.incident = Some(inc.id.clone());
@@ -278,9 +280,11 @@ impl ServiceState {
                 self.evict_predictions(caps, p.detected_at);
             }
         }
-        // Any issue event while down is a detection of the episode.
+        // Any issue event while down, but one saying it cleared, is a
+        // detection of the episode.
         if let Some(open) = &mut self.open
             && open.detected_at.is_none()
+            && p.status != IssueStatus::Resolved
         {
             open.detected_at = Some(p.detected_at);
             open.time_to_detect_s = Some(secs(p.detected_at - open.start).max(0.0));
