@@ -107,6 +107,14 @@ impl Entry {
         })
     }
 
+    /// Decode one record's bytes (a JSON event, as on the topics).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self> {
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::Decode {
+            reason: e.to_string(),
+        })?;
+        Self::from_json(text)
+    }
+
     /// The event time.
     pub fn ts(&self) -> DateTime<Utc> {
         match self {

@@ -32,6 +32,14 @@ pub struct Intake {
     pub late: u64,
     /// Entries at or after `LedgerOptions::until`, ignored.
     pub out_of_range: u64,
+    /// Metric samples of other metrics than the health role's, ignored.
+    pub other_metrics: u64,
+}
+
+/// Whether the ledger has any use for `e`: every entry but the samples
+/// of other metrics than the health role's.
+fn relevant(e: &Entry, opts: &LedgerOptions) -> bool {
+    !matches!(e, Entry::Sample(m) if m.metric != opts.health_metric)
 }
 
 /// The reliability ledger.
@@ -67,6 +75,10 @@ impl Ledger {
         let mut l = Self::new(opts);
         let mut all: Vec<(OrderKey, Entry)> = Vec::new();
         for e in entries {
+            if !relevant(&e, &l.opts) {
+                l.intake.other_metrics += 1;
+                continue;
+            }
             if l.opts.until.is_some_and(|u| e.ts() >= u) {
                 l.intake.out_of_range += 1;
                 continue;
@@ -88,6 +100,10 @@ impl Ledger {
 
     /// Fold one entry as it arrives (see the module docs for the order).
     pub fn apply(&mut self, e: Entry) {
+        if !relevant(&e, &self.opts) {
+            self.intake.other_metrics += 1;
+            return;
+        }
         let ts = e.ts();
         if self.opts.until.is_some_and(|u| ts >= u) {
             self.intake.out_of_range += 1;

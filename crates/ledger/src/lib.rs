@@ -28,8 +28,9 @@
 //!   no status.
 //! - **Uptime** over a range: `1 - down time / observed time`, where the
 //!   observed time runs from the later of the range start and the first
-//!   entry about the service, to the range end; an incident still open
-//!   counts as down until the range end.
+//!   observation of the service (a service event or a health sample; a
+//!   service only predicted about is not observed), to the range end; an
+//!   incident still open counts as down until the range end.
 //! - **Predicted ahead**: a prediction (any kind but the observed
 //!   `service_down` and `service_silent`) opened before an incident's
 //!   start, with the start within its window. Its window ends at the later

@@ -138,7 +138,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// The dashboard of `forewarn demo --dashboard`: served from the start,
 /// fed from the embedded broker while it runs (event clock: the demo's
-/// time is simulated), then with the shadow remediator's outcomes, and
+/// time is simulated), then with the run's predictions and the shadow
+/// remediator's outcomes, and
 /// kept serving after the summary until SIGTERM or Ctrl-C.
 #[derive(Debug)]
 pub(crate) struct Live {
@@ -146,8 +147,6 @@ pub(crate) struct Live {
     server: Server,
     topics: FeedTopics,
     feed: Option<forewarn_dashboard::Feed>,
-    /// The shadow remediator's outcomes, applied after every prediction.
-    outcomes: Vec<forewarn_core::contracts::RemediationOutcome>,
 }
 
 impl Live {
@@ -159,7 +158,6 @@ impl Live {
             server,
             topics: feed_topics(pipeline, true),
             feed: None,
-            outcomes: Vec::new(),
         })
     }
 
@@ -184,24 +182,20 @@ impl Live {
         }
     }
 
-    /// A shadow remediator's outcome (kept for [`Live::serve_until_stopped`]).
-    pub(crate) fn outcome(&mut self, o: &forewarn_core::contracts::RemediationOutcome) {
-        self.outcomes.push(o.clone());
-    }
-
     /// Every prediction of the run (the ledger drops those the feed
     /// already delivered), then the shadow outcomes, then serve until
     /// SIGTERM or Ctrl-C.
     pub(crate) fn serve_until_stopped(
         mut self,
         events: &[forewarn_core::contracts::PredictedIssue],
+        outcomes: &[forewarn_core::contracts::RemediationOutcome],
     ) -> anyhow::Result<()> {
         self.unfollow();
         use forewarn_ledger::Entry;
         let entries = events
             .iter()
             .map(|e| Entry::Prediction(e.clone()))
-            .chain(self.outcomes.drain(..).map(Entry::Outcome));
+            .chain(outcomes.iter().cloned().map(Entry::Outcome));
         self.hub
             .apply(entries.map(|e| forewarn_dashboard::Input::Entry(Box::new(e))));
         let stop = Arc::new(AtomicBool::new(false));

@@ -6,7 +6,9 @@
 //! the pipeline's topics on a broker (`--brokers`) and/or JSON-lines
 //! files (`--events`, `--audit`), folds them into the reliability ledger
 //! (forewarn-ledger), and writes `report.html` (self-contained, inline
-//! SVG plots), `report.md` and `report.json` into `--out`.
+//! SVG plots), `report.md` and `report.json` into `--out`; the last
+//! stdout line is a JSON summary (uptime, incidents, MTTD, MTTR, ...,
+//! and the files written).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +18,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::HumanDuration;
 use forewarn_ledger::{Entry, Ledger, LedgerOptions, Report};
 
+mod compact;
 mod read;
 
 /// Output formats.
@@ -174,15 +177,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let mut entries: Vec<Entry> = Vec::new();
+    let mut compactor = compact::Compactor::new(&pipeline.roles.health);
     for f in &args.events {
-        read::events_file(f, &mut entries)?;
+        read::events_file(f, &mut compactor, &mut entries)?;
     }
     for f in &args.audit {
         read::audit_file(f, &mut entries)?;
     }
     if let Some(brokers) = &args.brokers {
         let client = super::kafka_options(&args.kafka_options)?;
-        let r = read::topics(brokers, &client, &pipeline, args.quiet, &mut entries)?;
+        let r = read::topics(
+            brokers,
+            &client,
+            &pipeline,
+            args.quiet,
+            &mut compactor,
+            &mut entries,
+        )?;
         let counts: Vec<String> = r.records.iter().map(|(t, n)| format!("{t} {n}")).collect();
         note!("Read {} from {brokers}.", counts.join(", "));
         if r.unreadable > 0 {
@@ -192,6 +203,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    compactor.finish(&mut entries);
+    if compactor.repeated + compactor.other > 0 {
+        tracing::info!(
+            repeated = compactor.repeated,
+            other_metrics = compactor.other,
+            "Health samples that repeat their series' reading, and other metrics, left out."
+        );
+    }
     let (from, to) = range(&args, &entries)?;
     for s in &args.service {
         if !entries.iter().any(|e| e.service() == s) && !pipeline.services.contains_key(s) {
@@ -199,12 +218,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let report = build(&pipeline, entries, from, to, &args.service);
-    for path in write_report(&report, &args.format, &args.out)? {
-        super::print(&path.display().to_string())?;
-    }
+    let written = write_report(&report, &args.format, &args.out)?;
     let f = &report.fleet;
     note!(
-        "{} services, {} to {}: uptime {}, {} incidents ({} predicted ahead), MTTR {}, {} outages prevented, {} false alarms.",
+        "{} services, {} to {}: uptime {}, {} incidents ({} predicted ahead), MTTR {}, {} outages prevented, {} false alarms. Written: {}",
         report.services.len(),
         from.to_rfc3339(),
         to.to_rfc3339(),
@@ -216,7 +233,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .mean
             .map_or("-".into(), forewarn_ledger::human_duration),
         f.outages_prevented,
-        f.false_alarms
+        f.false_alarms,
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    // The last stdout line, as for every command with a summary: JSON.
+    let summary = serde_json::json!({
+        "from": from,
+        "to": to,
+        "services": report.services.len(),
+        "uptime": f.uptime,
+        "incidents": f.incidents,
+        "predicted_ahead": f.predicted_ahead,
+        "mttd_s": f.time_to_detect_s.mean,
+        "mttr_s": f.time_to_recover_s.mean,
+        "recovered_automatically_share": f.recovered_automatically_share,
+        "outages_prevented": f.outages_prevented,
+        "false_alarms": f.false_alarms,
+        "files": written,
+    });
+    super::print(&summary.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -58,8 +58,6 @@ pub trait Watch {
     fn prediction(&mut self, _event: &PredictedIssue) {}
     /// The shadow remediator decided something about the last prediction.
     fn shadow_action(&mut self, _detail: &str) {}
-    /// The outcome the shadow remediator recorded (after `shadow_action`).
-    fn shadow_outcome(&mut self, _outcome: &RemediationOutcome) {}
     /// The embedded broker is about to stop: its clients should let go.
     fn stopping(&mut self) {}
     /// While the scorer runs, about ten times a second, and once more when
@@ -94,6 +92,8 @@ pub struct DemoRun {
     pub scorer: Summary,
     /// Decisions the shadow remediator recorded.
     pub shadow_actions: u64,
+    /// Those decisions, as the outcomes it would publish (in order).
+    pub outcomes: Vec<RemediationOutcome>,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
 }
@@ -196,6 +196,7 @@ impl Demo {
             events: shadow.events,
             scorer: summary,
             shadow_actions: shadow.actions,
+            outcomes: shadow.outcomes,
             elapsed: started.elapsed(),
         })
     }
@@ -294,6 +295,7 @@ struct Shadow {
     seen: HashSet<(String, u32)>,
     events: Vec<PredictedIssue>,
     actions: u64,
+    outcomes: Vec<RemediationOutcome>,
 }
 
 impl Shadow {
@@ -304,6 +306,7 @@ impl Shadow {
             seen: HashSet::new(),
             events: Vec::new(),
             actions: 0,
+            outcomes: Vec::new(),
         }
     }
 
@@ -331,7 +334,7 @@ impl Shadow {
                 if let Step::Record { outcome, .. } = step {
                     self.actions += 1;
                     watch.shadow_action(&outcome.detail);
-                    watch.shadow_outcome(&outcome);
+                    self.outcomes.push(outcome);
                 }
             }
         }

@@ -46,7 +46,11 @@ impl State {
             .services
             .entry(name.clone())
             .or_insert_with(|| ServiceState::new(&name));
-        svc.seen(ts);
+        // Observed time starts with the first observation (a service
+        // event or a health sample), not with a prediction or an action.
+        if matches!(e, Entry::Service(_) | Entry::Sample(_)) {
+            svc.seen(ts);
+        }
         match e {
             Entry::Prediction(p) => svc.prediction(p, counted, caps),
             Entry::Outcome(o) => svc.outcome(o, AuditPhase::of(o), counted, caps),

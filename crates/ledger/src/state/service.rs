@@ -22,7 +22,8 @@ const MAX_PREDICTED_BY: usize = 16;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ServiceState {
     pub(crate) name: String,
-    /// First entry about it (ms), the start of its observed time.
+    /// First observation of it (service event or health sample, ms), the
+    /// start of its observed time.
     pub(crate) first_seen_ms: Option<i64>,
     /// Down instances and since when (ms).
     pub(crate) down: BTreeMap<String, i64>,
@@ -102,9 +103,11 @@ impl ServiceState {
         let mut first: Option<DateTime<Utc>> = None;
         let mut ids: Vec<(DateTime<Utc>, String)> = Vec::new();
         for p in self.predictions.values_mut() {
-            if p.incident.is_some() || p.during_outage || p.opened_at > ts || ts > p.window_end {
+            if p.incident.is_some() || p.during_outage || p.opened_at > ts {
                 continue;
             }
+            // An observed issue (service down or silent) still open when
+            // the episode starts detected it, whatever its horizon.
             if p.kind.is_observed() {
                 if p.status != IssueStatus::Resolved {
                     p.incident = Some(inc.id.clone());
@@ -112,7 +115,7 @@ impl ServiceState {
                 }
                 continue;
             }
-            if p.opened_at >= ts {
+            if p.opened_at >= ts || ts > p.window_end {
                 continue;
             }
             p.incident = Some(inc.id.clone());
@@ -277,9 +280,11 @@ impl ServiceState {
                 self.evict_predictions(caps, p.detected_at);
             }
         }
-        // Any issue event while down is a detection of the episode.
+        // Any issue event while down, but one saying it cleared, is a
+        // detection of the episode.
         if let Some(open) = &mut self.open
             && open.detected_at.is_none()
+            && p.status != IssueStatus::Resolved
         {
             open.detected_at = Some(p.detected_at);
             open.time_to_detect_s = Some(secs(p.detected_at - open.start).max(0.0));

@@ -17,8 +17,18 @@ use forewarn_kafka::TopicReader;
 use forewarn_ledger::{AuditLine, Entry};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::compact::Compactor;
+
+/// How long a topic stays quiet, once its end offsets are reached,
+/// before it is taken as read.
+const DRAIN: Duration = Duration::from_secs(1);
+
 /// Every event of a JSON-lines file (any contract, or audit lines).
-pub(crate) fn events_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<()> {
+pub(crate) fn events_file(
+    path: &Path,
+    compactor: &mut Compactor,
+    out: &mut Vec<Entry>,
+) -> anyhow::Result<()> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     for (i, line) in BufReader::new(f).lines().enumerate() {
         let line = line.with_context(|| format!("while reading {}", path.display()))?;
@@ -27,7 +37,7 @@ pub(crate) fn events_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<(
         }
         let e = Entry::from_json(&line)
             .with_context(|| format!("{}:{}: not an event", path.display(), i + 1))?;
-        out.push(e);
+        compactor.push(e, out);
     }
     Ok(())
 }
@@ -78,6 +88,7 @@ pub(crate) fn topics(
     client: &[(String, String)],
     pipeline: &PipelineConfig,
     quiet: bool,
+    compactor: &mut Compactor,
     out: &mut Vec<Entry>,
 ) -> anyhow::Result<Read> {
     let topics = [
@@ -127,11 +138,18 @@ pub(crate) fn topics(
             ends.iter()
                 .all(|(p, lo, hi)| hi <= lo || next.get(p).is_some_and(|n| n >= hi))
         };
+        // Past the end offsets, reading goes on until a second passes
+        // with nothing: tansu 0.6 reports as high watermark the last
+        // record batch's base offset plus one, short of its last record.
         let mut last = Instant::now();
         let mut n = 0u64;
-        while !done(&next) {
-            let Some(r) = reader.next(Duration::from_millis(200)) else {
-                if last.elapsed() > Duration::from_secs(30) {
+        loop {
+            let Some(r) = reader.next(Duration::from_millis(100)) else {
+                let idle = last.elapsed();
+                if done(&next) && idle > DRAIN {
+                    break;
+                }
+                if idle > Duration::from_secs(30) {
                     bail!(
                         "{topic} ({key}): no record for 30 s before its end offsets were reached"
                     );
@@ -142,6 +160,9 @@ pub(crate) fn topics(
             next.insert(r.partition, r.offset + 1);
             n += 1;
             bar.inc(1);
+            if n > bar.length().unwrap_or(0) {
+                bar.set_length(n);
+            }
             let p = &r.payload;
             let entry = match key {
                 "sinks.predictions" => serde_json::from_slice::<PredictedIssue>(p)
@@ -165,9 +186,7 @@ pub(crate) fn topics(
                         read.unreadable += 1;
                     }
                     for s in samples.drain(..) {
-                        if s.metric == pipeline.roles.health {
-                            out.push(Entry::Sample(s));
-                        }
+                        compactor.push(Entry::Sample(s), out);
                     }
                     continue;
                 }
