@@ -55,6 +55,20 @@ fn demo_streams_a_fleet_and_ends_with_a_summary() {
     assert!(lines.lines().count() >= predicted as usize);
     no_alarm_before_the_models_are_warm(&lines, &out.join("labels.json"));
     assert_same_events_as_golden(&lines);
+    // It ends by writing its reliability report (into OUT/report with
+    // --out): every service, the incidents the ledger saw are the
+    // labelled ones (overlapping ones on one service are one outage),
+    // some of them predicted ahead.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["services"].as_array().unwrap().len(), 7);
+    let seen = report["fleet"]["incidents"].as_u64().unwrap();
+    assert!(seen >= 1 && seen <= incidents, "{}", report["fleet"]);
+    assert!(report["fleet"]["predicted_ahead"].as_u64().unwrap() >= 1);
+    for f in ["report.html", "report.md"] {
+        assert!(out.join("report").join(f).is_file(), "{f} missing");
+    }
     let _ = std::fs::remove_dir_all(&out);
 }
 

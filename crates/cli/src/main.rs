@@ -19,7 +19,9 @@
 //! - `cmd/bench.rs`: end-to-end throughput and latency of the scorer runtime.
 //! - `cmd/remediate.rs`: the remediator over Kafka.
 //! - `cmd/audit.rs`: verify the remediator's audit log.
+//! - `cmd/report.rs`: the reliability report (uptime, MTTR, budgets) over a range.
 //! - `cmd/watch.rs`: supervise a service (`forewarn watch -- CMD`).
+//! - `cmd/dashboard.rs`: the live dashboard (operator and status views).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -73,9 +75,15 @@ enum Command {
     Remediate(cmd::remediate::Args),
     /// The remediator's audit log: verify its hash chain.
     Audit(cmd::audit::Args),
+    /// Reliability report over a time range: uptime, incidents, MTTD, MTTR,
+    /// actions, prevented outages, error budgets (HTML, Markdown, JSON).
+    Report(cmd::report::Args),
     /// Run a service as a child process, unchanged: sample it, capture its
     /// logs, check its health, restart it on failure or on command.
     Watch(cmd::watch::Args),
+    /// The live dashboard: fleet health, predicted issues with their
+    /// countdown, actions, uptime and error budget; a status page for customers.
+    Dashboard(cmd::dashboard::Args),
     /// Measure: end-to-end throughput and latency of the streaming scorer.
     Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -104,7 +112,9 @@ fn main() -> ExitCode {
         Command::Bench(a) => cmd::bench::run(a),
         Command::Remediate(a) => cmd::remediate::run(a),
         Command::Audit(a) => cmd::audit::run(a),
+        Command::Report(a) => cmd::report::run(a),
         Command::Watch(a) => cmd::watch::run(a),
+        Command::Dashboard(a) => cmd::dashboard::run(a),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,8 @@
 //!   [0, 1], for the thresholds.
 //! - [`roles`]: which metric plays each role the models rely on
 //!   ([`Roles`]) and the bounded utilisation metrics ([`SaturationRule`]).
+//! - [`slo`]: a service's objectives ([`Slo`]): forecast thresholds and
+//!   the availability objective of reliability reports.
 //! - [`trend_rules`]: roles and capacity rules resolved: what a metric's
 //!   trend runs into ([`TrendRule`]) and every role's metrics
 //!   ([`RolesMap`]).
@@ -28,6 +30,7 @@ pub mod health;
 pub mod pipeline;
 pub mod probability;
 pub mod roles;
+pub mod slo;
 pub mod trend_rules;
 pub mod validate;
 

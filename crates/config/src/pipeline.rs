@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::health::{HealthCheck, HealthProbe};
 use crate::probability::Probability;
 use crate::roles::{Roles, SaturationRule};
+pub use crate::slo::{DEFAULT_AVAILABILITY, DEFAULT_SLO_PERIOD, Slo};
 
 /// A whole pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -428,18 +429,6 @@ impl Limits {
             LimitKind::QueueDepth => self.queue_depth,
         }
     }
-}
-
-/// Service-level objectives that degradation forecasts aim at.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Slo {
-    /// p99 latency objective in milliseconds.
-    #[serde(default)]
-    pub latency_p99_ms: Option<f64>,
-    /// Error-rate objective, a fraction in [0, 1].
-    #[serde(default)]
-    pub error_rate: Option<f64>,
 }
 
 /// Settings of one service, in the spirit of a reliability config.

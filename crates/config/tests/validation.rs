@@ -291,3 +291,52 @@ fn broken_health_checks_name_the_field() {
     ));
     assert_eq!(got[0].path, "services.api.health_check.colour");
 }
+
+#[test]
+fn slo_objectives_default_and_are_checked_with_their_paths() {
+    // Without an objective (every pipeline before it existed): 99.9 % over 30 days.
+    let p = load_str(DEFAULT).unwrap();
+    let slo = &p.services["api"].slo;
+    assert_eq!(slo.availability, None);
+    assert_eq!(slo.availability_objective(), 0.999);
+    assert_eq!(slo.period_or_default().to_string(), "30d");
+    // Set: read as written.
+    let with = DEFAULT.replace(
+        "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
+        "slo: { latency_p99_ms: 500, error_rate: 0.01, availability: 0.9995, period: 28d }",
+    );
+    assert_ne!(
+        with, DEFAULT,
+        "the default pipeline changed: update this test"
+    );
+    let p = load_str(&with).unwrap_or_else(|e| panic!("{e}"));
+    let slo = &p.services["api"].slo;
+    assert_eq!(slo.availability_objective(), 0.9995);
+    assert_eq!(slo.period_or_default().as_millis(), 28 * 86_400_000);
+    // Out of range: each named by its path.
+    let bad = DEFAULT.replace(
+        "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
+        "slo: { latency_p99_ms: 500, error_rate: 0.01, availability: 1.0, period: 10m }",
+    );
+    let got: Vec<String> = problems(&bad).iter().map(|p| p.to_string()).collect();
+    assert!(
+        got.iter()
+            .any(|p| p.starts_with("services.api.slo.availability: must be within (0, 1)")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|p| p.starts_with("services.api.slo.period: must be at least 1h")),
+        "{got:#?}"
+    );
+    // A typo is an unknown key, as everywhere else.
+    let typo = DEFAULT.replace(
+        "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
+        "slo: { latency_p99_ms: 500, error_rate: 0.01, availabilty: 0.99 }",
+    );
+    let got: Vec<String> = problems(&typo).iter().map(|p| p.to_string()).collect();
+    assert!(
+        got.iter().any(|p| p.starts_with("services.api.slo")),
+        "{got:#?}"
+    );
+}

@@ -49,6 +49,7 @@ pub fn fleet_pipeline(labels: &Labels) -> Result<PipelineConfig> {
                 slo: Slo {
                     latency_p99_ms: Some(s.slo_latency_p99_ms),
                     error_rate: Some(labels.thresholds.error_rate_slo),
+                    ..Slo::default()
                 },
             };
             (s.name.clone(), config)

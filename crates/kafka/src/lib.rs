@@ -22,6 +22,8 @@
 //! - [`embedded`]: [`EmbeddedBroker`], librdkafka's mock cluster in-process
 //!   (the demo's zero-setup broker).
 //! - [`reader`]: [`TopicReader`], a whole topic read from the beginning.
+//! - [`tail`]: [`Tail`], several topics followed outside any group, each
+//!   from its own [`Start`] (beginning, end, or a point in time).
 //! - [`topics`]: create topics that do not exist yet ([`ensure_topics`],
 //!   or [`ensure`] with per-topic settings); read a topic's setting back
 //!   ([`topic_config`]).
@@ -42,6 +44,7 @@ pub mod memory;
 pub mod producer;
 pub mod reader;
 pub mod record;
+pub mod tail;
 pub mod throttle;
 pub mod topics;
 
@@ -57,5 +60,6 @@ pub use record::{
     Deliveries, Delivery, DeliveryHook, Headers, Outgoing, Record, TopicPartition,
     dead_letter_headers,
 };
+pub use tail::{Start, Tail};
 pub use throttle::Throttle;
 pub use topics::{TopicSpec, ensure, ensure_topics, topic_config};

@@ -113,6 +113,7 @@ fn fleet_pipeline(yaml: &str, labels: &Labels) -> PipelineConfig {
                 slo: Slo {
                     latency_p99_ms: Some(s.slo_latency_p99_ms),
                     error_rate: Some(labels.thresholds.error_rate_slo),
+                    ..Slo::default()
                 },
             };
             (s.name.clone(), c)

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use forewarn_e2e::{forewarn_bin, workspace_root};
 use forewarn_kafka::TopicReader;
 
+pub(crate) mod browser;
+
 /// Every message of `topic` (`partitions` partitions, from the beginning)
 /// as (key, payload parsed as JSON), stopping at `expected` messages or
 /// after a minute.

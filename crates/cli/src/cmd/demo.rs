@@ -8,8 +8,10 @@
 //! the wire (`latency_degradation`), with what the remediator (in shadow
 //! mode, on event time) would do about it, and the predictions are scored
 //! against the simulator's labels: incidents predicted, lead times, false
-//! alarms. The last stdout line is a JSON object with at least
-//! `incidents`, `predicted`, `lead_time_median_s`, `false_alarms`.
+//! alarms. It ends by writing the run's reliability report (`--report
+//! DIR`, see `forewarn report`). The last stdout line is a JSON object
+//! with at least `incidents`, `predicted`, `lead_time_median_s`,
+//! `false_alarms`.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -63,6 +65,83 @@ pub(crate) struct Args {
     /// Do not print predictions as they arrive.
     #[arg(long)]
     quiet: bool,
+    /// Serve the live dashboard on ADDR [default: 127.0.0.1:8080] during
+    /// the demo, fed from the embedded broker, and keep serving it after
+    /// the summary until Ctrl-C.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = super::dashboard::DEFAULT_LISTEN)]
+    dashboard: Option<std::net::SocketAddr>,
+    /// Write the run's reliability report (report.html, .md, .json) here
+    /// [default: OUT/report with --out, else forewarn-demo-report in the
+    /// system's temporary directory].
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+}
+
+/// The run's reliability report: its predictions and the shadow
+/// remediator's outcomes, and as observed failures the simulator's
+/// labelled ones (failure to recovery of each incident), standing in for
+/// `forewarn watch`'s service events; over the simulated time.
+fn write_report(
+    dir: &std::path::Path,
+    pipeline: &forewarn_config::PipelineConfig,
+    labels: &Labels,
+    run: &forewarn_harness::demo::DemoRun,
+) -> anyhow::Result<()> {
+    use forewarn_core::contracts::{IssueKind, ServiceEvent, ServiceEventKind};
+    use forewarn_ledger::Entry;
+    let started = std::time::Instant::now();
+    let mut entries: Vec<Entry> = Vec::new();
+    for s in &labels.services {
+        let e = ServiceEvent::new(&s.name, "", ServiceEventKind::Started, labels.start, 0);
+        entries.push(Entry::Service(e));
+    }
+    for i in &labels.incidents {
+        let instance = i.instance.as_deref().unwrap_or("");
+        let down = if i.issue_kind == IssueKind::MemoryExhaustion {
+            ServiceEventKind::OomKilled
+        } else {
+            ServiceEventKind::HealthFailed
+        };
+        let mut e = ServiceEvent::new(&i.service, instance, down, i.failure, 0);
+        e.reason = i.description.clone();
+        entries.push(Entry::Service(e));
+        let up = ServiceEvent::new(
+            &i.service,
+            instance,
+            ServiceEventKind::Recovered,
+            i.recovery,
+            0,
+        );
+        entries.push(Entry::Service(up));
+    }
+    entries.extend(run.events.iter().cloned().map(Entry::Prediction));
+    entries.extend(run.outcomes.iter().cloned().map(Entry::Outcome));
+    let report = super::report::build(pipeline, entries, labels.start, labels.end, &[]);
+    use super::report::OutFormat;
+    let written = super::report::write_report(
+        &report,
+        &[OutFormat::Html, OutFormat::Md, OutFormat::Json],
+        dir,
+    )?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "Reliability report written."
+    );
+    let f = &report.fleet;
+    note!(
+        "Reliability report (observed failures: the simulator's labelled ones): uptime {}, MTTR {}, {} of {} incidents predicted ahead: {}",
+        f.uptime
+            .map_or("-".into(), |u| format!("{:.2} %", u * 100.0)),
+        f.time_to_recover_s
+            .mean
+            .map_or("-".into(), forewarn_ledger::human_duration),
+        f.predicted_ahead,
+        f.incidents,
+        written
+            .first()
+            .map_or(String::new(), |p| p.display().to_string())
+    );
+    Ok(())
 }
 
 /// One line per opened prediction.
@@ -121,6 +200,9 @@ struct Live {
     /// The progress line, redrawn in place; hidden unless stderr is a
     /// terminal (and with `--quiet`).
     bar: ProgressBar,
+    /// With `--dashboard`: its hub, the pipeline's topics, and the feed
+    /// from the embedded broker while it runs.
+    dashboard: Option<super::dashboard::Live>,
 }
 
 impl Live {
@@ -139,6 +221,7 @@ impl Live {
             duration,
             services,
             bar,
+            dashboard: None,
         }
     }
 }
@@ -152,6 +235,15 @@ impl Watch for Live {
             labels.incidents.len(),
             labels.traps.len()
         );
+        if let Some(d) = &mut self.dashboard {
+            d.follow(brokers);
+        }
+    }
+
+    fn stopping(&mut self) {
+        if let Some(d) = &mut self.dashboard {
+            d.unfollow();
+        }
     }
 
     fn prediction(&mut self, e: &PredictedIssue) {
@@ -217,7 +309,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         demo.write_inputs(out)?;
     }
     let labels = demo.labels().clone();
+    let pipeline = demo.pipeline().clone();
     let mut live = Live::new(args.quiet, args.duration, args.services);
+    if let Some(addr) = args.dashboard {
+        live.dashboard = Some(super::dashboard::Live::start(demo.pipeline(), addr)?);
+    }
     let run = demo.run(model, model_ref, policy, &mut live);
     live.bar.finish_and_clear();
     let run = run?;
@@ -261,6 +357,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         s.false_alarms,
         s.false_alarms_per_service_day
     );
+    let report_dir = args.report.clone().unwrap_or_else(|| match &args.out {
+        Some(out) => out.join("report"),
+        None => std::env::temp_dir().join("forewarn-demo-report"),
+    });
+    write_report(&report_dir, &pipeline, &labels, &run)?;
     super::print(&summary.json_line(&run).to_string())?;
+    if let Some(d) = live.dashboard.take() {
+        d.serve_until_stopped(&run.events, &run.outcomes)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -270,6 +270,22 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
                 format!("must be within [0, 1], got {v}"),
             );
         }
+        if let Some(v) = s.slo.availability
+            && !(v > 0.0 && v < 1.0)
+        {
+            bad(
+                p("slo.availability"),
+                format!("must be within (0, 1), e.g. 0.999, got {v}"),
+            );
+        }
+        if let Some(d) = s.slo.period
+            && d.as_millis() < 3_600_000
+        {
+            bad(
+                p("slo.period"),
+                format!("must be at least 1h (its burn-rate windows scale with it), got {d}"),
+            );
+        }
         if s.timeout.is_some_and(|t| t.is_zero()) {
             bad(p("timeout"), "must be greater than zero".into());
         }

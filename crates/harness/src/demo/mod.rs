@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue};
+use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue, RemediationOutcome};
 use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
 use forewarn_models::artifact::Model;
 use forewarn_remediate::{Mode, Policy, Remediator, Step};
@@ -58,6 +58,8 @@ pub trait Watch {
     fn prediction(&mut self, _event: &PredictedIssue) {}
     /// The shadow remediator decided something about the last prediction.
     fn shadow_action(&mut self, _detail: &str) {}
+    /// The embedded broker is about to stop: its clients should let go.
+    fn stopping(&mut self) {}
     /// While the scorer runs, about ten times a second, and once more when
     /// it has stopped: steps produced of `steps`, samples scored,
     /// prediction events received so far.
@@ -90,6 +92,8 @@ pub struct DemoRun {
     pub scorer: Summary,
     /// Decisions the shadow remediator recorded.
     pub shadow_actions: u64,
+    /// Those decisions, as the outcomes it would publish (in order).
+    pub outcomes: Vec<RemediationOutcome>,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
 }
@@ -185,12 +189,14 @@ impl Demo {
             shadow.take(&r.payload);
         }
         watch.progress(steps, steps, stats.decoded.get(), shadow.events.len());
+        watch.stopping();
         drop(broker);
         shadow.remediate(watch);
         Ok(DemoRun {
             events: shadow.events,
             scorer: summary,
             shadow_actions: shadow.actions,
+            outcomes: shadow.outcomes,
             elapsed: started.elapsed(),
         })
     }
@@ -289,6 +295,7 @@ struct Shadow {
     seen: HashSet<(String, u32)>,
     events: Vec<PredictedIssue>,
     actions: u64,
+    outcomes: Vec<RemediationOutcome>,
 }
 
 impl Shadow {
@@ -299,6 +306,7 @@ impl Shadow {
             seen: HashSet::new(),
             events: Vec::new(),
             actions: 0,
+            outcomes: Vec::new(),
         }
     }
 
@@ -326,6 +334,7 @@ impl Shadow {
                 if let Step::Record { outcome, .. } = step {
                     self.actions += 1;
                     watch.shadow_action(&outcome.detail);
+                    self.outcomes.push(outcome);
                 }
             }
         }
