@@ -8,6 +8,8 @@
 //! Layout:
 //! - [`fleet`]: a simulated fleet as a pipeline ([`fleet_pipeline`]) and
 //!   into Kafka ([`produce_fleet`]).
+//! - [`observed`]: its labelled failures as the service events a
+//!   supervisor would have published ([`observed_events`]).
 //! - [`demo`]: [`demo::Demo`] — set up, stream, watch, summarise.
 //! - [`bench`]: [`bench::StreamBench`] — encode, join, backlog, paced load.
 //! - [`error`]: [`Error`], one variant per stage.
@@ -16,6 +18,8 @@ pub mod bench;
 pub mod demo;
 pub mod error;
 pub mod fleet;
+pub mod observed;
 
 pub use error::{Error, Result};
 pub use fleet::{fleet_pipeline, fleet_pipeline_yaml, produce_fleet};
+pub use observed::observed_events;

@@ -9,9 +9,13 @@
 //! (the usual case); one that sorts inside the buffer makes `head` be
 //! rebuilt from `base` and the buffer, so the result does not depend on
 //! the arrival order; one older than the buffer is folded where it
-//! arrives and counted as late.
+//! arrives and counted as late. The keys of the last [`REMEMBERED`]
+//! entries folded past the buffer are remembered too, so an entry
+//! delivered again later (a consumer that restarts, the demo handing over
+//! what its feed already delivered) is dropped as a duplicate rather than
+//! counted twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -19,6 +23,10 @@ use serde::Serialize;
 use crate::entry::{Entry, OrderKey};
 use crate::options::LedgerOptions;
 use crate::state::State;
+
+/// Keys of entries folded past the reorder buffer kept for spotting
+/// redeliveries (about 100 bytes each).
+pub const REMEMBERED: usize = 50_000;
 
 /// What was fed to a ledger.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -52,6 +60,9 @@ pub struct Ledger {
     base_until: Option<OrderKey>,
     newest: Option<DateTime<Utc>>,
     intake: Intake,
+    /// The keys of the last [`REMEMBERED`] entries folded into `base`.
+    remembered: HashSet<OrderKey>,
+    remembered_order: VecDeque<OrderKey>,
 }
 
 impl Ledger {
@@ -65,6 +76,20 @@ impl Ledger {
             base_until: None,
             newest: None,
             intake: Intake::default(),
+            remembered: HashSet::new(),
+            remembered_order: VecDeque::new(),
+        }
+    }
+
+    /// Remember that `key` was folded into `base`.
+    fn remember(&mut self, key: OrderKey) {
+        if self.remembered.insert(key.clone()) {
+            self.remembered_order.push_back(key);
+            if self.remembered_order.len() > REMEMBERED
+                && let Some(old) = self.remembered_order.pop_front()
+            {
+                self.remembered.remove(&old);
+            }
         }
     }
 
@@ -110,7 +135,7 @@ impl Ledger {
             return;
         }
         let key = e.order_key();
-        if self.buffer.contains_key(&key) {
+        if self.buffer.contains_key(&key) || self.remembered.contains(&key) {
             self.intake.duplicates += 1;
             return;
         }
@@ -124,6 +149,7 @@ impl Ledger {
             if let Some(h) = &mut self.head {
                 h.fold(&e, &self.opts);
             }
+            self.remember(key);
         } else if self.buffer.last_key_value().is_none_or(|(k, _)| *k < key) {
             if let Some(h) = &mut self.head {
                 h.fold(&e, &self.opts);
@@ -143,7 +169,8 @@ impl Ledger {
             if horizon.is_some_and(|h| entry.get().ts() < h) {
                 let (k, e) = entry.remove_entry();
                 self.base.fold(&e, &self.opts);
-                self.base_until = Some(k);
+                self.base_until = Some(k.clone());
+                self.remember(k);
             } else {
                 break;
             }

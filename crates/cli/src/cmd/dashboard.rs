@@ -182,19 +182,22 @@ impl Live {
         }
     }
 
-    /// Every prediction of the run (the ledger drops those the feed
+    /// Every observed service event and prediction of the run (the feed
+    /// stops with the broker, perhaps behind; the ledger drops what it
     /// already delivered), then the shadow outcomes, then serve until
     /// SIGTERM or Ctrl-C.
     pub(crate) fn serve_until_stopped(
         mut self,
+        observed: &[forewarn_core::contracts::ServiceEvent],
         events: &[forewarn_core::contracts::PredictedIssue],
         outcomes: &[forewarn_core::contracts::RemediationOutcome],
     ) -> anyhow::Result<()> {
         self.unfollow();
         use forewarn_ledger::Entry;
-        let entries = events
+        let entries = observed
             .iter()
-            .map(|e| Entry::Prediction(e.clone()))
+            .map(|e| Entry::Service(e.clone()))
+            .chain(events.iter().map(|e| Entry::Prediction(e.clone())))
             .chain(outcomes.iter().cloned().map(Entry::Outcome));
         self.hub
             .apply(entries.map(|e| forewarn_dashboard::Input::Entry(Box::new(e))));

@@ -87,33 +87,14 @@ fn write_report(
     labels: &Labels,
     run: &forewarn_harness::demo::DemoRun,
 ) -> anyhow::Result<()> {
-    use forewarn_core::contracts::{IssueKind, ServiceEvent, ServiceEventKind};
     use forewarn_ledger::Entry;
     let started = std::time::Instant::now();
-    let mut entries: Vec<Entry> = Vec::new();
-    for s in &labels.services {
-        let e = ServiceEvent::new(&s.name, "", ServiceEventKind::Started, labels.start, 0);
-        entries.push(Entry::Service(e));
-    }
-    for i in &labels.incidents {
-        let instance = i.instance.as_deref().unwrap_or("");
-        let down = if i.issue_kind == IssueKind::MemoryExhaustion {
-            ServiceEventKind::OomKilled
-        } else {
-            ServiceEventKind::HealthFailed
-        };
-        let mut e = ServiceEvent::new(&i.service, instance, down, i.failure, 0);
-        e.reason = i.description.clone();
-        entries.push(Entry::Service(e));
-        let up = ServiceEvent::new(
-            &i.service,
-            instance,
-            ServiceEventKind::Recovered,
-            i.recovery,
-            0,
-        );
-        entries.push(Entry::Service(up));
-    }
+    // The labelled failures, as the demo published them on the
+    // service-events topic while it streamed.
+    let mut entries: Vec<Entry> = forewarn_harness::observed_events(labels)
+        .into_iter()
+        .map(Entry::Service)
+        .collect();
     entries.extend(run.events.iter().cloned().map(Entry::Prediction));
     entries.extend(run.outcomes.iter().cloned().map(Entry::Outcome));
     let report = super::report::build(pipeline, entries, labels.start, labels.end, &[]);
@@ -364,7 +345,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     write_report(&report_dir, &pipeline, &labels, &run)?;
     super::print(&summary.json_line(&run).to_string())?;
     if let Some(d) = live.dashboard.take() {
-        d.serve_until_stopped(&run.events, &run.outcomes)?;
+        let observed = forewarn_harness::observed_events(&labels);
+        d.serve_until_stopped(&observed, &run.events, &run.outcomes)?;
     }
     Ok(ExitCode::SUCCESS)
 }

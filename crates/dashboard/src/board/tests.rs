@@ -224,3 +224,51 @@ fn the_public_state_says_nothing_internal() {
         assert!(operator.contains(detail), "{detail}");
     }
 }
+
+#[test]
+fn service_events_older_than_the_reorder_buffer_still_make_incidents() {
+    // The demo hands its observed failures over after the feed delivered
+    // every prediction: they arrive hours behind the newest event.
+    let mut b = board();
+    let open = issue(
+        "db",
+        IssueKind::MemoryExhaustion,
+        IssueStatus::Open,
+        0,
+        7200,
+    );
+    b.apply(prediction(&open));
+    b.apply(event("api", ServiceEventKind::Started, 0));
+    b.apply(event("api", ServiceEventKind::HealthFailed, 600));
+    b.apply(event("api", ServiceEventKind::Recovered, 720));
+    let s = b.state();
+    assert_eq!(s.incidents.len(), 1, "{:?}", s.incidents);
+    let up = row(&s, "api").uptime.unwrap();
+    assert!((up - (1.0 - 120.0 / 7200.0)).abs() < 1e-6, "{up}");
+}
+
+#[test]
+fn an_outage_delivered_twice_hours_apart_counts_once() {
+    // The demo's feed delivers the observed failures live, then the demo
+    // hands them over again once the run is done.
+    let mut b = board();
+    let outage = [
+        event("api", ServiceEventKind::Started, 0),
+        event("api", ServiceEventKind::HealthFailed, 600),
+        event("api", ServiceEventKind::Recovered, 720),
+    ];
+    outage.iter().cloned().for_each(|e| b.apply(e));
+    let open = issue(
+        "db",
+        IssueKind::MemoryExhaustion,
+        IssueStatus::Open,
+        0,
+        7200,
+    );
+    b.apply(prediction(&open));
+    outage.iter().cloned().for_each(|e| b.apply(e));
+    let s = b.state();
+    assert_eq!(s.incidents.len(), 1, "{:?}", s.incidents);
+    let up = row(&s, "api").uptime.unwrap();
+    assert!((up - (1.0 - 120.0 / 7200.0)).abs() < 1e-6, "{up}");
+}

@@ -1,7 +1,9 @@
 //! The demo, one phase per function: [`Demo::new`] simulates a labelled
 //! fleet and makes its pipeline; [`Demo::run`] starts an embedded broker
 //! (librdkafka's mock cluster on 127.0.0.1), produces the fleet into it as
-//! fast as it takes it, runs the same runtime as `forewarn score` against
+//! fast as it takes it (with the labelled failures as service events at
+//! their time, [`crate::observed_events`], for the dashboard), runs the
+//! same runtime as `forewarn score` against
 //! it, and reads the predictions back as they are published; once the
 //! scorer has read everything, hands them in event-time order (they
 //! arrive in the order of their partitions, not of time) to a shadow
@@ -156,11 +158,20 @@ impl Demo {
     ) -> Result<DemoRun> {
         let started = Instant::now();
         let topics = Topics::of(&self.pipeline);
-        let broker = start_broker(&topics, self.partitions)?;
+        let broker = start_broker(
+            &topics,
+            &self.pipeline.sinks.service_events,
+            self.partitions,
+        )?;
         let brokers = broker.bootstrap();
         watch.started(&brokers, &self.labels);
         let steps = self.fleet.steps();
-        let mut feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s)?;
+        let observed = Observed {
+            topic: self.pipeline.sinks.service_events.clone(),
+            events: crate::observed_events(&self.labels),
+            start_ms: self.labels.start.timestamp_millis(),
+        };
+        let mut feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s, observed)?;
         let stats = Arc::new(Stats::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let scorer = start_scorer(
@@ -203,8 +214,9 @@ impl Demo {
 }
 
 /// Phase 2: the embedded broker with the pipeline's topics.
-fn start_broker(topics: &Topics, partitions: i32) -> Result<EmbeddedBroker> {
+fn start_broker(topics: &Topics, service_events: &str, partitions: i32) -> Result<EmbeddedBroker> {
     let mut create: Vec<(&str, i32)> = vec![
+        (service_events, partitions),
         (&topics.metrics, partitions),
         (&topics.predictions, partitions),
         (&topics.optimizations, partitions),
@@ -217,6 +229,15 @@ fn start_broker(topics: &Topics, partitions: i32) -> Result<EmbeddedBroker> {
     Ok(EmbeddedBroker::start(&create)?)
 }
 
+/// Service events produced beside the fleet, each once the fleet's steps
+/// have passed its time.
+struct Observed {
+    topic: String,
+    events: Vec<forewarn_core::contracts::ServiceEvent>,
+    /// Event time of step 0 (ms).
+    start_ms: i64,
+}
+
 /// The fleet, produced into the broker on a thread of its own.
 struct Feeder {
     handle: Option<JoinHandle<Result<(u64, u64)>>>,
@@ -225,12 +246,21 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn start(fleet: Fleet, brokers: &str, topics: &Topics, interval_s: f64) -> Result<Self> {
+    fn start(
+        fleet: Fleet,
+        brokers: &str,
+        topics: &Topics,
+        interval_s: f64,
+        observed: Observed,
+    ) -> Result<Self> {
         let producer = Producer::new(brokers, &[])?;
         let (metrics, logs) = (topics.metrics.clone(), topics.logs.clone());
         let steps_done = Arc::new(AtomicU64::new(0));
         let progress = Arc::clone(&steps_done);
         let handle = std::thread::spawn(move || -> Result<(u64, u64)> {
+            let mut pending = observed.events.iter().peekable();
+            let mut sent_events = 0u64;
+            let mut send_error = None;
             let n = produce_fleet(
                 fleet,
                 &producer,
@@ -238,12 +268,28 @@ impl Feeder {
                 logs.as_deref(),
                 interval_s,
                 0.0,
-                |step| progress.store(step + 1, Ordering::Relaxed),
+                |step| {
+                    let now_ms = observed.start_ms + (step as f64 * interval_s * 1000.0) as i64;
+                    while let Some(e) = pending.next_if(|e| e.ts.timestamp_millis() <= now_ms) {
+                        let sent = serde_json::to_vec(e).map_err(Error::from).and_then(|b| {
+                            Ok(producer.send(&observed.topic, e.service.as_bytes(), &b)?)
+                        });
+                        match sent {
+                            Ok(()) => sent_events += 1,
+                            Err(err) => send_error = send_error.take().or(Some(err)),
+                        }
+                    }
+                    progress.store(step + 1, Ordering::Relaxed)
+                },
             )?;
+            if let Some(err) = send_error {
+                return Err(err);
+            }
             let d = producer.flush(Duration::from_secs(60))?;
-            if d.failed != 0 || d.acked != n.0 + n.1 {
+            let sent = n.0 + n.1 + sent_events;
+            if d.failed != 0 || d.acked != sent {
                 return Err(Error::Unacknowledged {
-                    sent: n.0 + n.1,
+                    sent,
                     acked: d.acked,
                     failed: d.failed,
                 });
