@@ -20,6 +20,7 @@
 //! - `cmd/remediate.rs`: the remediator over Kafka.
 //! - `cmd/audit.rs`: verify the remediator's audit log.
 //! - `cmd/watch.rs`: supervise a service (`forewarn watch -- CMD`).
+//! - `cmd/control.rs`: the kill switch on the control topic.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -76,6 +77,9 @@ enum Command {
     /// Run a service as a child process, unchanged: sample it, capture its
     /// logs, check its health, restart it on failure or on command.
     Watch(cmd::watch::Args),
+    /// The kill switch, live: disable or enable every remediator and watch
+    /// on the brokers (control topic), or print its state.
+    Control(cmd::control::Args),
     /// Measure: end-to-end throughput and latency of the streaming scorer.
     Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         Command::Remediate(a) => cmd::remediate::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Watch(a) => cmd::watch::run(a),
+        Command::Control(a) => cmd::control::run(a),
     };
     match result {
         Ok(code) => code,

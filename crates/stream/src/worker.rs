@@ -32,8 +32,8 @@ use crate::internal_events::{
 };
 use crate::metrics::{Stats, now_ms};
 use crate::options::{ScoreOptions, Topics};
-use crate::order::{self, Gap, Order, Repair};
 use crate::publish::Publisher;
+use forewarn_kafka::order::{self, Gap, Order, Repair};
 
 /// One owned partition.
 pub(crate) struct Partition {
@@ -140,7 +140,7 @@ impl Worker {
     }
 
     /// Place a record against its partition's next offset (see
-    /// [`crate::order`]), counting replays and gaps.
+    /// [`forewarn_kafka::order`]), counting replays and gaps.
     fn order(&mut self, topic: &str, p: i32, offset: i64) -> Order {
         let Some(part) = self.parts.get_mut(&p) else {
             return Order::Next;
