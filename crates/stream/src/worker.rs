@@ -51,6 +51,9 @@ pub(crate) struct Partition {
     pub(crate) read_at: [Option<(Instant, i64)>; 2],
     /// Newest event time admitted, bounding the next record's.
     pub(crate) clock: Clock,
+    /// Since when the partition counts as quiet for [`crate::stall`]
+    /// (taken on, or last sent back), besides its last read.
+    pub(crate) quiet_since: Instant,
 }
 
 /// Wall time without a record after which a partition counts as idle.
