@@ -71,7 +71,7 @@ fn follow(t: &ControlTopic, switch: &LiveSwitch) {
         match TopicReader::new(&t.brokers, &t.client, &t.topic) {
             Ok(r) => match r.read_to_end(Duration::from_secs(10)) {
                 Ok(records) => {
-                    let latest = records.iter().filter_map(decode).last();
+                    let latest = records.iter().rev().find_map(decode);
                     if let Some(m) = latest {
                         switch.apply(m, true);
                     }

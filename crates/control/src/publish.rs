@@ -46,7 +46,7 @@ pub fn status(topic: &ControlTopic, timeout: Duration) -> Result<Option<ControlM
         Err(e) => return Err(kafka(topic)(e)),
     };
     let records = reader.read_to_end(timeout).map_err(kafka(topic))?;
-    Ok(records.iter().filter_map(decode).last())
+    Ok(records.iter().rev().find_map(decode))
 }
 
 /// Publish `state` (by `by`, for `reason`), creating the topic unless it
