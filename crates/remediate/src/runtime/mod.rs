@@ -109,6 +109,46 @@ impl Rebalance for Assignments {
     }
 }
 
+/// The broker out of reach: one line when it starts, one every 30 s while
+/// it lasts, one when records flow again.
+#[derive(Debug, Default)]
+struct Outage {
+    since: Option<Instant>,
+    last_line: Option<Instant>,
+    errors: u64,
+}
+
+impl Outage {
+    fn failed(&mut self, e: &forewarn_kafka::Error) {
+        let now = Instant::now();
+        self.errors += 1;
+        match (self.since, self.last_line) {
+            (None, _) => {
+                self.since = Some(now);
+                self.last_line = Some(now);
+                tracing::warn!(error = %e, "The broker cannot be reached; retrying. Nothing is lost: an event's offset is stored only once it is handled.");
+            }
+            (Some(since), Some(last)) if now - last >= Duration::from_secs(30) => {
+                self.last_line = Some(now);
+                tracing::warn!(error = %e, errors = self.errors, "The broker has been out of reach for {:?}; retrying.", now - since);
+            }
+            _ => {}
+        }
+    }
+
+    fn over(&mut self) {
+        if let Some(since) = self.since.take() {
+            tracing::warn!(
+                errors = self.errors,
+                "The broker is reachable again: records flow after {:?} out of reach.",
+                since.elapsed()
+            );
+            self.errors = 0;
+            self.last_line = None;
+        }
+    }
+}
+
 /// How long a partition behind its high watermark may read nothing
 /// before it is sent back to read what the broker skipped.
 const STALL: Duration = Duration::from_secs(1);
@@ -179,6 +219,7 @@ pub fn run_on(
     let mut next_tick = Instant::now();
     let mut tracker = Tracker::default();
     let mut rebalance = Assignments::default();
+    let mut outage = Outage::default();
     loop {
         if stop.load(Ordering::Relaxed) && rt.running == 0 {
             break;
@@ -186,9 +227,14 @@ pub fn run_on(
         rt.sync_switch()?;
         if !stop.load(Ordering::Relaxed) {
             let m = match source.poll(Duration::from_millis(50), &mut rebalance) {
-                Ok(m) => m,
+                Ok(m) => {
+                    if m.is_some() {
+                        outage.over();
+                    }
+                    m
+                }
                 Err(e) if e.is_transient() => {
-                    tracing::warn!("consumer: {e}");
+                    outage.failed(&e);
                     None
                 }
                 Err(e) => return Err(Error::Consume(e)),
