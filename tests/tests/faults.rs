@@ -7,6 +7,10 @@
 //!   incidents of an uninterrupted run (same ids, nothing lost), and the
 //!   remediator handles each of them exactly once; both say in their logs
 //!   that the broker was unreachable;
+//! - the newest checkpoint of every partition is corrupt (a newer epoch
+//!   whose chunk has a flipped byte, as a damaged disk or a bad copy would
+//!   leave it): the restarted scorer says so, resumes from the checkpoint
+//!   before it, and opens exactly the incidents of an uninterrupted run;
 //! - the audit log's disk is full (the log is `/dev/full`, which answers
 //!   every write with ENOSPC, as a full disk does): the remediator refuses
 //!   to act rather than act unaudited, says so and exits 2; started again
@@ -208,8 +212,8 @@ fn counted(events: &[PredictedIssue]) -> BTreeMap<(String, u32, String), usize> 
     out
 }
 
-#[test]
-fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
+/// The fleet's metric records (7 services, 12 h at 60 s), keyed by service.
+fn fleet() -> Vec<(String, Vec<u8>)> {
     let cfg = SimConfig {
         services: 7,
         duration: "12h".parse().unwrap(),
@@ -217,14 +221,24 @@ fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
         seed: 9,
         ..SimConfig::default()
     };
-    let records: Vec<(String, Vec<u8>)> = Fleet::new(&cfg)
+    Fleet::new(&cfg)
         .unwrap()
         .flat_map(|b| b.metrics)
         .map(|m| (m.service.clone(), serde_json::to_vec(&m).unwrap()))
-        .collect();
-    let all: Vec<(String, i32)> = topics("ref").into_iter().chain(topics("out")).collect();
+        .collect()
+}
+
+/// An embedded broker with the topics of each of `prefixes`.
+fn broker_for(prefixes: &[&str]) -> EmbeddedBroker {
+    let all: Vec<(String, i32)> = prefixes.iter().flat_map(|p| topics(p)).collect();
     let specs: Vec<(&str, i32)> = all.iter().map(|(t, n)| (t.as_str(), *n)).collect();
-    let broker = EmbeddedBroker::start(&specs).unwrap();
+    EmbeddedBroker::start(&specs).unwrap()
+}
+
+#[test]
+fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
+    let records = fleet();
+    let broker = broker_for(&["ref", "out"]);
     let dir = tempdir("outage");
     let reference = run(&broker, &dir, "ref", &records, None);
     let outage = run(&broker, &dir, "out", &records, Some(Duration::from_secs(8)));
@@ -266,6 +280,99 @@ fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
     assert_eq!(said(r, "The broker is reachable again"), 1, "{r}");
     let warnings = r.lines().filter(|l| l.contains(" WARN ")).count();
     eprintln!("remediator: {warnings} warning line(s) for the outage");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_corrupt_checkpoint_is_reported_and_the_one_before_it_used() {
+    let records = fleet();
+    let broker = broker_for(&["cref", "cc"]);
+    let b = broker.bootstrap();
+    let dir = tempdir("corrupt");
+    let reference = run(&broker, &dir, "cref", &records, None);
+    let p = pipeline(&dir, "cc");
+    let wait = Duration::from_secs(180);
+    let topic = "cc.metrics";
+    let producer = ProducerBuilder::new(&b).build().unwrap();
+    let n = records.len();
+    let (first, rest) = records.split_at(n / 2);
+    let mut a = ScorerProcess::start_with(&b, &p, "cc-score", dir.join("cc-a.log"), &[]);
+    a.wait_partitions(3.0, wait);
+    for (k, v) in first {
+        producer.send(topic, k.as_bytes(), v).unwrap();
+    }
+    producer.flush(wait).unwrap();
+    a.wait_caught_up(topic, 3.0, wait);
+    std::thread::sleep(Duration::from_secs(2)); // a checkpoint or two more
+    assert!(a.terminate(), "graceful stop (a last checkpoint)");
+    // Each partition's newest checkpoint, copied as a newer epoch with one
+    // byte of its chunk flipped: what a reader meets first is corrupt.
+    let reader = TopicReader::new(&b, &[], "cc.checkpoints").unwrap();
+    let cps = reader.read_to_end(wait).unwrap();
+    let mut newest: BTreeMap<String, (u64, Vec<(Vec<u8>, Vec<u8>)>)> = BTreeMap::new();
+    for r in &cps {
+        let key = String::from_utf8(r.key.clone()).unwrap();
+        let (prefix, _) = key.rsplit_once('|').unwrap();
+        let epoch = u64::from_be_bytes(r.payload[5..13].try_into().unwrap());
+        let e = newest.entry(prefix.to_string()).or_default();
+        if epoch > e.0 {
+            *e = (epoch, Vec::new());
+        }
+        if epoch == e.0 {
+            e.1.push((r.key.clone(), r.payload.clone()));
+        }
+    }
+    assert_eq!(newest.len(), 3, "a checkpoint per partition");
+    let mut corrupt = Vec::new();
+    for (epoch, recs) in newest.values() {
+        for (i, (k, v)) in recs.iter().enumerate() {
+            let mut v = v.clone();
+            v[5..13].copy_from_slice(&(epoch + 1).to_be_bytes());
+            if i == 0 {
+                let last = v.len() - 1;
+                v[last] ^= 0x40;
+            }
+            corrupt.push((k.clone(), v));
+        }
+    }
+    for (k, v) in &corrupt {
+        producer.send("cc.checkpoints", k, v).unwrap();
+    }
+    producer.flush(wait).unwrap();
+    let log = dir.join("cc-c.log");
+    let c = ScorerProcess::start_with(&b, &p, "cc-score", log.clone(), &[]);
+    c.wait_partitions(3.0, wait);
+    for (k, v) in rest {
+        producer.send(topic, k.as_bytes(), v).unwrap();
+    }
+    producer.flush(wait).unwrap();
+    c.wait_caught_up(topic, 3.0, wait);
+    drop(c);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let said = |what: &str| text.lines().filter(|l| l.contains(what)).count();
+    assert_eq!(
+        said("corrupt checkpoint (a chunk missing, or its length or hash not the manifest's)"),
+        3,
+        "{text}"
+    );
+    assert_eq!(said("resuming from an older checkpoint"), 3, "{text}");
+    assert_eq!(said("resumed warm from checkpoint"), 3, "{text}");
+    let events: Vec<PredictedIssue> = TopicReader::new(&b, &[], "cc.predictions")
+        .unwrap()
+        .read_to_end(wait)
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.payload).unwrap())
+        .collect();
+    let (r, o) = (counted(&reference.events), counted(&events));
+    let (r_keys, o_keys): (BTreeSet<_>, BTreeSet<_>) = (r.keys().collect(), o.keys().collect());
+    assert_eq!(o_keys, r_keys, "the same events as an uninterrupted run");
+    let repeated: usize = o.values().map(|n| n - 1).sum();
+    eprintln!(
+        "corrupt checkpoints: {} distinct events as the reference; {repeated} repeated (same id)",
+        r.len()
+    );
+    drop(a);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
