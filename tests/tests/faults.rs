@@ -464,3 +464,96 @@ fn a_full_disk_for_the_audit_log_stops_the_remediator_before_it_acts() {
     assert_eq!(started, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The long run (ignored: about six minutes; run it with
+/// `cargo test -p forewarn-e2e --test faults -- --ignored --nocapture`):
+/// one stream, the scorer SIGKILLed at 20 random points of it (seeded)
+/// and started again each time, then every event compared with an
+/// uninterrupted run's. Prints the figures.
+#[test]
+#[ignore = "long run: 20 SIGKILLs of the scorer; run with --ignored"]
+fn twenty_sigkills_of_the_scorer_change_no_incident() {
+    let records = fleet();
+    let broker = broker_for(&["kref", "k20"]);
+    let b = broker.bootstrap();
+    let dir = tempdir("twenty");
+    let reference = run(&broker, &dir, "kref", &records, None);
+    let p = pipeline(&dir, "k20");
+    let wait = Duration::from_secs(300);
+    let topic = "k20.metrics";
+    let producer = ProducerBuilder::new(&b).build().unwrap();
+    let n = records.len();
+    // 20 cut points in the stream and a pause after each (0-1.5 s of
+    // scoring before the kill), from a fixed seed.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut cuts: Vec<usize> = (0..20).map(|_| (next() % n as u64) as usize).collect();
+    cuts.sort_unstable();
+    let started = Instant::now();
+    let mut scorer = ScorerProcess::start_with(&b, &p, "k20-score", dir.join("k20.log"), &[]);
+    scorer.wait_partitions(3.0, wait);
+    let mut from = 0;
+    let mut recoveries = Vec::new();
+    for cut in cuts {
+        for (k, v) in &records[from..cut] {
+            producer.send(topic, k.as_bytes(), v).unwrap();
+        }
+        producer.flush(wait).unwrap();
+        from = cut;
+        std::thread::sleep(Duration::from_millis(next() % 1500));
+        scorer.kill();
+        let t = Instant::now();
+        scorer = ScorerProcess::start_with(&b, &p, "k20-score", dir.join("k20.log"), &[]);
+        scorer.wait_partitions(3.0, wait);
+        recoveries.push(t.elapsed());
+    }
+    for (k, v) in &records[from..] {
+        producer.send(topic, k.as_bytes(), v).unwrap();
+    }
+    producer.flush(wait).unwrap();
+    scorer.wait_caught_up(topic, 3.0, wait);
+    let total = started.elapsed();
+    drop(scorer);
+    let events: Vec<PredictedIssue> = TopicReader::new(&b, &[], "k20.predictions")
+        .unwrap()
+        .read_to_end(wait)
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.payload).unwrap())
+        .collect();
+    let opened = |e: &[PredictedIssue]| -> BTreeSet<String> {
+        e.iter()
+            .filter(|e| e.status == IssueStatus::Open)
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    let (r, o) = (counted(&reference.events), counted(&events));
+    let (r_keys, o_keys): (BTreeSet<_>, BTreeSet<_>) = (r.keys().collect(), o.keys().collect());
+    let repeated: usize = o.values().map(|n| n - 1).sum();
+    recoveries.sort_unstable();
+    eprintln!(
+        "20 SIGKILLs in {:.1} s: {} incidents opened (reference {}), {} distinct events (reference {}), {} missing, {} new, {} repeated (same id); restart to 3 partitions owned: median {:.1} s, max {:.1} s",
+        total.as_secs_f64(),
+        opened(&events).len(),
+        opened(&reference.events).len(),
+        o.len(),
+        r.len(),
+        r_keys.difference(&o_keys).count(),
+        o_keys.difference(&r_keys).count(),
+        repeated,
+        recoveries[recoveries.len() / 2].as_secs_f64(),
+        recoveries.last().unwrap().as_secs_f64()
+    );
+    assert_eq!(
+        opened(&events),
+        opened(&reference.events),
+        "the same incidents"
+    );
+    assert_eq!(o_keys, r_keys, "the same events (id, revision, status)");
+    let _ = std::fs::remove_dir_all(&dir);
+}
