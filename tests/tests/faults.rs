@@ -228,6 +228,9 @@ fn fleet() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// A record's key and value.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// An embedded broker with the topics of each of `prefixes`.
 fn broker_for(prefixes: &[&str]) -> EmbeddedBroker {
     let all: Vec<(String, i32)> = prefixes.iter().flat_map(|p| topics(p)).collect();
@@ -309,7 +312,7 @@ fn a_corrupt_checkpoint_is_reported_and_the_one_before_it_used() {
     // byte of its chunk flipped: what a reader meets first is corrupt.
     let reader = TopicReader::new(&b, &[], "cc.checkpoints").unwrap();
     let cps = reader.read_to_end(wait).unwrap();
-    let mut newest: BTreeMap<String, (u64, Vec<(Vec<u8>, Vec<u8>)>)> = BTreeMap::new();
+    let mut newest: BTreeMap<String, (u64, Vec<KeyValue>)> = BTreeMap::new();
     for r in &cps {
         let key = String::from_utf8(r.key.clone()).unwrap();
         let (prefix, _) = key.rsplit_once('|').unwrap();

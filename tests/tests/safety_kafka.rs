@@ -283,7 +283,7 @@ fn the_kill_switch_flips_remediate_and_watch_within_a_second() {
     let at: chrono::DateTime<Utc> = serde_json::from_value(off["ts"].clone()).unwrap();
     let ms = seen_after(
         &[&rlog, &wlog],
-        "kill switch disabled on the control topic by e2e@test",
+        "Kill switch disabled on the control topic by e2e@test",
         at,
     );
     eprintln!(
@@ -341,7 +341,7 @@ fn the_kill_switch_flips_remediate_and_watch_within_a_second() {
     let at: chrono::DateTime<Utc> = serde_json::from_value(on["ts"].clone()).unwrap();
     let ms = seen_after(
         &[&rlog, &wlog],
-        "kill switch enabled on the control topic by e2e@test",
+        "Kill switch enabled on the control topic by e2e@test",
         at,
     );
     eprintln!(

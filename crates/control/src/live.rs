@@ -35,7 +35,7 @@ impl Change {
     pub fn describe(&self) -> String {
         let m = &self.message;
         let mut s = format!(
-            "kill switch {} on the control topic by {} at {}",
+            "Kill switch {} on the control topic by {} at {}",
             m.state.name(),
             m.by,
             m.ts.to_rfc3339()
