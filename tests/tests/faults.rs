@@ -276,7 +276,9 @@ fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
     // Both say what happened, in a few lines.
     let said = |log: &str, what: &str| log.lines().filter(|l| l.contains(what)).count();
     let s = &outage.scorer_log;
-    assert!(said(s, "All broker connections are down") >= 1, "{s}");
+    // librdkafka's first complaint varies (AllBrokersDown or
+    // BrokerTransportFailure); the scorer logs it, throttled.
+    assert!(said(s, "Message consumption error") >= 1, "{s}");
     assert!(said(s, "resumed warm from checkpoint") >= 1, "{s}");
     let r = &outage.remediator_log;
     assert_eq!(said(r, "The broker cannot be reached"), 1, "{r}");
