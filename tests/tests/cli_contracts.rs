@@ -101,6 +101,7 @@ fn schema_prints_every_contract() {
         "optimization-event",
         "remediation-outcome",
         "service-event",
+        "control-message",
     ] {
         assert_eq!(v[name]["type"], "object", "{name}");
     }

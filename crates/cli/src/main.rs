@@ -22,6 +22,7 @@
 //! - `cmd/report.rs`: the reliability report (uptime, MTTR, budgets) over a range.
 //! - `cmd/watch.rs`: supervise a service (`forewarn watch -- CMD`).
 //! - `cmd/dashboard.rs`: the live dashboard (operator and status views).
+//! - `cmd/control.rs`: the kill switch on the control topic.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -84,6 +85,9 @@ enum Command {
     /// The live dashboard: fleet health, predicted issues with their
     /// countdown, actions, uptime and error budget; a status page for customers.
     Dashboard(cmd::dashboard::Args),
+    /// The kill switch, live: disable or enable every remediator and watch
+    /// on the brokers (control topic), or print its state.
+    Control(cmd::control::Args),
     /// Measure: end-to-end throughput and latency of the streaming scorer.
     Bench(cmd::bench::Args),
     /// How good would Forewarn have been? NAB scoring and replays of labelled history.
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
         Command::Report(a) => cmd::report::run(a),
         Command::Watch(a) => cmd::watch::run(a),
         Command::Dashboard(a) => cmd::dashboard::run(a),
+        Command::Control(a) => cmd::control::run(a),
     };
     match result {
         Ok(code) => code,

@@ -99,6 +99,10 @@ pub struct Sinks {
     /// restarted...), keyed by service.
     #[serde(default = "default_service_events")]
     pub service_events: String,
+    /// The kill switch (`forewarn control`), compacted, read by every
+    /// process that acts (`remediate`, `watch`).
+    #[serde(default = "default_control")]
+    pub control: String,
 }
 
 fn default_predictions() -> String {
@@ -119,6 +123,9 @@ fn default_checkpoints() -> String {
 fn default_service_events() -> String {
     "forewarn.service-events".into()
 }
+fn default_control() -> String {
+    "forewarn.control".into()
+}
 
 impl Default for Sinks {
     fn default() -> Self {
@@ -129,6 +136,7 @@ impl Default for Sinks {
             outcomes: default_outcomes(),
             checkpoints: default_checkpoints(),
             service_events: default_service_events(),
+            control: default_control(),
         }
     }
 }

@@ -380,6 +380,31 @@ impl Source for KafkaSource {
         self.consumer.unsubscribe();
     }
 
+    fn committed(
+        &mut self,
+        parts: &[TopicPartition],
+        timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, i64)>, Error> {
+        let mut tpl = TopicPartitionList::new();
+        for tp in parts {
+            tpl.add_partition(&tp.topic, tp.partition);
+        }
+        let got = self
+            .consumer
+            .committed_offsets(tpl, timeout)
+            .map_err(|e| Error::Commit(e.into()))?;
+        Ok(got
+            .elements()
+            .iter()
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(o) if o >= 0 => {
+                    Some((TopicPartition::new(e.topic(), e.partition()), o))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
     fn watermarks(&self) -> Vec<Watermark> {
         self.consumer
             .context()

@@ -2,7 +2,9 @@
 //! inside this process, reachable over TCP on 127.0.0.1 by any Kafka
 //! client. It is the zero-setup broker of `forewarn demo`; it is librdkafka
 //! talking to itself, so tests of Kafka behaviour use a real broker
-//! process as well.
+//! process as well. Its broker can be taken down and brought back
+//! ([`EmbeddedBroker::down`], [`EmbeddedBroker::up`]): the fault tests'
+//! "broker gone mid-stream".
 
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
@@ -43,5 +45,22 @@ impl EmbeddedBroker {
     /// Its bootstrap address (`127.0.0.1:PORT`).
     pub fn bootstrap(&self) -> String {
         self.cluster.bootstrap_servers()
+    }
+
+    /// Take the broker down: its connections are closed and new ones
+    /// refused until [`EmbeddedBroker::up`]; what it holds is kept.
+    pub fn down(&self) -> Result<(), Error> {
+        self.cluster.broker_down(1).map_err(|e| Error::Client {
+            client: "embedded broker",
+            source: e.into(),
+        })
+    }
+
+    /// Bring the broker back after [`EmbeddedBroker::down`].
+    pub fn up(&self) -> Result<(), Error> {
+        self.cluster.broker_up(1).map_err(|e| Error::Client {
+            client: "embedded broker",
+            source: e.into(),
+        })
     }
 }

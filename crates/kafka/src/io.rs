@@ -87,6 +87,22 @@ pub trait Source: Commit + Send {
 
     /// Watermarks of the partitions owned, as last reported (for lag).
     fn watermarks(&self) -> Vec<Watermark>;
+
+    /// The group's committed offsets (next offset to read) of `parts`,
+    /// leaving out those with none; by default, as last reported by
+    /// [`Source::watermarks`].
+    fn committed(
+        &mut self,
+        parts: &[TopicPartition],
+        _timeout: Duration,
+    ) -> Result<Vec<(TopicPartition, i64)>, Error> {
+        Ok(self
+            .watermarks()
+            .into_iter()
+            .filter(|w| w.committed >= 0 && parts.contains(&w.tp))
+            .map(|w| (w.tp, w.committed))
+            .collect())
+    }
 }
 
 /// A producer.

@@ -31,6 +31,9 @@
 //!   topics exist.
 //! - [`throttle`]: [`Throttle`], one log line per interval for errors that
 //!   repeat many times a second.
+//! - [`order`]: records of a partition in offset order, each once (the
+//!   repair of tansu's mid-batch fetches); [`tracker`]: [`Tracker`], the
+//!   same check for a plain group member.
 //!
 //! Client settings beyond the brokers (TLS, SASL, tuning) are librdkafka's
 //! own properties, passed through unchanged as `key=value` pairs.
@@ -41,12 +44,14 @@ pub mod embedded;
 pub mod error;
 pub mod io;
 pub mod memory;
+pub mod order;
 pub mod producer;
 pub mod reader;
 pub mod record;
 pub mod tail;
 pub mod throttle;
 pub mod topics;
+pub mod tracker;
 
 pub use cluster::{Cluster, probe};
 pub use consumer::{ConsumerBuilder, KafkaSource};
@@ -63,3 +68,4 @@ pub use record::{
 pub use tail::{Start, Tail};
 pub use throttle::Throttle;
 pub use topics::{TopicSpec, ensure, ensure_topics, topic_config};
+pub use tracker::Tracker;

@@ -7,8 +7,9 @@
 //!                     audit log (hash chain)  ──▶  remediation-outcomes topic
 //! ```
 //!
-//! Shadow mode is the default; `RELIABILITY_ENGINE_ENABLED=false` stops
-//! every action at once; actions are enabled service by service; cooldowns,
+//! Shadow mode is the default; the kill switch (`RELIABILITY_ENGINE_ENABLED`
+//! at start, the control topic live: `forewarn_control`) stops every
+//! action at once; actions are enabled service by service; cooldowns,
 //! a rate limit, circuit breakers and a concurrency limit bound what can
 //! happen; each action is verified (the issue must clear) and escalated
 //! along its chain when it does not help.
@@ -18,7 +19,8 @@
 //! - [`engine`]: [`Remediator`], decisions without I/O.
 //! - [`executor`]: running one action (command, webhook, Kafka message),
 //!   with timeout, retries, backoff and jitter.
-//! - [`audit`]: the hash-chained audit log, its verification and replay.
+//! - [`audit`]: the hash-chained (optionally keyed) audit log, its
+//!   verification and replay.
 //! - [`runtime`]: the Kafka loop of `forewarn remediate`.
 
 pub mod audit;
@@ -29,14 +31,3 @@ pub mod runtime;
 
 pub use engine::{Remediator, Step};
 pub use policy::{Mode, Policy};
-
-/// Whether the kill switch allows actions: `RELIABILITY_ENGINE_ENABLED`
-/// unset, or anything but `false`/`0`/`no`/`off` (case-insensitive).
-pub fn engine_enabled() -> bool {
-    std::env::var("RELIABILITY_ENGINE_ENABLED").map_or(true, |v| {
-        !matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "false" | "0" | "no" | "off"
-        )
-    })
-}

@@ -18,6 +18,15 @@
 //! keeps, per partition, the newest epoch whose manifest arrived and whose
 //! chunks are all there with the right hash. A crash halfway through a
 //! checkpoint leaves the previous one readable.
+//!
+//! A corrupt checkpoint (a chunk missing, a length or hash that does not
+//! match its manifest, or bytes that hash right but do not decode, e.g.
+//! written by an incompatible build) is never used: the previous complete
+//! one of that partition is, and its records since are read again (the
+//! events they make carry the same ids); without one, the partition
+//! starts cold at the group's committed offset (its forecasts need their
+//! history again). Each case is logged as a warning naming the partition,
+//! the epochs and what was done instead.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -117,8 +126,12 @@ struct Assembly {
     /// Chunks of the epoch being read.
     epoch: u64,
     chunks: HashMap<u32, Vec<u8>>,
-    /// The newest complete checkpoint so far.
-    complete: Option<Vec<u8>>,
+    /// The newest complete checkpoint so far, and the one before it
+    /// (epoch, bytes), in case the newest does not decode.
+    complete: Option<(u64, Vec<u8>)>,
+    previous: Option<(u64, Vec<u8>)>,
+    /// Epochs found corrupt since the newest complete one.
+    corrupt: Vec<u64>,
 }
 
 /// Rebuilds checkpoints from the checkpoint topic's records, read in
@@ -175,29 +188,67 @@ impl Assembler {
                     }
                 }
                 if whole.len() as u64 == len && xxhash_rust::xxh3::xxh3_64(&whole) == hash {
-                    a.complete = Some(whole);
+                    a.previous = a.complete.replace((epoch, whole));
+                    a.corrupt.clear();
                 } else {
-                    tracing::warn!(partition = p, epoch, "incomplete checkpoint; skipped");
+                    tracing::warn!(
+                        partition = p,
+                        epoch,
+                        "corrupt checkpoint (a chunk missing, or its length or hash not the manifest's): not used"
+                    );
+                    a.corrupt.push(epoch);
                 }
             }
-            1 => tracing::warn!(partition = p, epoch, "manifest without its chunks; skipped"),
+            1 => {
+                tracing::warn!(
+                    partition = p,
+                    epoch,
+                    "corrupt checkpoint (a manifest without its chunks): not used"
+                );
+                a.corrupt.push(epoch);
+            }
             _ => {}
         }
     }
 
-    /// The newest complete checkpoint of each partition that has one. One
-    /// that cannot be decoded is reported and left out (a cold start).
+    /// The newest complete checkpoint of each partition that has one that
+    /// decodes (the newest, else the one before it); see the module's
+    /// documentation for what is logged.
     pub fn finish(self) -> HashMap<i32, PartitionCheckpoint> {
         let mut out = HashMap::new();
         for (p, a) in self.found {
-            let Some(bytes) = a.complete else { continue };
-            match rmp_serde::from_slice::<PartitionCheckpoint>(&bytes) {
-                Ok(cp) => {
+            let mut bad = a.corrupt.clone();
+            let mut chosen = None;
+            for (epoch, bytes) in [a.complete, a.previous].into_iter().flatten() {
+                match rmp_serde::from_slice::<PartitionCheckpoint>(&bytes) {
+                    Ok(cp) => {
+                        chosen = Some((epoch, cp));
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(partition = p, epoch, error = %e, "corrupt checkpoint (its bytes do not decode): not used");
+                        bad.push(epoch);
+                    }
+                }
+            }
+            match chosen {
+                Some((epoch, cp)) => {
+                    if !bad.is_empty() {
+                        tracing::warn!(
+                            partition = p,
+                            epoch,
+                            corrupt = ?bad,
+                            "resuming from an older checkpoint: the records since it are read again (their events carry the same ids)"
+                        );
+                    }
                     out.insert(p, cp);
                 }
-                Err(e) => {
-                    tracing::warn!(partition = p, "checkpoint unreadable, starting cold: {e}")
-                }
+                None if !bad.is_empty() => tracing::warn!(
+                    partition = p,
+                    corrupt = ?bad,
+                    "no usable checkpoint: starting cold at the group's committed offset (forecasts need their history again; to rebuild it, reset the group's offsets to an earlier time)"
+                ),
+                None => {}
             }
         }
         out

@@ -28,7 +28,8 @@
 //! - `worker`: what is done with one record; housekeeping and lag.
 //! - [`checkpoint`]: partition state in and out of the checkpoint topic.
 //! - `publish`: the producer, with delivery accounting and latency.
-//! - `order`: offset-order repair (records skipped by the broker).
+//! - offset-order repair (records skipped by the broker): `forewarn_kafka::order`;
+//!   `stall`: the same repair started for a partition that reads nothing.
 //! - `copartition`: which partition each service arrives on; a service
 //!   on two is reported.
 //! - `clock`: each partition's event-time clock, and the bound on how far
@@ -48,10 +49,10 @@ mod internal_events;
 pub mod limits;
 pub mod metrics;
 pub mod options;
-mod order;
 mod publish;
 mod rebalance;
 pub mod runner;
+mod stall;
 mod startup;
 mod worker;
 

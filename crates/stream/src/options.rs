@@ -156,6 +156,11 @@ pub fn ensure_topics(
             partitions: 1,
             config: vec![("cleanup.policy", "compact")],
         },
+        TopicSpec {
+            name: &pipeline.sinks.control,
+            partitions: 1,
+            config: vec![("cleanup.policy", "compact")],
+        },
     ];
     if let Some(l) = &t.logs {
         specs.push(plain(l));

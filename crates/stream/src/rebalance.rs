@@ -78,6 +78,7 @@ impl Worker {
                         repair: BTreeMap::new(),
                         dirty: false,
                         read_at,
+                        quiet_since: std::time::Instant::now(),
                     }
                 }
                 other => {
@@ -92,6 +93,7 @@ impl Worker {
                         repair: BTreeMap::new(),
                         dirty: false,
                         read_at: [None, None],
+                        quiet_since: std::time::Instant::now(),
                         clock: Clock::default(),
                     }
                 }

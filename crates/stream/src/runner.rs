@@ -213,8 +213,16 @@ pub fn run_on(
         let now = Instant::now();
         w.poll_producer();
         if now >= next_housekeeping {
-            if let Err(e) = w.housekeeping(&source.watermarks()) {
+            let marks = source.watermarks();
+            if let Err(e) = w.housekeeping(&marks) {
                 break Err(e);
+            }
+            let stalled = w.stalled(&marks);
+            if let Some(e) = stalled
+                .iter()
+                .find_map(|s| source.seek(&s.topic, s.partition, s.offset).err())
+            {
+                break Err(Error::Consume(e));
             }
             waiting.tick(!w.partitions().is_empty(), now, &stats);
             next_housekeeping = now + Duration::from_secs(1);

@@ -32,8 +32,8 @@ use crate::internal_events::{
 };
 use crate::metrics::{Stats, now_ms};
 use crate::options::{ScoreOptions, Topics};
-use crate::order::{self, Gap, Order, Repair};
 use crate::publish::Publisher;
+use forewarn_kafka::order::{self, Gap, Order, Repair};
 
 /// One owned partition.
 pub(crate) struct Partition {
@@ -51,6 +51,9 @@ pub(crate) struct Partition {
     pub(crate) read_at: [Option<(Instant, i64)>; 2],
     /// Newest event time admitted, bounding the next record's.
     pub(crate) clock: Clock,
+    /// Since when the partition counts as quiet for [`crate::stall`]
+    /// (taken on, or last sent back), besides its last read.
+    pub(crate) quiet_since: Instant,
 }
 
 /// Wall time without a record after which a partition counts as idle.
@@ -140,7 +143,7 @@ impl Worker {
     }
 
     /// Place a record against its partition's next offset (see
-    /// [`crate::order`]), counting replays and gaps.
+    /// [`forewarn_kafka::order`]), counting replays and gaps.
     fn order(&mut self, topic: &str, p: i32, offset: i64) -> Order {
         let Some(part) = self.parts.get_mut(&p) else {
             return Order::Next;

@@ -615,3 +615,53 @@ fn a_service_seen_on_two_partitions_is_counted_once() {
         "one service split:\n{text}"
     );
 }
+
+/// A member that resumes inside the last batch of a partition (tansu
+/// answers such a fetch from the next batch, and there is none) reads
+/// nothing from there, and no later record comes to start the gap repair:
+/// housekeeping starts it from the high watermark, so the records after
+/// the checkpoint are read, each once.
+#[test]
+fn a_partition_resumed_inside_its_last_batch_reads_the_rest_of_it() {
+    let fx = fixture();
+    let b = broker(fx);
+    b.batches(64);
+    let half = fx.records.len() / 2 + 7;
+    produce(&b, fx, &fx.records[..half]);
+    let a = Member::start(&b, fx, "stall", NEVER);
+    wait_for("the first part", || a.consumed(fx) == half as u64);
+    a.stop().unwrap();
+    let extra = &fx.records[half..half + 6];
+    let placed: Vec<(i32, i64)> = extra
+        .iter()
+        .map(|(k, v)| b.produce(&fx.topics.metrics, k.as_bytes(), v, Vec::new()))
+        .collect();
+    let first = |p: i32| {
+        placed
+            .iter()
+            .filter(|(q, _)| *q == p)
+            .map(|(_, o)| *o)
+            .min()
+    };
+    let inside = placed
+        .iter()
+        .filter(|(p, o)| first(*p).is_some_and(|f| f % 64 != 0 && o / 64 == f / 64))
+        .count();
+    assert!(
+        inside > 0,
+        "the case under test: a record inside the batch the member resumes in: {placed:?}"
+    );
+    let c = Member::start(&b, fx, "stall", NEVER);
+    wait_for("the records after the checkpoint", || c.consumed(fx) == 6);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(c.consumed(fx), 6, "each once");
+    let repaired = c
+        .stats
+        .offset_gaps
+        .get_or_create(&HowLabel {
+            how: "repaired".into(),
+        })
+        .get();
+    c.stop().unwrap();
+    assert!(repaired > 0, "read through the repair: {repaired}");
+}

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use forewarn_config::ServiceConfig;
+use forewarn_control::LiveSwitch;
 use forewarn_core::contracts::RecommendedAction;
 
 use crate::backoff::Backoff;
@@ -63,9 +64,10 @@ pub struct WatchOptions {
     pub health: Option<HealthOptions>,
     /// No output and no CPU time for this long is a hang (off by default).
     pub silent_hang: Option<Duration>,
-    /// The kill switch (`RELIABILITY_ENGINE_ENABLED`): when false, nothing
-    /// is restarted.
-    pub engine_enabled: bool,
+    /// The kill switch (`RELIABILITY_ENGINE_ENABLED` at start, the
+    /// control topic live): while it disables actions, nothing is
+    /// restarted (neither after a failure nor on command).
+    pub kill_switch: LiveSwitch,
     /// Memory limit published as `memory_limit_bytes` (default: the
     /// service's `limits.memory_bytes`, else the memory cgroup's limit).
     pub memory_limit: Option<u64>,
@@ -92,7 +94,7 @@ impl WatchOptions {
             restart: RestartPolicy::OnFailure,
             health: None,
             silent_hang: None,
-            engine_enabled: true,
+            kill_switch: LiveSwitch::fixed(true),
             memory_limit: None,
             cpu_cores: None,
             last_lines: 20,
@@ -131,6 +133,6 @@ impl WatchOptions {
 
     /// Whether a failure may be answered with a restart.
     pub fn may_restart(&self) -> bool {
-        self.engine_enabled && self.restart != RestartPolicy::Never
+        self.kill_switch.enabled() && self.restart != RestartPolicy::Never
     }
 }

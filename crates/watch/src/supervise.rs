@@ -161,8 +161,8 @@ impl Supervisor {
                 .opts
                 .backoff
                 .delay(self.failures, crate::backoff::unit_random());
-            let give_up = if !self.opts.engine_enabled {
-                Some("kill switch: RELIABILITY_ENGINE_ENABLED=false".to_string())
+            let give_up = if let Some(why) = self.opts.kill_switch.why_disabled() {
+                Some(why)
             } else if self.opts.restart == RestartPolicy::Never {
                 Some("restart policy is never (recovery_strategy is not restart and auto_retry is false)".to_string())
             } else if !self.start_limit.allow(Instant::now() + delay) {
@@ -311,8 +311,8 @@ impl Supervisor {
                     if !cmd.restarts(&self.opts.service, &self.opts.instance) || stopping.is_some() {
                         continue;
                     }
-                    if !self.opts.engine_enabled {
-                        tracing::warn!(issue = %cmd.issue_id, "Restart command ignored: RELIABILITY_ENGINE_ENABLED=false.");
+                    if let Some(why) = self.opts.kill_switch.why_disabled() {
+                        tracing::warn!(issue = %cmd.issue_id, "Restart command ignored: {why}.");
                         continue;
                     }
                     break RunEnd::Commanded(cmd.reason());

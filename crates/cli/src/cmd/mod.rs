@@ -6,6 +6,7 @@ pub(crate) mod backtest;
 pub(crate) mod bench;
 pub(crate) mod bench_watch;
 pub(crate) mod dashboard;
+pub(crate) mod control;
 pub(crate) mod demo;
 pub(crate) mod logs;
 pub(crate) mod remediate;

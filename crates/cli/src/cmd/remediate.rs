@@ -1,7 +1,11 @@
 //! `forewarn remediate`: act on predicted issues under a policy file, in
 //! shadow mode unless the policy says `mode: live` and the service is
-//! enabled; `RELIABILITY_ENGINE_ENABLED=false` stops every action. SIGTERM
-//! or Ctrl-C stops consuming, lets running actions finish, and exits.
+//! enabled. The kill switch: `RELIABILITY_ENGINE_ENABLED=false` at start
+//! (a value that is not a recognised spelling refuses the start), and the
+//! control topic live (`forewarn control disable|enable`), every change
+//! written to the audit log. With `FOREWARN_AUDIT_KEY` set, the audit
+//! chain is keyed (HMAC-SHA256). SIGTERM or Ctrl-C stops consuming, lets
+//! running actions finish, and exits.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,8 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
+use forewarn_control::LiveSwitch;
+use forewarn_control::follow::{self, ControlTopic};
+use forewarn_remediate::Policy;
+use forewarn_remediate::audit::AuditKey;
 use forewarn_remediate::runtime::{self, Options};
-use forewarn_remediate::{Policy, engine_enabled};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -42,7 +49,13 @@ pub(crate) struct Args {
     kafka_options: Vec<String>,
 }
 
+/// How long a start waits for the control topic to be read before going
+/// on with actions disabled (until it is).
+const CONTROL_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let enabled = forewarn_control::from_env()?;
+    let audit_key = AuditKey::from_env()?;
     let policy = Policy::load(&args.policy).map_err(|p| {
         anyhow::anyhow!(
             "{}: invalid policy:\n{}",
@@ -68,16 +81,30 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             std::time::Duration::from_secs(30),
         )?;
     }
-    let enabled = engine_enabled();
-    note!(
-        "forewarn remediate: {} mode{}, audit log {}",
-        super::wire_name(&policy.mode),
-        if enabled {
-            ""
-        } else {
-            ", kill switch ON (RELIABILITY_ENGINE_ENABLED=false)"
+    let switch = LiveSwitch::following(enabled);
+    let control = pipeline.sinks.control.clone();
+    follow::spawn(
+        ControlTopic {
+            brokers: args.brokers.clone(),
+            client: client.clone(),
+            topic: control.clone(),
         },
-        args.audit.display()
+        switch.clone(),
+    )?;
+    if !switch.wait_ready(CONTROL_WAIT) {
+        note!(
+            "forewarn remediate: the control topic {control} could not be read within {CONTROL_WAIT:?}: no action until it is"
+        );
+    }
+    note!(
+        "forewarn remediate: {} mode, kill switch {} (control topic {control}), audit log {}{}",
+        super::wire_name(&policy.mode),
+        match switch.why_disabled() {
+            None => "off: actions allowed".to_string(),
+            Some(why) => format!("ON ({why})"),
+        },
+        args.audit.display(),
+        if audit_key.is_some() { " (keyed)" } else { "" }
     );
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -93,8 +120,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         dead_letter: pipeline.sinks.dead_letter.clone(),
         audit: args.audit,
         enabled,
+        switch: Some(switch),
+        audit_key,
     };
-    let c = runtime::run(policy, opts, stop)?;
+    let c = runtime::run(policy, opts, stop).map_err(|e| match e {
+        e @ runtime::Error::Audit(forewarn_remediate::audit::AuditError::Io { .. }) => {
+            anyhow::Error::new(e).context(
+                "the audit log could not be written: no action is taken without its audit line, so the remediator stopped (the event is read again at the next start)",
+            )
+        }
+        e => e.into(),
+    })?;
     super::print(
         &serde_json::json!({
             "events": c.events,

@@ -8,7 +8,7 @@ use forewarn_core::contracts::schemas;
 
 /// Print JSON Schemas (draft 2020-12) of the event contracts: metric-sample,
 /// log-record, predicted-issue, optimization-event, remediation-outcome,
-/// service-event.
+/// service-event, control-message.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Only this contract (e.g. `predicted-issue`). Default: all of them, as

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use forewarn_config::HealthProbe;
+use forewarn_control::LiveSwitch;
+use forewarn_control::follow::{self, ControlTopic};
 use forewarn_core::HumanDuration;
 use forewarn_watch::backoff::Backoff;
 use forewarn_watch::commands::{CommandSource, spawn_consumer};
@@ -40,6 +42,11 @@ pub(crate) struct Args {
     /// Topic of the remediator's command messages (its Kafka executor's).
     #[arg(long, default_value = "forewarn.commands")]
     commands_topic: String,
+    /// The kill switch's control topic (`forewarn control`), followed
+    /// live with `--brokers` [default: the pipeline's `sinks.control`,
+    /// else forewarn.control].
+    #[arg(long)]
+    control_topic: Option<String>,
     /// Create the topics written and read with this many partitions unless
     /// they exist.
     #[arg(long)]
@@ -105,10 +112,16 @@ fn hostname() -> String {
         .unwrap_or_default()
 }
 
+/// How long a start waits for the control topic to be read before going
+/// on with restarts disabled (until it is).
+const CONTROL_WAIT: Duration = Duration::from_secs(15);
+
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let enabled = forewarn_control::from_env()?;
     let instance = args.instance.clone().unwrap_or_else(hostname);
     let mut opts = WatchOptions::new(&args.service, &instance, args.command.clone());
     let mut topics = Topics::default();
+    let mut control = "forewarn.control".to_string();
     if let Some(path) = &args.pipeline {
         let p = super::load_pipeline(path)?;
         match p.services.get(&args.service) {
@@ -129,6 +142,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             logs: p.sources.logs.as_ref().map(|l| l.topic.clone()),
             events: p.sinks.service_events.clone(),
         };
+        control = p.sinks.control.clone();
+    }
+    if let Some(t) = &args.control_topic {
+        control = t.clone();
     }
     opts.sample_every = args.sample_every.into();
     opts.backoff = Backoff {
@@ -142,7 +159,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     opts.reset_after = args.reset_after.into();
     opts.stop_timeout = args.stop_timeout.into();
     opts.silent_hang = args.silent_hang.map(Into::into);
-    opts.engine_enabled = forewarn_remediate::engine_enabled();
+    opts.kill_switch = match &args.brokers {
+        Some(_) => LiveSwitch::following(enabled),
+        None => LiveSwitch::fixed(enabled),
+    };
     if let Some(r) = &args.restart {
         opts.restart = match r.as_str() {
             "never" => RestartPolicy::Never,
@@ -166,10 +186,31 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             failures_before_hung: args.failures_before_hung.max(1),
         });
     }
-    if !opts.engine_enabled {
-        tracing::warn!(
-            "RELIABILITY_ENGINE_ENABLED=false: watching and reporting, never restarting."
-        );
+    if let Some(brokers) = &args.brokers {
+        let client = super::kafka_options(&args.kafka_options)?;
+        if args.create_topics.is_some() {
+            let spec = forewarn_kafka::TopicSpec {
+                name: &control,
+                partitions: 1,
+                config: vec![("cleanup.policy", "compact")],
+            };
+            forewarn_kafka::ensure(brokers, &client, &[spec], Duration::from_secs(30))
+                .context("while creating the control topic")?;
+        }
+        follow::spawn(
+            ControlTopic {
+                brokers: brokers.clone(),
+                client,
+                topic: control.clone(),
+            },
+            opts.kill_switch.clone(),
+        )?;
+        if !opts.kill_switch.wait_ready(CONTROL_WAIT) {
+            tracing::warn!(topic = %control, "The control topic could not be read yet: no restart until it is.");
+        }
+    }
+    if let Some(why) = opts.kill_switch.why_disabled() {
+        tracing::warn!("{why}: watching and reporting, not restarting (for now).");
     }
 
     let rt = tokio::runtime::Builder::new_current_thread()

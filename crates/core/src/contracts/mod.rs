@@ -5,6 +5,7 @@
 //! later are optional, so version 1 readers keep working on version 1 data.
 //! `forewarn schema` prints the JSON Schema of each type ([`schemas`]).
 
+mod control;
 mod issue;
 mod log;
 mod metric;
@@ -12,6 +13,7 @@ mod optimization;
 mod outcome;
 mod service_event;
 
+pub use control::{CONTROL_KEY, ControlMessage, SwitchState};
 pub use issue::{
     Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
     RecommendedAction, Severity,
@@ -45,6 +47,7 @@ pub fn schemas() -> Vec<(&'static str, schemars::Schema)> {
             schemars::schema_for!(RemediationOutcome),
         ),
         ("service-event", schemars::schema_for!(ServiceEvent)),
+        ("control-message", schemars::schema_for!(ControlMessage)),
     ]
 }
 
@@ -55,7 +58,7 @@ mod tests {
     #[test]
     fn every_contract_has_a_versioned_object_schema() {
         let all = schemas();
-        assert_eq!(all.len(), 6);
+        assert_eq!(all.len(), 7);
         for (name, schema) in all {
             let v = schema.as_value();
             assert_eq!(v["type"], "object", "{name}");

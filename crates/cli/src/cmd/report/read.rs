@@ -43,9 +43,11 @@ pub(crate) fn events_file(
 }
 
 /// Every line of an audit log, once its chain (and its length against
-/// its head file) is verified.
+/// its head file) is verified, and its MACs when `FOREWARN_AUDIT_KEY` is
+/// set.
 pub(crate) fn audit_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<()> {
-    let entries = forewarn_remediate::audit::read(path).with_context(|| {
+    let key = forewarn_remediate::audit::AuditKey::from_env()?;
+    let entries = forewarn_remediate::audit::read_with(path, key.as_ref()).with_context(|| {
         format!(
             "the audit log {} does not verify; a report from it could not be trusted (see `forewarn audit verify {}`)",
             path.display(),
@@ -53,6 +55,13 @@ pub(crate) fn audit_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<()
         )
     })?;
     for e in entries {
+        // A queued action is recorded again when it starts or is
+        // abandoned, and a kill-switch flip is no action: neither is a
+        // ledger entry.
+        use forewarn_remediate::audit::Phase;
+        if matches!(e.phase, Phase::Queued | Phase::Control) {
+            continue;
+        }
         let v = serde_json::to_value(&e)?;
         let line: AuditLine = serde_json::from_value(v)
             .with_context(|| format!("{}:{}: unexpected audit entry", path.display(), e.seq))?;

@@ -12,22 +12,31 @@
 //! before `next` arrives. If the record after those is still past `next`,
 //! the broker has nothing in between (transaction markers, compaction) and
 //! the gap is accepted.
+//!
+//! A gap at the very end of a partition (resumed inside its last batch)
+//! brings no later record to start a repair from: [`stalled`] starts (and
+//! continues) it from the high watermark instead, when the broker holds
+//! records at or past `next` and none has arrived for a while.
+//!
+//! The scorer keeps `next` and the repair with each partition's state
+//! (they are checkpointed together); a plain group member (the
+//! remediator) keeps them in a [`Tracker`] (see [`crate::tracker`]).
 
 /// The farthest a repair seeks back before accepting a gap.
-pub(crate) const MAX_BACK: i64 = 1 << 20;
+pub const MAX_BACK: i64 = 1 << 20;
 
 /// A gap being repaired on one topic-partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Repair {
+pub struct Repair {
     /// How far before `next` the last seek went.
-    pub(crate) back: i64,
+    pub back: i64,
     /// A record before `next` arrived since that seek.
-    pub(crate) below: bool,
+    pub below: bool,
 }
 
 /// What to do with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Order {
+pub enum Order {
     /// Score it.
     Next,
     /// Already in the state: skip it.
@@ -38,7 +47,7 @@ pub(crate) enum Order {
 
 /// How a gap ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Gap {
+pub enum Gap {
     /// The skipped records were read again.
     Repaired,
     /// The broker has no records there.
@@ -48,7 +57,7 @@ pub(crate) enum Gap {
 /// Place a record at `offset` given the partition's `next` offset and the
 /// repair under way; returns what to do, the repair to keep, and how a gap
 /// ended, if one did.
-pub(crate) fn place(
+pub fn place(
     next: i64,
     repair: Option<Repair>,
     offset: i64,
@@ -72,6 +81,26 @@ pub(crate) fn place(
                 Some(Repair { back, below: false }),
                 None,
             )
+        }
+    }
+}
+
+/// A partition that has read nothing for a while although the broker
+/// holds records at or past `next` (`high` is its high watermark): the
+/// offset to seek to (the next step of the repair) and the repair to keep;
+/// `None` when nothing is missing, or when records below `next` arrived
+/// since the last seek (the broker has nothing in between: a later record
+/// ends the repair through [`place`]), or when the repair has gone back as
+/// far as it can.
+pub fn stalled(next: i64, high: i64, repair: Option<Repair>) -> Option<(i64, Repair)> {
+    if high <= next {
+        return None;
+    }
+    match repair {
+        Some(r) if r.below || next - r.back <= 0 || r.back >= MAX_BACK => None,
+        r => {
+            let back = r.map_or(1, |r| r.back * 2);
+            Some(((next - back).max(0), Repair { back, below: false }))
         }
     }
 }
@@ -148,6 +177,51 @@ mod tests {
         // 1, 2, ..., 128 back land inside the batch (answered from 5500);
         // 256 back is 4935, answered from the batch's start, 5000.
         assert_eq!(seeks, 9);
+    }
+
+    #[test]
+    fn a_resume_inside_the_last_batch_is_repaired_from_the_high_watermark() {
+        // Batches of 500, the last one [9500, 10000); the state stops at
+        // 9700: every fetch from there answers nothing, so no record ever
+        // starts the repair. The stall does, going back until a fetch
+        // answers from the batch's start.
+        let log = Log {
+            bases: (0..20).map(|i| i * 500).collect(),
+            end: 10_000,
+            missing: Vec::new(),
+        };
+        let mut next = 9700;
+        let mut repair = None;
+        let mut stalls = 0;
+        let mut scored = Vec::new();
+        let mut from = next;
+        loop {
+            let got: Vec<i64> = log.fetch(from).collect();
+            if got.is_empty() {
+                let Some((seek, r)) = stalled(next, log.end, repair) else {
+                    break;
+                };
+                stalls += 1;
+                assert!(stalls < 64, "no progress");
+                repair = Some(r);
+                from = seek;
+                continue;
+            }
+            for o in got {
+                let (order, r, _) = place(next, repair, o);
+                repair = r;
+                if order == Order::Next {
+                    scored.push(o);
+                    next = o + 1;
+                }
+            }
+            from = next;
+        }
+        assert_eq!(scored, (9700..10_000).collect::<Vec<_>>());
+        // 1, 2, ..., 128 back land inside the batch; 256 back (9444) is
+        // answered from 9500.
+        assert_eq!(stalls, 9);
+        assert_eq!(stalled(next, log.end, repair), None, "caught up");
     }
 
     #[test]

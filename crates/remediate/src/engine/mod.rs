@@ -25,9 +25,11 @@ use forewarn_core::contracts::{
 };
 use forewarn_core::id::content_id;
 
-use crate::audit::{Entry, Phase};
+use crate::audit::Phase;
 use crate::executor::{ActionContext, Execution, Outcome};
 use crate::policy::{Mode, Policy, action_name, issue_name};
+
+mod restore;
 
 /// An action to execute now.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,8 +60,12 @@ pub enum Step {
         /// The outcome.
         outcome: RemediationOutcome,
     },
-    /// Execute this action (after recording its `Started` line).
+    /// Execute this action: record its `Queued` line (with the issue),
+    /// then its `Started` line when a slot is free, then run it.
     Execute(Box<Planned>),
+    /// An action queued before a restart and not started: queue it again
+    /// (its `Queued` line is on disk already).
+    Resume(Box<Planned>),
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,7 +99,8 @@ pub struct Counts {
 #[derive(Debug)]
 pub struct Remediator {
     policy: Policy,
-    kill_switch: bool,
+    /// Why actions are disabled (the kill switch), `None` when they are not.
+    disabled: Option<String>,
     handled: HashSet<String>,
     resolved: HashSet<String>,
     last_run: HashMap<(String, RecommendedAction), DateTime<Utc>>,
@@ -101,6 +108,29 @@ pub struct Remediator {
     breakers: HashMap<(String, RecommendedAction), Breaker>,
     watching: HashMap<String, Watch>,
     counts: Counts,
+}
+
+/// Step `step` of `issue`'s chain, `action`, planned at `at`.
+fn planned(
+    issue: &PredictedIssue,
+    step: usize,
+    action: RecommendedAction,
+    at: DateTime<Utc>,
+) -> Planned {
+    Planned {
+        issue: issue.clone(),
+        step,
+        action,
+        context: ActionContext {
+            service: issue.service.clone(),
+            instance: issue.instance.clone(),
+            issue_id: issue.id.clone(),
+            kind: issue_name(issue.kind),
+            action: action_name(action),
+            probability: issue.probability,
+        },
+        at,
+    }
 }
 
 fn td(d: forewarn_core::HumanDuration) -> TimeDelta {
@@ -114,7 +144,7 @@ impl Remediator {
     pub fn new(policy: Policy, enabled: bool) -> Self {
         Self {
             policy,
-            kill_switch: !enabled,
+            disabled: (!enabled).then(|| format!("kill switch: {}=false", forewarn_control::VAR)),
             handled: HashSet::new(),
             resolved: HashSet::new(),
             last_run: HashMap::new(),
@@ -130,73 +160,16 @@ impl Remediator {
         self.counts
     }
 
-    /// Rebuild memory from an audit log: handled issues, cooldowns, the
-    /// rate window, breakers. An action `Started` but never `Finished`
-    /// (a crash in between) counts as run: it is not repeated, its
-    /// `Finished` line, result `interrupted`, is returned to be recorded,
-    /// and it counts as a failure toward the circuit breaker.
-    pub fn restore(&mut self, entries: &[Entry]) -> Vec<Step> {
-        let mut open: Vec<&Entry> = Vec::new();
-        for e in entries {
-            let o = &e.outcome;
-            self.handled.insert(o.issue_id.clone());
-            let key = (o.service.clone(), o.action);
-            match e.phase {
-                Phase::Started => {
-                    self.last_run.insert(key, o.ts);
-                    self.recent.push_back(o.ts);
-                    open.push(e);
-                }
-                Phase::Finished => {
-                    open.retain(|s| {
-                        (&s.outcome.issue_id, s.outcome.action, s.step)
-                            != (&o.issue_id, o.action, e.step)
-                    });
-                    // An interrupted run counts as a failure: an action that
-                    // takes the remediator down with it must trip the breaker.
-                    let b = self.breakers.entry(key).or_default();
-                    if o.result == ActionResult::Succeeded {
-                        *b = Breaker::default();
-                    } else {
-                        b.failures += 1;
-                        if b.failures >= self.policy.circuit_breaker.failures {
-                            b.open_until = Some(o.ts + td(self.policy.circuit_breaker.open_for));
-                        }
-                    }
-                }
-                Phase::Skipped | Phase::Verified => {}
-            }
-        }
-        let policy = &self.policy;
-        for s in &open {
-            let key = (s.outcome.service.clone(), s.outcome.action);
-            let b = self.breakers.entry(key).or_default();
-            b.failures += 1;
-            if b.failures >= policy.circuit_breaker.failures {
-                b.open_until = Some(s.outcome.ts + td(policy.circuit_breaker.open_for));
-            }
-        }
-        open.into_iter()
-            .map(|s| {
-                let mut o = s.outcome.clone();
-                o.id = content_id(&[
-                    &o.issue_id,
-                    &action_name(o.action),
-                    &s.step.to_string(),
-                    "finished",
-                ]);
-                o.result = ActionResult::Interrupted;
-                o.detail =
-                    "the remediator stopped while this action ran: result unknown, not repeated"
-                        .into();
-                Step::Record {
-                    phase: Phase::Finished,
-                    kind: s.kind,
-                    step: s.step,
-                    outcome: o,
-                }
-            })
-            .collect()
+    /// Switch actions off (`Some(why)`, the reason recorded on every
+    /// action skipped because of it, starting with `kill switch:`) or back
+    /// on (`None`): the live kill switch.
+    pub fn set_disabled(&mut self, why: Option<String>) {
+        self.disabled = why;
+    }
+
+    /// Why actions are disabled, if they are.
+    pub fn disabled(&self) -> Option<&str> {
+        self.disabled.as_deref()
     }
 
     /// Handle one event at `now`.
@@ -244,7 +217,6 @@ impl Remediator {
             return Vec::new();
         };
         let key = (issue.service.clone(), action);
-        let name = action_name(action);
         let reason = self.blocked(issue, &key, now);
         if let Some(reason) = reason {
             self.counts.skipped += 1;
@@ -256,20 +228,7 @@ impl Remediator {
         self.counts.executed += 1;
         self.last_run.insert(key, now);
         self.recent.push_back(now);
-        vec![Step::Execute(Box::new(Planned {
-            issue: issue.clone(),
-            step,
-            action,
-            context: ActionContext {
-                service: issue.service.clone(),
-                instance: issue.instance.clone(),
-                issue_id: issue.id.clone(),
-                kind: issue_name(issue.kind),
-                action: name,
-                probability: issue.probability,
-            },
-            at: now,
-        }))]
+        vec![Step::Execute(Box::new(planned(issue, step, action, now)))]
     }
 
     /// Why the action `key` may not run now, if it may not.
@@ -280,8 +239,8 @@ impl Remediator {
         now: DateTime<Utc>,
     ) -> Option<String> {
         let name = action_name(key.1);
-        if self.kill_switch {
-            return Some("kill switch: RELIABILITY_ENGINE_ENABLED=false".to_string());
+        if let Some(why) = &self.disabled {
+            return Some(why.clone());
         }
         if self.policy.mode == Mode::Shadow {
             return Some(format!("shadow mode: would {name} {}", issue.service));
@@ -342,7 +301,7 @@ impl Remediator {
             service: issue.service.clone(),
             target: issue.instance.clone(),
             action,
-            mode: if self.policy.mode == Mode::Live && !self.kill_switch {
+            mode: if self.policy.mode == Mode::Live && self.disabled.is_none() {
                 RemediationMode::Live
             } else {
                 RemediationMode::Shadow
@@ -371,6 +330,32 @@ impl Remediator {
             step,
             outcome: o,
         }
+    }
+
+    /// The outcome of a planned action's `Queued` line (recorded, with the
+    /// issue, before it waits for a slot).
+    pub fn queued(&self, p: &Planned) -> RemediationOutcome {
+        let mut o = self.outcome(&p.issue, p.step, p.action, "queued", p.at);
+        o.mode = RemediationMode::Live;
+        o.detail = format!(
+            "{} {}: queued, waiting for a free slot (concurrency {})",
+            p.context.action, p.issue.service, self.policy.concurrency
+        );
+        o
+    }
+
+    /// A queued action given up before it started: its `Skipped` line,
+    /// with `why`.
+    pub fn abandon(&mut self, p: &Planned, why: &str, now: DateTime<Utc>) -> Step {
+        self.counts.executed = self.counts.executed.saturating_sub(1);
+        self.counts.skipped += 1;
+        self.skip(
+            &p.issue,
+            p.step,
+            p.action,
+            now,
+            format!("abandoned while queued: {why}"),
+        )
     }
 
     /// The `Started` line of a planned action (record it before executing).
