@@ -254,6 +254,7 @@ impl IncidentTracker {
             model: s.model,
             recommended_action: s.recommended_action,
             log: s.log,
+            episode: None,
         };
         self.last_seen.insert(k.clone(), ts_ms);
         self.open.insert(k, issue.clone());
@@ -343,6 +344,7 @@ mod tests {
             },
             recommended_action: Some(RecommendedAction::Restart),
             log: None,
+            episode: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! later are optional, so version 1 readers keep working on version 1 data.
 //! `forewarn schema` prints the JSON Schema of each type ([`schemas`]).
 
+mod episode;
 mod issue;
 mod log;
 mod metric;
@@ -12,6 +13,7 @@ mod optimization;
 mod outcome;
 mod service_event;
 
+pub use episode::{EpisodeMember, EpisodeRef};
 pub use issue::{
     Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
     RecommendedAction, Severity,
