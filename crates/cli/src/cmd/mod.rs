@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod backtest;
 pub(crate) mod bench;
 pub(crate) mod bench_watch;
+pub(crate) mod correlate;
 pub(crate) mod dashboard;
 pub(crate) mod demo;
 pub(crate) mod logs;
