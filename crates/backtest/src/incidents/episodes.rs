@@ -48,8 +48,11 @@ pub fn group(
     options: Options,
 ) -> Grouping {
     let graph = forewarn_correlate::graph(pipeline);
-    let episodes =
-        forewarn_correlate::correlate(&graph, options, events.iter().filter_map(Incident::from_issue));
+    let episodes = forewarn_correlate::correlate(
+        &graph,
+        options,
+        events.iter().filter_map(Incident::from_issue),
+    );
     let root_of: HashMap<&str, &str> = episodes
         .iter()
         .flat_map(|e| {

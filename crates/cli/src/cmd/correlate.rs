@@ -194,10 +194,11 @@ impl Loop {
     fn all_idle(&mut self, idle: Duration) -> bool {
         let now = Instant::now();
         !self.heard.is_empty()
-            && self
-                .watermarks
-                .partitions()
-                .all(|k| self.heard.get(k).is_some_and(|h| now.duration_since(*h) >= idle))
+            && self.watermarks.partitions().all(|k| {
+                self.heard
+                    .get(k)
+                    .is_some_and(|h| now.duration_since(*h) >= idle)
+            })
     }
 }
 
@@ -205,7 +206,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let client = super::kafka_options(&args.kafka_options)?;
     if let Some(n) = args.create_topics {
-        forewarn_stream::ensure_topics(&pipeline, &args.brokers, &client, n, Duration::from_secs(30))?;
+        forewarn_stream::ensure_topics(
+            &pipeline,
+            &args.brokers,
+            &client,
+            n,
+            Duration::from_secs(30),
+        )?;
+        // The service-events topic is `forewarn watch`'s, which the
+        // scorer's topics leave out.
+        let events = forewarn_kafka::TopicSpec {
+            name: &pipeline.sinks.service_events,
+            partitions: n,
+            config: Vec::new(),
+        };
+        forewarn_kafka::ensure(&args.brokers, &client, &[events], Duration::from_secs(30))?;
     }
     let options = Options {
         window_ms: args.window.as_millis(),
@@ -233,7 +248,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut tail = Tail::new(
         &args.brokers,
         &client,
-        &[(&predictions, Start::Beginning), (&events, Start::Beginning)],
+        &[
+            (&predictions, Start::Beginning),
+            (&events, Start::Beginning),
+        ],
     )
     .context("while subscribing to the predictions and service-events topics")?;
     let mut lp = Loop {
@@ -261,7 +279,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("while installing the signal handler")?;
     }
-    let (idle, every) = (Duration::from(args.idle), Duration::from(args.checkpoint_every));
+    let (idle, every) = (
+        Duration::from(args.idle),
+        Duration::from(args.checkpoint_every),
+    );
     let (mut last_cp, mut last_refresh) = (Instant::now(), Instant::now());
     while !stop.load(Ordering::Relaxed) {
         if last_refresh.elapsed() >= Duration::from_secs(5) {

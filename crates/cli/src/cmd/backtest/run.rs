@@ -102,7 +102,10 @@ fn read_logs(path: &std::path::Path) -> anyhow::Result<Vec<forewarn_core::contra
 }
 
 /// Every episode, one JSON object per line, into `DIR/episodes.jsonl`.
-fn write_episodes(dir: &std::path::Path, episodes: &[forewarn_correlate::Episode]) -> anyhow::Result<()> {
+fn write_episodes(
+    dir: &std::path::Path,
+    episodes: &[forewarn_correlate::Episode],
+) -> anyhow::Result<()> {
     let path = dir.join("episodes.jsonl");
     let mut text = String::new();
     for e in episodes {
