@@ -235,7 +235,9 @@ impl Remediator {
     }
 
     fn chain(&self, issue: &PredictedIssue) -> Vec<RecommendedAction> {
-        self.policy.chain(&issue.service, issue.kind)
+        crate::optimization::chain(&self.policy, issue)
+            .or_else(|| crate::episode::chain(&self.policy, issue))
+            .unwrap_or_else(|| self.policy.chain(&issue.service, issue.kind))
     }
 
     /// Plan step `step` of the issue's chain (or nothing past its end).

@@ -16,7 +16,6 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use forewarn_core::contracts::PredictedIssue;
 use forewarn_kafka::{
     AcceptAll, ConsumerBuilder, Outgoing, Producer, Sink, Source, dead_letter_headers,
 };
@@ -63,6 +62,9 @@ pub struct Options {
     pub client: Vec<(String, String)>,
     /// Predicted-issue events in.
     pub predictions: String,
+    /// Optimization events in (acted on under the policy's
+    /// `optimizations:`), when given.
+    pub optimizations: Option<String>,
     /// Remediation outcomes out.
     pub outcomes: String,
     /// Dead letters out.
@@ -101,6 +103,7 @@ impl CommandSink for Commands {
 
 struct Runtime {
     engine: Remediator,
+    gate: crate::episode::Gate,
     policy: Policy,
     audit: AuditLog,
     producer: Arc<dyn Sink>,
@@ -196,12 +199,13 @@ pub fn run_on(
     if !opts.enabled {
         tracing::warn!("RELIABILITY_ENGINE_ENABLED=false: no action will be executed");
     }
-    source
-        .subscribe(&[&opts.predictions])
-        .map_err(Error::Consume)?;
+    let mut topics = vec![opts.predictions.as_str()];
+    topics.extend(opts.optimizations.as_deref());
+    source.subscribe(&topics).map_err(Error::Consume)?;
     let (tx, rx) = mpsc::channel();
     let mut rt = Runtime {
         engine,
+        gate: crate::episode::Gate::new(&policy),
         policy,
         audit,
         producer,
@@ -242,9 +246,10 @@ pub fn run_on(
                 Err(e) => return Err(Error::Consume(e)),
             };
             if let Some(m) = m {
-                match serde_json::from_slice::<PredictedIssue>(&m.payload) {
+                let opt = rt.opts.optimizations.as_deref();
+                match crate::optimization::decode(opt, &m.topic, &m.payload) {
                     Ok(issue) => {
-                        let steps = rt.engine.on_event(&issue, Utc::now());
+                        let steps = rt.gate.on_event(&mut rt.engine, &issue, Utc::now());
                         rt.apply(steps)?;
                     }
                     Err(e) => {
@@ -280,7 +285,8 @@ pub fn run_on(
             rt.apply(steps)?;
         }
         if Instant::now() >= next_tick {
-            let steps = rt.engine.tick(Utc::now());
+            let mut steps = rt.engine.tick(Utc::now());
+            steps.extend(rt.gate.tick(&mut rt.engine, Utc::now()));
             rt.apply(steps)?;
             rt.dispatch()?;
             next_tick = Instant::now() + Duration::from_millis(200);
