@@ -67,8 +67,10 @@ fn batch_cascades(out: &Path) -> Cascades {
 
 /// Run `forewarn correlate` until every input partition is idle; its
 /// summary line.
-fn correlate(b: &str, pipeline: &Path, state: &Path) -> serde_json::Value {
+fn correlate(b: &str, pipeline: &Path, state: &Path, lateness: &str) -> serde_json::Value {
     let out = forewarn_ok(&[
+        "--log",
+        "forewarn=info",
         "correlate",
         "--brokers",
         b,
@@ -83,6 +85,8 @@ fn correlate(b: &str, pipeline: &Path, state: &Path) -> serde_json::Value {
         "--checkpoint-every",
         "1s",
         "--exit-when-idle",
+        "--lateness",
+        lateness,
     ]);
     serde_json::from_str(out.lines().last().unwrap()).unwrap()
 }
@@ -210,14 +214,16 @@ fn streaming_correlation_gives_the_batch_episodes_across_partitions() {
         "root and callers should be scored on different partitions: {partition_of:?}"
     );
 
-    // 3. The correlator, in two runs: the first stops at the end of the
-    //    predictions (episodes near the end still open), the second, from
-    //    its checkpoint, after an event far later moved event time on.
+    // 3. The correlator, in two runs: the first, allowing 3 h of lateness,
+    //    stops with the episodes of the last hours still open; the second
+    //    resumes from its checkpoint after an event far later moved event
+    //    time on.
     let state = dir.join("correlate-state.json");
-    let first = correlate(b, &pipeline, &state);
+    let first = correlate(b, &pipeline, &state, "3h");
     assert!(first["incidents"].as_u64().unwrap() > 0, "{first}");
+    assert!(first["pending"].as_u64().unwrap() > 0, "{first}");
     assert_eq!(first["late"], 0, "{first}");
-    let end = labels.end + chrono::TimeDelta::hours(2);
+    let end = labels.end + chrono::TimeDelta::hours(4);
     let tick = ServiceEvent::new("tick", "", ServiceEventKind::Started, end, 0);
     kcat_produce(
         &kcat,
@@ -226,13 +232,18 @@ fn streaming_correlation_gives_the_batch_episodes_across_partitions() {
         "c.service-events",
         &[format!("tick\t{}", serde_json::to_string(&tick).unwrap())],
     );
-    let second = correlate(b, &pipeline, &state);
+    // (The lateness is the checkpoint's: 3 h.)
+    let second = correlate(b, &pipeline, &state, "10m");
     assert_eq!(
         second["incidents"], first["incidents"],
         "nothing read twice: {second}"
     );
     assert!(second["skipped"].as_u64().unwrap() > 0, "{second}");
     assert_eq!(second["pending"], 0, "{second}");
+    assert!(
+        second["episodes"].as_u64().unwrap() > first["episodes"].as_u64().unwrap(),
+        "the second run decides what the first left open: {first} {second}"
+    );
 
     // 4. Compare: the same episodes, ids and root causes; none twice.
     let published: Vec<PredictedIssue> = kcat_consume(&kcat, b, "c.predictions")
