@@ -194,7 +194,7 @@ impl Episode {
             },
             recommended_action: Some(action),
             log: None,
-            episode: Some(self.reference()),
+            episode: Some(Box::new(self.reference())),
         }
     }
 }

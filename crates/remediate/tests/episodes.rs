@@ -56,7 +56,7 @@ fn cascade(root: &str) -> PredictedIssue {
     let mut c = common::memory_issue("c-1", root, IssueStatus::Open, t0());
     c.kind = IssueKind::CascadingFailure;
     c.root_cause_service = Some(root.into());
-    c.episode = Some(EpisodeRef {
+    c.episode = Some(Box::new(EpisodeRef {
         id: "e-1".into(),
         root_cause_service: root.into(),
         members: ["db", "api", "gateway"]
@@ -69,7 +69,7 @@ fn cascade(root: &str) -> PredictedIssue {
                 observed: false,
             })
             .collect(),
-    });
+    }));
     c
 }
 

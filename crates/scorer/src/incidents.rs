@@ -344,7 +344,6 @@ mod tests {
             },
             recommended_action: Some(RecommendedAction::Restart),
             log: None,
-            episode: None,
         }
     }
 

@@ -196,9 +196,9 @@ pub struct PredictedIssue {
     pub log: Option<LogEvidence>,
     /// On a `cascading_failure` issue from the fleet correlator: the
     /// episode (id, root cause, member incidents). Absent elsewhere; old
-    /// events without it still parse.
+    /// events without it still parse. Boxed: most issues have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub episode: Option<EpisodeRef>,
+    pub episode: Option<Box<EpisodeRef>>,
 }
 
 /// The log template behind a log anomaly.
