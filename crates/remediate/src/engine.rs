@@ -235,8 +235,8 @@ impl Remediator {
     }
 
     fn chain(&self, issue: &PredictedIssue) -> Vec<RecommendedAction> {
-        crate::optimization::chain(&self.policy, issue)
-            .or_else(|| crate::episode::chain(&self.policy, issue))
+        (self.policy.optimization_chain(issue))
+            .or_else(|| self.policy.episode_chain(issue))
             .unwrap_or_else(|| self.policy.chain(&issue.service, issue.kind))
     }
 

@@ -23,7 +23,7 @@
 //! the cooldown of its action on the root keeping it from repeating an
 //! action the root's own issue already took.
 //!
-//! The episode's chain ([`chain`]) is the root service's chain for
+//! The episode's chain ([`Policy::episode_chain`]) is the root service's chain for
 //! `cascading_failure`, else its chain for the kind of the root's first
 //! member. Held issues live in memory only: a restart during a hold
 //! forgets them (their offsets are stored).
@@ -31,45 +31,15 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use forewarn_core::HumanDuration;
 use forewarn_core::contracts::{
     ActionResult, IssueKind, IssueStatus, PredictedIssue, RecommendedAction, RemediationMode,
     RemediationOutcome,
 };
 use forewarn_core::id::content_id;
-use serde::{Deserialize, Serialize};
 
 use crate::audit::Phase;
 use crate::engine::{Remediator, Step};
 use crate::policy::{Mode, Policy, action_name};
-
-/// The `episodes:` section of the policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EpisodePolicy {
-    /// How long an opened issue waits for its episode before it is acted
-    /// on alone (wall time).
-    pub hold: HumanDuration,
-}
-
-/// The chain of an episode's `cascading_failure` issue (`None` for any
-/// other issue).
-pub fn chain(policy: &Policy, issue: &PredictedIssue) -> Option<Vec<RecommendedAction>> {
-    let ep = issue.episode.as_ref()?;
-    if issue.kind != IssueKind::CascadingFailure {
-        return None;
-    }
-    let own = policy.chain(&ep.root_cause_service, IssueKind::CascadingFailure);
-    if !own.is_empty() {
-        return Some(own);
-    }
-    let root_kind = ep
-        .members
-        .iter()
-        .filter(|m| m.service == ep.root_cause_service && !m.observed)
-        .find_map(|m| serde_json::from_value(serde_json::Value::String(m.kind.clone())).ok());
-    Some(root_kind.map_or_else(Vec::new, |k| policy.chain(&ep.root_cause_service, k)))
-}
 
 /// Holds opened issues for their episode; sits in front of the
 /// [`Remediator`].
@@ -108,7 +78,7 @@ impl Gate {
         now: DateTime<Utc>,
     ) -> Vec<Step> {
         if let (Some(ep), IssueKind::CascadingFailure) = (&issue.episode, issue.kind) {
-            let chain = chain(&self.policy, issue).unwrap_or_default();
+            let chain = self.policy.episode_chain(issue).unwrap_or_default();
             let mut steps = Vec::new();
             if chain.is_empty() {
                 // No action for the root: the members stand on their own.

@@ -16,26 +16,21 @@
 //! policy is live and the service enabled, under the kill switch, the
 //! cooldown of the action on the service, the global rate limit and the
 //! circuit breaker, audited and published as remediation outcomes like any
-//! action. Its chain comes from `optimizations:` ([`chain`]); a kind
+//! action. Its chain comes from `optimizations:`
+//! ([`crate::Policy::optimization_chain`]); a kind
 //! without one is recorded as skipped. The audit line's kind is the
 //! stand-in `metric_anomaly`; the outcome's `issue_id` is the optimization
 //! event's id, and its detail names the advice.
 
 use forewarn_core::contracts::{
     Evidence, IssueKind, IssueStatus, ModelRef, OptimizationEvent, OptimizationKind,
-    PredictedIssue, RecommendedAction, Severity,
+    PredictedIssue, Severity,
 };
 
-use crate::policy::{Policy, action_name};
-
-/// Prefix of the model name of an optimization turned into an issue.
-pub const MODEL_PREFIX: &str = "optimization/";
+pub use crate::policy::{OPTIMIZATION_MODEL_PREFIX as MODEL_PREFIX, optimization_kind as kind_of};
 
 fn wire(k: OptimizationKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+    crate::policy::optimization_name(k)
 }
 
 /// The predicted issue the remediator handles for an optimization event.
@@ -72,19 +67,6 @@ pub fn as_issue(e: &OptimizationEvent) -> PredictedIssue {
     }
 }
 
-/// The kind of advice an issue stands for, when it is one.
-pub fn kind_of(issue: &PredictedIssue) -> Option<OptimizationKind> {
-    let name = issue.model.name.strip_prefix(MODEL_PREFIX)?;
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
-}
-
-/// The chain of an optimization turned into an issue (`None` for any
-/// other issue).
-pub fn chain(policy: &Policy, issue: &PredictedIssue) -> Option<Vec<RecommendedAction>> {
-    let kind = kind_of(issue)?;
-    Some(policy.optimizations.get(&kind).cloned().unwrap_or_default())
-}
-
 /// Decode a record of `topic`: an optimization event (turned into its
 /// issue) on `optimizations`, a predicted issue anywhere else.
 pub fn decode(
@@ -97,22 +79,4 @@ pub fn decode(
     } else {
         serde_json::from_slice::<PredictedIssue>(payload)
     }
-}
-
-/// Problems of the `optimizations:` section: every action needs an entry
-/// under `actions`.
-pub(crate) fn problems(policy: &Policy) -> Vec<String> {
-    let mut out = Vec::new();
-    for (kind, chain) in &policy.optimizations {
-        for (i, a) in chain.iter().enumerate() {
-            if !policy.actions.contains_key(a) {
-                out.push(format!(
-                    "optimizations.{}[{i}]: action {} has no entry under actions",
-                    wire(*kind),
-                    action_name(*a)
-                ));
-            }
-        }
-    }
-    out
 }

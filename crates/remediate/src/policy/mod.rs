@@ -40,7 +40,11 @@ use forewarn_core::HumanDuration;
 use forewarn_core::contracts::{IssueKind, RecommendedAction};
 use serde::{Deserialize, Serialize};
 
+mod advice;
 mod read;
+
+pub(crate) use advice::optimization_name;
+pub use advice::{EpisodePolicy, OPTIMIZATION_MODEL_PREFIX, optimization_kind};
 
 /// Shadow (record only) or live (execute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -223,7 +227,7 @@ pub struct Policy {
     pub optimizations: BTreeMap<forewarn_core::contracts::OptimizationKind, Vec<RecommendedAction>>,
     /// Acting on episodes of the fleet correlator; see [`crate::episode`].
     #[serde(default)]
-    pub episodes: Option<crate::episode::EpisodePolicy>,
+    pub episodes: Option<EpisodePolicy>,
 }
 
 /// The remediation settings of one service in the pipeline
@@ -324,7 +328,7 @@ impl Policy {
                 }
             }
         }
-        out.extend(crate::optimization::problems(self));
+        out.extend(self.advice_problems());
         if out.is_empty() {
             Ok(())
         } else {
