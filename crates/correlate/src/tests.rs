@@ -144,6 +144,48 @@ fn repeats_are_one_incident() {
     assert_eq!(eps[0].members.len(), 3);
 }
 
+#[test]
+fn a_root_on_another_partition_that_reports_last_is_still_named() {
+    // The callers' partition delivers everything first; the db's partition
+    // is slower. Its silence holds the watermark, so the callers wait, and
+    // the episode names the db once it arrives.
+    let g = graph();
+    let mut wm = Watermarks::new(5 * MIN);
+    wm.register("p/0");
+    wm.register("p/1");
+    let mut c = Correlator::new(Options::default());
+    let mut out = Vec::new();
+    for i in [
+        inc("i-api", "api", T0 + 5 * MIN),
+        inc("i-gw", "gateway", T0 + 9 * MIN),
+        inc("i-api-later", "api", T0 + 3 * 60 * MIN),
+    ] {
+        wm.observe("p/0", i.onset_ms);
+        c.push(&g, i);
+        if let Some(w) = wm.current() {
+            out.extend(c.advance(&g, w));
+        }
+    }
+    assert!(out.is_empty(), "nothing is decided while p/1 is silent");
+    assert_eq!(wm.current(), None);
+    wm.observe("p/1", T0);
+    c.push(&g, inc("i-db", "db", T0));
+    wm.observe("p/1", T0 + 4 * 60 * MIN);
+    out.extend(c.advance(&g, wm.current().unwrap()));
+    assert_eq!(
+        summary(&out).len(),
+        1,
+        "the cascade is decided; api at 3 h is not yet"
+    );
+    out.extend(c.finish(&g));
+    assert_eq!(c.counts().late, 0);
+    let s = summary(&out);
+    assert_eq!(s.len(), 2, "{s:?}");
+    assert_eq!(s[0].1, "db");
+    assert_eq!(s[0].2, ["i-db", "i-api", "i-gw"]);
+    assert_eq!(s[1].1, "api", "the later api incident stands alone");
+}
+
 /// A fleet of incidents: several chains and loners over a day.
 fn fleet() -> Vec<Incident> {
     let services = [
