@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use forewarn_core::contracts::{IssueKind, PredictedIssue, ServiceEvent, ServiceEventKind};
+use forewarn_core::contracts::{
+    IssueKind, IssueStatus, PredictedIssue, ServiceEvent, ServiceEventKind,
+};
 use forewarn_e2e::{forewarn, forewarn_ok};
 use forewarn_sim::{Fleet, Labels, SimConfig};
 
@@ -246,11 +248,12 @@ fn streaming_correlation_gives_the_batch_episodes_across_partitions() {
     );
 
     // 4. Compare: the same episodes, ids and root causes; none twice.
-    let published: Vec<PredictedIssue> = kcat_consume(&kcat, b, "c.predictions")
-        .iter()
-        .map(|r| serde_json::from_str(r["payload"].as_str().unwrap()).unwrap())
-        .filter(|e: &PredictedIssue| e.kind == IssueKind::CascadingFailure)
-        .collect();
+    let (published, resolved): (Vec<PredictedIssue>, Vec<PredictedIssue>) =
+        kcat_consume(&kcat, b, "c.predictions")
+            .iter()
+            .map(|r| serde_json::from_str(r["payload"].as_str().unwrap()).unwrap())
+            .filter(|e: &PredictedIssue| e.kind == IssueKind::CascadingFailure)
+            .partition(|e| e.status == IssueStatus::Open);
     let streamed: Cascades = published
         .iter()
         .map(|e| {
@@ -266,16 +269,38 @@ fn streaming_correlation_gives_the_batch_episodes_across_partitions() {
         })
         .collect();
     eprintln!(
-        "batch: {} cascades; streaming: {} published ({} + {}); first run {first}, second {second}",
+        "batch: {} cascades; streaming: {} published ({} + {}), {} resolved; first run {first}, second {second}",
         batch.len(),
         published.len(),
         first["published"],
-        second["published"]
+        second["published"],
+        resolved.len()
     );
     assert_eq!(
         published.len(),
         streamed.len(),
         "an episode published twice"
+    );
+    // Cascades close once their members have: each resolution follows
+    // its opening, under the same id, once.
+    let resolved_ids: BTreeSet<&str> = resolved.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(
+        resolved_ids.len(),
+        resolved.len(),
+        "a cascade resolved twice"
+    );
+    assert!(!resolved.is_empty(), "the fleet's cascades recover");
+    for r in &resolved {
+        assert_eq!(r.revision, 1);
+        let open = published
+            .iter()
+            .find(|o| o.id == r.id)
+            .expect("opened first");
+        assert!(r.detected_at >= open.opened_at);
+    }
+    assert_eq!(
+        first["resolved"].as_u64().unwrap() + second["resolved"].as_u64().unwrap(),
+        resolved.len() as u64
     );
     assert_eq!(
         first["published"].as_u64().unwrap() + second["published"].as_u64().unwrap(),

@@ -1,6 +1,6 @@
 //! [`Checkpoint`]: what a streaming correlator saves, so that a restart
 //! neither loses nor repeats an episode: the grouping state, the
-//! event-time clocks, and the next offset of every input partition that
+//! event-time clocks, the cascades waiting to resolve, and the next offset of every input partition that
 //! the state covers (a restart skips records below them). Saved as JSON,
 //! written to a temporary file and renamed over the old one, so a crash
 //! mid-write leaves the previous checkpoint whole.
@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::closer::Closer;
 use crate::correlator::Correlator;
 use crate::error::{Error, Result};
 use crate::watermark::Watermarks;
@@ -23,6 +24,9 @@ pub struct Checkpoint {
     pub watermarks: Watermarks,
     /// Grouping state.
     pub correlator: Correlator,
+    /// Published cascades waiting for their members to resolve.
+    #[serde(default)]
+    pub closer: Closer,
 }
 
 impl Checkpoint {

@@ -23,6 +23,8 @@
 //!   batch [`correlate`].
 //! - [`episode`]: [`Episode`]: id, root cause, the `cascading_failure`
 //!   issue.
+//! - [`closer`]: [`Closer`], a cascade's resolution once its members
+//!   resolved.
 //! - [`watermark`]: [`Watermarks`], event time across input partitions.
 //! - [`checkpoint`]: [`Checkpoint`], the streaming state saved to a file.
 //! - [`error`]: the crate's [`Error`].
@@ -46,6 +48,7 @@
 //! ```
 
 pub mod checkpoint;
+pub mod closer;
 pub mod correlator;
 pub mod episode;
 pub mod error;
@@ -56,6 +59,7 @@ pub mod watermark;
 mod tests;
 
 pub use checkpoint::Checkpoint;
+pub use closer::Closer;
 pub use correlator::{Correlator, Counts, DEFAULT_WINDOW_MS, Options, correlate};
 pub use episode::{Episode, episode_id, root_cause};
 pub use error::{Error, Result};

@@ -7,7 +7,8 @@ use forewarn_core::contracts::{IssueKind, Severity};
 use forewarn_core::graph::DependencyGraph;
 use proptest::prelude::*;
 
-use crate::{Checkpoint, Correlator, Incident, Options, Watermarks, correlate};
+use crate::{Checkpoint, Closer, Correlator, Incident, Options, Watermarks, correlate};
+use forewarn_core::contracts::IssueStatus;
 
 const T0: i64 = 1_700_000_000_000;
 const MIN: i64 = 60_000;
@@ -186,6 +187,33 @@ fn a_root_on_another_partition_that_reports_last_is_still_named() {
     assert_eq!(s[1].1, "api", "the later api incident stands alone");
 }
 
+#[test]
+fn a_cascade_resolves_when_its_last_member_does() {
+    let g = graph();
+    let mut c = Correlator::new(Options::default());
+    let mut closer = Closer::default();
+    for i in chain() {
+        closer.track(&i);
+        c.push(&g, i);
+    }
+    // The db clears before the episode is decided, the others after.
+    assert!(closer.resolve("i-db", T0 + 20 * MIN).is_none());
+    let eps = c.advance(&g, T0 + 40 * MIN);
+    assert_eq!(eps.len(), 1);
+    assert!(closer.decided(&eps[0]).is_none());
+    assert_eq!(closer.open(), 1);
+    assert!(closer.resolve("i-gw", T0 + 70 * MIN).is_none());
+    assert!(closer.resolve("unknown", T0 + 71 * MIN).is_none());
+    let r = closer
+        .resolve("i-api", T0 + 60 * MIN)
+        .expect("the last member resolved");
+    assert_eq!(r.status, IssueStatus::Resolved);
+    assert_eq!((r.id.as_str(), r.revision), (eps[0].issue().id.as_str(), 1));
+    assert_eq!(r.detected_at.timestamp_millis(), T0 + 70 * MIN);
+    assert_eq!(closer.open(), 0);
+    assert!(Incident::from_issue(&r).is_none(), "never taken back in");
+}
+
 /// A fleet of incidents: several chains and loners over a day.
 fn fleet() -> Vec<Incident> {
     let services = [
@@ -260,6 +288,7 @@ proptest! {
                     offsets: Default::default(),
                     watermarks: wm.clone(),
                     correlator: c.clone(),
+                    closer: Default::default(),
                 };
                 let back: Checkpoint = serde_json::from_str(&serde_json::to_string(&cp).unwrap()).unwrap();
                 prop_assert_eq!(&back, &cp);

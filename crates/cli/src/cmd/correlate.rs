@@ -4,7 +4,9 @@
 //! incidents of one episode with `forewarn-correlate` in event time, and
 //! publishes one `cascading_failure` issue per episode spanning several
 //! services to the predictions topic, keyed by its root-cause service.
-//! Its own events, read back from that topic, are skipped.
+//! Once every predicted member of a published cascade has resolved, the
+//! cascade is resolved too (revision 1). Its own events, read back from
+//! that topic, are skipped.
 //!
 //! Event time: each input partition's clock is the newest event time it
 //! delivered (`detected_at`, a service event's `ts`); the watermark is the
@@ -33,9 +35,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueKind, PredictedIssue, ServiceEvent};
+use forewarn_core::contracts::{IssueKind, IssueStatus, PredictedIssue, ServiceEvent};
 use forewarn_core::graph::DependencyGraph;
-use forewarn_correlate::{Checkpoint, Correlator, Incident, Options, Watermarks};
+use forewarn_correlate::{Checkpoint, Closer, Correlator, Incident, Options, Watermarks};
 use forewarn_kafka::{Producer, Record, Start, Tail};
 
 /// Group incidents across the fleet and publish one cascading_failure
@@ -84,12 +86,14 @@ pub(crate) struct Args {
 struct Loop {
     graph: DependencyGraph,
     correlator: Correlator,
+    closer: Closer,
     watermarks: Watermarks,
     offsets: BTreeMap<String, i64>,
     heard: HashMap<String, Instant>,
     predictions: String,
     producer: Producer,
     published: u64,
+    resolutions: u64,
     skipped: u64,
     bad: u64,
 }
@@ -100,24 +104,42 @@ fn own(e: &PredictedIssue) -> bool {
 }
 
 impl Loop {
+    /// Publish one of the correlator's issues, keyed by its service.
+    fn publish(&self, issue: &PredictedIssue) -> anyhow::Result<()> {
+        let payload = serde_json::to_vec(issue)?;
+        self.producer
+            .send(&self.predictions, issue.service.as_bytes(), &payload)
+            .context("while publishing a cascading_failure issue")?;
+        Ok(())
+    }
+
     /// Take one record: skip what the checkpoint covers, then feed the
-    /// incident (if it is one) and the partition's clock.
-    fn take(&mut self, r: &Record) {
+    /// incident (if it is one), a resolution, and the partition's clock.
+    fn take(&mut self, r: &Record) -> anyhow::Result<()> {
         let key = format!("{}/{}", r.topic, r.partition);
         if r.offset < self.offsets.get(&key).copied().unwrap_or(0) {
             self.skipped += 1;
             self.heard.insert(key, Instant::now());
-            return;
+            return Ok(());
         }
         self.offsets.insert(key.clone(), r.offset + 1);
         let (ts_ms, incident) = if r.topic == self.predictions {
             match forewarn_core::decode::decode::<PredictedIssue>(&r.payload) {
-                Ok(e) if own(&e) => return,
-                Ok(e) => (e.detected_at.timestamp_millis(), Incident::from_issue(&e)),
+                Ok(e) if own(&e) => return Ok(()),
+                Ok(e) => {
+                    if e.status == IssueStatus::Resolved
+                        && let Some(done) =
+                            self.closer.resolve(&e.id, e.detected_at.timestamp_millis())
+                    {
+                        self.publish(&done)?;
+                        self.resolutions += 1;
+                    }
+                    (e.detected_at.timestamp_millis(), Incident::from_issue(&e))
+                }
                 Err(error) => {
                     self.bad += 1;
                     tracing::debug!(%error, topic = %r.topic, "Skipped an undecodable record.");
-                    return;
+                    return Ok(());
                 }
             }
         } else {
@@ -126,15 +148,18 @@ impl Loop {
                 Err(error) => {
                     self.bad += 1;
                     tracing::debug!(%error, topic = %r.topic, "Skipped an undecodable record.");
-                    return;
+                    return Ok(());
                 }
             }
         };
         self.heard.insert(key.clone(), Instant::now());
-        if let Some(i) = incident {
-            self.correlator.push(&self.graph, i);
+        if let Some(i) = incident
+            && self.correlator.push(&self.graph, i.clone())
+        {
+            self.closer.track(&i);
         }
         self.watermarks.observe(&key, ts_ms);
+        Ok(())
     }
 
     /// Mark silent partitions idle, move the watermark, publish what it
@@ -153,14 +178,15 @@ impl Loop {
         };
         for e in self.correlator.advance(&self.graph, w) {
             if !e.is_cascade() {
+                self.closer.decided(&e);
                 continue;
             }
-            let issue = e.issue();
-            let payload = serde_json::to_vec(&issue)?;
-            self.producer
-                .send(&self.predictions, issue.service.as_bytes(), &payload)
-                .context("while publishing a cascading_failure issue")?;
+            self.publish(&e.issue())?;
             self.published += 1;
+            if let Some(done) = self.closer.decided(&e) {
+                self.publish(&done)?;
+                self.resolutions += 1;
+            }
             tracing::info!(
                 episode = %e.id,
                 root_cause = %e.root_cause_service,
@@ -186,6 +212,7 @@ impl Loop {
             offsets: self.offsets.clone(),
             watermarks: self.watermarks.clone(),
             correlator: self.correlator.clone(),
+            closer: self.closer.clone(),
         }
         .write(path)?;
         Ok(())
@@ -226,7 +253,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         window_ms: args.window.as_millis(),
     };
     let saved = Checkpoint::read(&args.state)?;
-    let (correlator, watermarks, offsets) = match saved {
+    let (correlator, closer, watermarks, offsets) = match saved {
         Some(cp) => {
             anyhow::ensure!(
                 cp.correlator.options() == options,
@@ -235,10 +262,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 cp.correlator.options().window_ms,
                 args.window
             );
-            (cp.correlator, cp.watermarks, cp.offsets)
+            (cp.correlator, cp.closer, cp.watermarks, cp.offsets)
         }
         None => (
             Correlator::new(options),
+            Closer::default(),
             Watermarks::new(args.lateness.as_millis()),
             BTreeMap::new(),
         ),
@@ -257,12 +285,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut lp = Loop {
         graph: forewarn_correlate::graph(&pipeline),
         correlator,
+        closer,
         watermarks,
         offsets,
         heard: HashMap::new(),
         predictions,
         producer: Producer::new(&args.brokers, &client)?,
         published: 0,
+        resolutions: 0,
         skipped: 0,
         bad: 0,
     };
@@ -295,7 +325,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             lp.watermarks.register(&format!("{t}/{p}"));
         }
         if let Some(r) = tail.next(Duration::from_millis(100)) {
-            lp.take(&r);
+            lp.take(&r)?;
         }
         lp.advance(idle)?;
         if last_cp.elapsed() >= every {
@@ -316,6 +346,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "episodes": c.episodes,
             "cascades": c.cascades,
             "published": lp.published,
+            "resolved": lp.resolutions,
+            "open": lp.closer.open(),
             "pending": lp.correlator.pending(),
             "skipped": lp.skipped,
             "undecodable": lp.bad,
