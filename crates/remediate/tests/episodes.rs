@@ -341,7 +341,14 @@ fn scale_up_ahead_is_a_scale_shadow_by_default_under_cooldown_rate_limit_and_kil
         "scale_up_ahead: [scale]",
         "scale_up_ahead: [scale, restart]",
     );
+    let bad = bad.replace("optimizations:\n", "optimizations:\n  bogus: [scale]\n");
     let problems = Policy::parse(&bad).unwrap_err().0;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("optimizations.bogus: unknown kind")),
+        "{problems:?}"
+    );
     assert!(
         problems
             .iter()

@@ -38,6 +38,27 @@ pub fn optimization_kind(issue: &PredictedIssue) -> Option<OptimizationKind> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
 }
 
+/// Check the raw `optimizations:` section: a kind that does not exist is
+/// reported at its path and left out, so the rest is still read and
+/// checked (the typed pass cannot name map keys).
+pub(super) fn key_problems(value: &mut serde_json::Value, out: &mut Vec<String>) {
+    let Some(serde_json::Value::Object(map)) = value.get_mut("optimizations") else {
+        return;
+    };
+    map.retain(|kind, _| {
+        let known = serde_json::from_value::<OptimizationKind>(serde_json::Value::String(
+            kind.clone(),
+        ))
+        .is_ok();
+        if !known {
+            out.push(format!(
+                "optimizations.{kind}: unknown kind of optimization; expected one of over_provisioned, scale_up_ahead, timeout_below_p99"
+            ));
+        }
+        known
+    });
+}
+
 impl Policy {
     /// The chain of an optimization turned into an issue, from
     /// `optimizations:` (`None` for any other issue).
