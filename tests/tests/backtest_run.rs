@@ -55,6 +55,33 @@ fn replays_the_sample_and_reports() {
     );
     assert!(last["recall"].as_f64().unwrap() >= 0.6, "{last}");
     assert!(last["lead_time_median_s"].as_f64().unwrap() > 0.0);
+    // Fleet correlation: the sample's cascade (db → orders → gateway) is
+    // one page naming the db, so grouping cuts the pages and names the
+    // labelled root cause at least as often.
+    let c = &last["correlation"];
+    assert!(c["cascades"].as_u64().unwrap() >= 1, "{c}");
+    assert!(
+        c["pages_after"].as_u64().unwrap() < c["pages_before"].as_u64().unwrap(),
+        "{c}"
+    );
+    assert_eq!(c["pages_before"], last["alerts"], "{c}");
+    assert!(
+        c["root_cause_hit_rate_after"].as_f64().unwrap()
+            >= c["root_cause_hit_rate_before"].as_f64().unwrap(),
+        "{c}"
+    );
+    let episodes = std::fs::read_to_string(out.join("episodes.jsonl")).unwrap();
+    assert_eq!(
+        episodes.lines().count() as u64,
+        c["episodes"].as_u64().unwrap()
+    );
+    assert!(
+        episodes.lines().any(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).unwrap();
+            e["root_cause_service"] == "db" && e["members"].as_array().unwrap().len() >= 3
+        }),
+        "{episodes}"
+    );
     // The full evaluation precedes the summary line.
     let full: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     assert_eq!(full["summaries"].as_array().unwrap().len(), 3);

@@ -75,6 +75,7 @@ fn issue(now: DateTime<Utc>) -> PredictedIssue {
         },
         recommended_action: Some(RecommendedAction::Restart),
         log: None,
+        episode: None,
     }
 }
 

@@ -93,6 +93,7 @@ fn issue(id: &str, service: &str) -> PredictedIssue {
             version: "1".into(),
         },
         recommended_action: Some(RecommendedAction::Restart),
+        episode: None,
         log: None,
     }
 }

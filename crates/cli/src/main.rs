@@ -72,6 +72,9 @@ enum Command {
     Score(cmd::score::Args),
     /// Everything on one machine: embedded broker, simulated fleet, scorer, summary.
     Demo(cmd::demo::Args),
+    /// Fleet correlation: group the incidents of one episode across every
+    /// partition, name its root cause, publish one cascading_failure issue.
+    Correlate(cmd::correlate::Args),
     /// Act on predicted issues under a policy (shadow mode first).
     Remediate(cmd::remediate::Args),
     /// The remediator's audit log: verify its hash chain.
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Score(a) => cmd::score::run(a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Correlate(a) => cmd::correlate::run(a),
         Command::Remediate(a) => cmd::remediate::run(a),
         Command::Audit(a) => cmd::audit::run(a),
         Command::Report(a) => cmd::report::run(a),

@@ -15,6 +15,8 @@
 //! - [`series`]: [`SeriesKey`], the identity of one metric series.
 //! - [`duration`]: `90m` / `7d` style durations used in configs and on the
 //!   command line.
+//! - [`graph`]: the service dependency graph and root-cause ranking
+//!   (shared by the scorer and the fleet correlator).
 //! - [`id`]: content-derived ids, stable across processes and restarts.
 //!
 //! ```
@@ -28,6 +30,7 @@ pub mod contracts;
 pub mod decode;
 pub mod duration;
 pub mod format;
+pub mod graph;
 pub mod id;
 pub mod series;
 

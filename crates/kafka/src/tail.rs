@@ -70,6 +70,13 @@ impl Tail {
         self.assigned.len()
     }
 
+    /// The partitions assigned so far, as (topic, partition), sorted.
+    pub fn assigned(&self) -> Vec<(String, i32)> {
+        let mut v: Vec<(String, i32)> = self.assigned.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
     /// Look for partitions not assigned yet (topics created since, or
     /// grown) and assign them; returns how many were added. The first
     /// call (from [`Tail::new`]) starts each topic at its [`Start`];

@@ -49,6 +49,7 @@ fn issue(
         },
         recommended_action: Some(RecommendedAction::Restart),
         log: None,
+        episode: None,
     })
 }
 

@@ -22,10 +22,15 @@
 //! - [`audit`]: the hash-chained (optionally keyed) audit log, its
 //!   verification and replay.
 //! - [`runtime`]: the Kafka loop of `forewarn remediate`.
+//! - [`episode`]: acting once on an episode of the fleet correlator (its
+//!   root cause), its members recorded as covered; the [`episode::Gate`].
+//! - [`optimization`]: acting on optimization advice under the same rules.
 
 pub mod audit;
 pub mod engine;
+pub mod episode;
 pub mod executor;
+pub mod optimization;
 pub mod policy;
 pub mod runtime;
 

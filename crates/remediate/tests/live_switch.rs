@@ -92,6 +92,7 @@ fn a_flip_reaches_a_running_remediator_and_is_audited() {
         group: "rem".into(),
         client: Vec::new(),
         predictions: "p".into(),
+        optimizations: None,
         outcomes: "outcomes".into(),
         dead_letter: "dead".into(),
         audit: path.clone(),

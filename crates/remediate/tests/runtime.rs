@@ -64,6 +64,7 @@ fn events_in_audit_lines_and_outcomes_out_malformed_to_dead_letters() {
         group: "rem".into(),
         client: Vec::new(),
         predictions: "p".into(),
+        optimizations: None,
         outcomes: "outcomes".into(),
         dead_letter: "dead".into(),
         audit: dir.join("audit.jsonl"),

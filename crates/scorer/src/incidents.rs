@@ -254,6 +254,7 @@ impl IncidentTracker {
             model: s.model,
             recommended_action: s.recommended_action,
             log: s.log,
+            episode: None,
         };
         self.last_seen.insert(k.clone(), ts_ms);
         self.open.insert(k, issue.clone());

@@ -9,9 +9,12 @@
 //! Data flows one way:
 //! history → [`replay`] (scorer) and [`baselines`] → [`Alert`]s →
 //! [`evaluate`] → [`Evaluation`] → [`report`] (Markdown, HTML with plots,
-//! Parquet rows).
+//! Parquet rows). The scorer's events also go through the fleet
+//! correlator ([`episodes`]): pages before and after grouping, root-cause
+//! hit rate of the episodes.
 
 pub mod baselines;
+pub mod episodes;
 pub mod evaluate;
 pub mod replay;
 pub mod report;

@@ -116,6 +116,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         group: args.group,
         client,
         predictions: pipeline.sinks.predictions.clone(),
+        // Optimization advice only when the policy has chains for it.
+        optimizations: (!policy.optimizations.is_empty())
+            .then(|| pipeline.sinks.optimizations.clone()),
         outcomes: pipeline.sinks.outcomes.clone(),
         dead_letter: pipeline.sinks.dead_letter.clone(),
         audit: args.audit,

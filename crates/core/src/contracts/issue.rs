@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::EpisodeRef;
 use super::default_schema_version;
 use crate::id::content_id;
 
@@ -193,6 +194,11 @@ pub struct PredictedIssue {
     /// lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<LogEvidence>,
+    /// On a `cascading_failure` issue from the fleet correlator: the
+    /// episode (id, root cause, member incidents). Absent elsewhere; old
+    /// events without it still parse. Boxed: most issues have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episode: Option<Box<EpisodeRef>>,
 }
 
 /// The log template behind a log anomaly.

@@ -6,6 +6,7 @@
 //! `forewarn schema` prints the JSON Schema of each type ([`schemas`]).
 
 mod control;
+mod episode;
 mod issue;
 mod log;
 mod metric;
@@ -14,6 +15,7 @@ mod outcome;
 mod service_event;
 
 pub use control::{CONTROL_KEY, ControlMessage, SwitchState};
+pub use episode::{EpisodeMember, EpisodeRef};
 pub use issue::{
     Evidence, FailureInterval, IssueKind, IssueStatus, LogEvidence, ModelRef, PredictedIssue,
     RecommendedAction, Severity,

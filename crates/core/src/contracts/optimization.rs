@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::default_schema_version;
 
 /// The kind of advice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimizationKind {
     /// Resources far above what is used for a sustained period.

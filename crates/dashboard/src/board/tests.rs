@@ -45,6 +45,7 @@ fn issue(service: &str, kind: IssueKind, status: IssueStatus, rev: u32, s: i64) 
         },
         recommended_action: Some(RecommendedAction::Restart),
         log: None,
+        episode: None,
     }
 }
 

@@ -208,7 +208,9 @@ impl Remediator {
     }
 
     fn chain(&self, issue: &PredictedIssue) -> Vec<RecommendedAction> {
-        self.policy.chain(&issue.service, issue.kind)
+        (self.policy.optimization_chain(issue))
+            .or_else(|| self.policy.episode_chain(issue))
+            .unwrap_or_else(|| self.policy.chain(&issue.service, issue.kind))
     }
 
     /// Plan step `step` of the issue's chain (or nothing past its end).

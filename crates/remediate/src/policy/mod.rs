@@ -23,6 +23,9 @@
 //!   "*":                  # every other service
 //!     chains:
 //!       connection_pool_exhaustion: [reconnect, notify]
+//! optimizations:          # advice from the scorer, same safety rules
+//!   scale_up_ahead: [scale]
+//! episodes: { hold: 45m } # wait for `forewarn correlate`, act on the root
 //! ```
 //!
 //! Placeholders in command arguments, URLs and bodies: `{service}`,
@@ -37,7 +40,11 @@ use forewarn_core::HumanDuration;
 use forewarn_core::contracts::{IssueKind, RecommendedAction};
 use serde::{Deserialize, Serialize};
 
+mod advice;
 mod read;
+
+pub(crate) use advice::optimization_name;
+pub use advice::{EpisodePolicy, OPTIMIZATION_MODEL_PREFIX, optimization_kind};
 
 /// Shadow (record only) or live (execute).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -214,6 +221,13 @@ pub struct Policy {
     /// [`Policy::adopt_pipeline`]. Not part of the policy file.
     #[serde(skip)]
     pub pipeline: BTreeMap<String, PipelineDefaults>,
+    /// Per kind of optimization advice, the actions to try in order
+    /// (e.g. `scale_up_ahead: [scale]`); see [`crate::optimization`].
+    #[serde(default)]
+    pub optimizations: BTreeMap<forewarn_core::contracts::OptimizationKind, Vec<RecommendedAction>>,
+    /// Acting on episodes of the fleet correlator; see [`crate::episode`].
+    #[serde(default)]
+    pub episodes: Option<EpisodePolicy>,
 }
 
 /// The remediation settings of one service in the pipeline
@@ -314,6 +328,7 @@ impl Policy {
                 }
             }
         }
+        out.extend(self.advice_problems());
         if out.is_empty() {
             Ok(())
         } else {

@@ -23,6 +23,7 @@ impl Policy {
         // Chains are keyed by kind: a bad kind or action is named here, by
         // its key, and left out (the typed pass cannot name map keys).
         chain_problems(&mut value, &mut out);
+        super::advice::key_problems(&mut value, &mut out);
         let policy = loop {
             match serde_path_to_error::deserialize::<_, Policy>(&value) {
                 Ok(p) => break Some(p),

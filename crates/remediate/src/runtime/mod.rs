@@ -24,7 +24,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use forewarn_control::LiveSwitch;
-use forewarn_core::contracts::PredictedIssue;
 use forewarn_kafka::order::{Gap, Order};
 use forewarn_kafka::{
     Commit, ConsumerBuilder, Outgoing, Producer, Rebalance, Sink, Source, TopicPartition, Tracker,
@@ -76,6 +75,9 @@ pub struct Options {
     pub client: Vec<(String, String)>,
     /// Predicted-issue events in.
     pub predictions: String,
+    /// Optimization events in (acted on under the policy's
+    /// `optimizations:`), when given.
+    pub optimizations: Option<String>,
     /// Remediation outcomes out.
     pub outcomes: String,
     /// Dead letters out.
@@ -184,12 +186,13 @@ pub fn run_on(
     if let Some(why) = engine.disabled() {
         tracing::warn!("No action will be executed for now: {why}.");
     }
-    source
-        .subscribe(&[&opts.predictions])
-        .map_err(Error::Consume)?;
+    let mut topics = vec![opts.predictions.as_str()];
+    topics.extend(opts.optimizations.as_deref());
+    source.subscribe(&topics).map_err(Error::Consume)?;
     let (tx, rx) = mpsc::channel();
     let mut rt = Runtime {
         engine,
+        gate: crate::episode::Gate::new(&policy),
         policy,
         audit,
         producer,
@@ -274,7 +277,8 @@ pub fn run_on(
             rt.apply(steps)?;
         }
         if Instant::now() >= next_tick {
-            let steps = rt.engine.tick(Utc::now());
+            let mut steps = rt.engine.tick(Utc::now());
+            steps.extend(rt.gate.tick(&mut rt.engine, Utc::now()));
             rt.apply(steps)?;
             rt.dispatch()?;
             for (tp, o) in tracker.stalled(&source.watermarks(), STALL) {
@@ -319,9 +323,10 @@ fn track_assignments(source: &mut dyn Source, rebalance: &mut Assignments, track
 
 /// One predicted-issue event: decided on, or dead-lettered.
 fn handle(rt: &mut Runtime, m: &forewarn_kafka::Record) -> Result<(), Error> {
-    match serde_json::from_slice::<PredictedIssue>(&m.payload) {
+    let optimizations = rt.opts.optimizations.as_deref();
+    match crate::optimization::decode(optimizations, &m.topic, &m.payload) {
         Ok(issue) => {
-            let steps = rt.engine.on_event(&issue, Utc::now());
+            let steps = rt.gate.on_event(&mut rt.engine, &issue, Utc::now());
             rt.apply(steps)
         }
         Err(e) => {

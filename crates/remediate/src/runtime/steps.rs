@@ -54,6 +54,7 @@ impl CommandSink for Commands {
 
 pub(super) struct Runtime {
     pub(super) engine: Remediator,
+    pub(super) gate: crate::episode::Gate,
     pub(super) policy: Policy,
     pub(super) audit: AuditLog,
     pub(super) producer: Arc<dyn Sink>,

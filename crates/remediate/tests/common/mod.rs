@@ -36,5 +36,6 @@ pub(crate) fn memory_issue(
         },
         recommended_action: Some(RecommendedAction::Restart),
         log: None,
+        episode: None,
     }
 }

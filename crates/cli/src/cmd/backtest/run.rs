@@ -17,8 +17,11 @@ use forewarn_scorer::ScorerOptions;
 /// `labels.json`: precision, recall and F1 per incident, lead times, error
 /// of the predicted failure time, false alarms per service-day, root-cause
 /// hit rate. Writes `report.md`, `report.html` (plots), `results.parquet`,
-/// `events.jsonl`, `optimizations.jsonl` and `summary.json` into `--out`; the last line on stdout
-/// is a JSON object with the scores.
+/// `events.jsonl`, `optimizations.jsonl`, `episodes.jsonl` and `summary.json` into `--out`; the last line on stdout
+/// is a JSON object with the scores. The events also go through the fleet
+/// correlator (`forewarn correlate`'s grouping): its `correlation` object
+/// gives the pages before and after grouping and the root-cause hit rate
+/// of the episodes.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The pipeline file, e.g. the `pipeline.yaml` `forewarn simulate` wrote.
@@ -47,6 +50,10 @@ pub(crate) struct Args {
     /// How often (event time) each series' models are evaluated.
     #[arg(long, default_value = "30s")]
     eval_every: HumanDuration,
+    /// Fleet correlation: how long after an episode's first onset a
+    /// related incident still joins it (as `forewarn correlate --window`).
+    #[arg(long, default_value = "30m")]
+    correlate_window: HumanDuration,
     /// Also print the full evaluation (every incident and alert) as JSON
     /// before the summary line.
     #[arg(long)]
@@ -92,6 +99,20 @@ fn read_logs(path: &std::path::Path) -> anyhow::Result<Vec<forewarn_core::contra
         .collect::<anyhow::Result<Vec<_>>>()?;
     logs.sort_by_key(|l| l.ts);
     Ok(logs)
+}
+
+/// Every episode, one JSON object per line, into `DIR/episodes.jsonl`.
+fn write_episodes(
+    dir: &std::path::Path,
+    episodes: &[forewarn_correlate::Episode],
+) -> anyhow::Result<()> {
+    let path = dir.join("episodes.jsonl");
+    let mut text = String::new();
+    for e in episodes {
+        text.push_str(&serde_json::to_string(e)?);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).with_context(|| format!("while writing {}", path.display()))
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -146,6 +167,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         ],
         &matching,
     );
+    let grouping = incidents::episodes::group(
+        &pipeline,
+        &replay.events,
+        &replay.alerts,
+        forewarn_correlate::Options {
+            window_ms: args.correlate_window.as_millis(),
+        },
+    );
+    let grouped = incidents::evaluate(
+        &labels,
+        &[("forewarn", &grouping.grouped_alerts)],
+        &matching,
+    );
     let title = format!(
         "{} with model {}/{}",
         args.data
@@ -166,6 +200,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         &title,
     )
     .with_context(|| format!("while writing the report into {}", args.out.display()))?;
+    write_episodes(&args.out, &grouping.episodes)?;
     let f = &eval.summaries[0];
     note!(
         "Replayed {} samples in {:.1}s ({:.0}/s): {} events, {} incidents announced, {} optimization events.",
@@ -187,6 +222,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             s.false_alarms_per_service_day
         );
     }
+    let rate = |r: Option<f64>| r.map_or("-".into(), |r| format!("{r:.3}"));
+    note!(
+        "  correlation: {} pages before grouping, {} after ({} cascades of {} incidents); root-cause hit rate {} before, {} after",
+        grouping.pages_before,
+        grouping.pages_after,
+        grouping.cascades,
+        grouping.cascade_members,
+        rate(f.root_cause_hit_rate),
+        rate(grouped.summaries[0].root_cause_hit_rate)
+    );
     note!("  report: {}", args.out.join("report.html").display());
     if args.json {
         super::super::print(&serde_json::to_string(&eval)?)?;
@@ -197,6 +242,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     line["events"] = replay.events.len().into();
     line["optimizations"] = replay.optimizations.len().into();
     line["elapsed_s"] = started.elapsed().as_secs_f64().into();
+    line["correlation"] = serde_json::json!({
+        "window_s": args.correlate_window.as_secs_f64(),
+        "episodes": grouping.episodes.len(),
+        "cascades": grouping.cascades,
+        "cascade_members": grouping.cascade_members,
+        "pages_before": grouping.pages_before,
+        "pages_after": grouping.pages_after,
+        "root_cause_hit_rate_before": f.root_cause_hit_rate,
+        "root_cause_hit_rate_after": grouped.summaries[0].root_cause_hit_rate,
+    });
     line["baselines"] = serde_json::json!({
         "static_threshold": scores(&eval.summaries[1]),
         "zscore": scores(&eval.summaries[2]),
