@@ -279,7 +279,12 @@ fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
     // librdkafka's first complaint varies (AllBrokersDown or
     // BrokerTransportFailure); the scorer logs it, throttled.
     assert!(said(s, "Message consumption error") >= 1, "{s}");
-    assert!(said(s, "resumed warm from checkpoint") >= 1, "{s}");
+    // When the outage outlasted the group session, the partitions come
+    // back through a rebalance and are restored from their checkpoints;
+    // when it did not, the scorer simply goes on (both seen on 2 cores).
+    if said(s, "partitions assigned") > 1 {
+        assert!(said(s, "resumed warm from checkpoint") >= 1, "{s}");
+    }
     let r = &outage.remediator_log;
     assert_eq!(said(r, "The broker cannot be reached"), 1, "{r}");
     assert_eq!(said(r, "The broker is reachable again"), 1, "{r}");
