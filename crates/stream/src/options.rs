@@ -49,6 +49,12 @@ pub struct ScoreOptions {
     /// if not). Off for librdkafka's embedded mock broker, which does not
     /// answer the request (DescribeConfigs).
     pub check_compaction: bool,
+    /// Move an input's clock on by wall time once its partition has read
+    /// nothing for 5 s, so a source that stopped is found silent although
+    /// nothing else arrives (live streams). Off for a replay faster than
+    /// real time (the demo), where a pause of the producer says nothing
+    /// about event time.
+    pub idle_advance: bool,
 }
 
 /// Default of [`ScoreOptions::max_future`]: 5 minutes.
@@ -72,6 +78,7 @@ impl ScoreOptions {
             startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             create_topics: None,
             check_compaction: true,
+            idle_advance: true,
         }
     }
 }

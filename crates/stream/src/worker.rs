@@ -380,6 +380,7 @@ impl Worker {
         for part in self.parts.values_mut() {
             for input in [Input::Metrics, Input::Logs] {
                 if let Some((read, newest)) = part.read_at[input as usize]
+                    && self.opts.idle_advance
                     && read.elapsed() >= IDLE_PARTITION
                 {
                     let now = newest + read.elapsed().as_millis() as i64;

@@ -327,6 +327,9 @@ fn start_scorer(
     // The embedded broker made the checkpoint topic compacted, and does
     // not answer DescribeConfigs.
     opts.check_compaction = false;
+    // A replay as fast as the broker takes it: a pause of the feeder (a
+    // loaded machine) is no silence of the fleet.
+    opts.idle_advance = false;
     opts.scorer = ScorerOptions {
         model_ref,
         ..ScorerOptions::default()
