@@ -28,8 +28,12 @@
 //! restart neither loses an incident nor publishes an episode under a new
 //! id: what was published after the last checkpoint is published again
 //! with the same ids.
+//!
+//! With `--listen`, `/metrics` and `/health` are served as the scorer's
+//! are ([`metrics`]).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -42,6 +46,8 @@ use forewarn_core::contracts::{IssueKind, IssueStatus, PredictedIssue, ServiceEv
 use forewarn_core::graph::DependencyGraph;
 use forewarn_correlate::{Checkpoint, Closer, Correlator, Incident, Options, Silence, Watermarks};
 use forewarn_kafka::{Producer, Record, Start, Tail};
+
+mod metrics;
 
 /// Group incidents across the fleet and publish one cascading_failure
 /// issue per episode.
@@ -80,6 +86,11 @@ pub(crate) struct Args {
     /// for catch-up jobs and tests.
     #[arg(long)]
     exit_when_idle: bool,
+    /// Serve `/metrics` (Prometheus: incidents in, late incidents,
+    /// episodes, cascades published, watermark lag) and `/health` on this
+    /// address (port 0 picks one) [default: not served].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
     /// Create the pipeline's topics first (N partitions), unless they exist.
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
@@ -302,6 +313,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .context("while installing the signal handler")?;
     }
     let every = Duration::from(args.checkpoint_every);
+    let stats = Arc::new(metrics::Stats::new());
+    if let Some(addr) = args.listen {
+        let bound = forewarn_stream::serve_any(addr, Arc::clone(&stats))
+            .with_context(|| format!("while listening on {addr}"))?;
+        note!(
+            "forewarn correlate: metrics at http://{bound}/metrics, health at http://{bound}/health"
+        );
+    }
     let (mut last_cp, mut last_refresh) = (Instant::now(), Instant::now());
     while !stop.load(Ordering::Relaxed) {
         if last_refresh.elapsed() >= Duration::from_secs(5) {
@@ -317,6 +336,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             lp.take(&r)?;
         }
         lp.advance()?;
+        stats.update(
+            lp.correlator.counts(),
+            lp.published,
+            lp.correlator.watermark_ms(),
+            forewarn_stream::metrics::now_ms(),
+        );
         if last_cp.elapsed() >= every {
             lp.checkpoint(&args.state)?;
             last_cp = Instant::now();
