@@ -2,12 +2,12 @@
 //! appended to the audit log (synced) before anything else happens, then
 //! published as a remediation-outcome event; a planned action is recorded
 //! `queued` (with its issue) before it waits for a slot, then `started`
-//! when it gets one (an issue held for its episode is recorded `held`,
-//! with the issue, before it waits, and not published), and runs on a worker thread, at most `concurrency` at
-//! once. The live kill switch is synced here: each change read from the
-//! control topic becomes a `control` line, and while actions are disabled
-//! nothing leaves the queue: each queued action is abandoned, with the
-//! reason.
+//! when it gets one, and runs on a worker thread, at most `concurrency`
+//! at once. An issue held for its episode is recorded `held` (with the
+//! issue) before it waits, and not published. The live kill switch is
+//! synced here: each change read from the control topic becomes a
+//! `control` line, and while actions are disabled nothing leaves the
+//! queue: each queued action is abandoned, with the reason.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, mpsc};
