@@ -516,7 +516,7 @@ fn an_issue_held_for_its_episode_survives_a_sigkill_of_the_remediator() {
     let policy = dir.join("policy.yaml");
     std::fs::write(
         &policy,
-        "version: 1\nmode: live\nepisodes: { hold: 5s }\nactions:\n  restart: { command: [\"true\"], timeout: 30s }\nservices:\n  \"*\":\n    enabled: true\n    chains:\n      memory_exhaustion: [restart]\n",
+        "version: 1\nmode: live\nepisodes: { hold: 8s }\nactions:\n  restart: { command: [\"true\"], timeout: 30s }\nservices:\n  \"*\":\n    enabled: true\n    chains:\n      memory_exhaustion: [restart]\n",
     )
     .unwrap();
     let audit_path = dir.join("audit.jsonl");
@@ -561,7 +561,7 @@ fn an_issue_held_for_its_episode_survives_a_sigkill_of_the_remediator() {
     assert!(line_of(&audit_path, "h", Phase::Started).is_none());
     drop(first); // SIGKILL, during the hold
     // The hold ends while the remediator is down.
-    std::thread::sleep(Duration::from_secs(6).saturating_sub(held_at.elapsed()));
+    std::thread::sleep(Duration::from_secs(9).saturating_sub(held_at.elapsed()));
     let _second = spawn(&args, &log);
     wait_for("h acted on", Duration::from_secs(60), || {
         line_of(&audit_path, "h", Phase::Finished).is_some()
