@@ -10,6 +10,11 @@
 //! - a remediator SIGKILLed while an action waits for a slot resumes it at
 //!   its next start (its `queued` line was on disk), and reports the one
 //!   that was running as interrupted, repeating neither;
+//! - an issue held for its episode (`episodes: { hold }`) when the
+//!   remediator is SIGKILLed, its offset committed, is acted on exactly
+//!   once after the restart (its `held` line was on disk; its hold ended
+//!   while the remediator was down, so it is decided at once, alone), and
+//!   the keyed audit chain verifies;
 //! - a remediator whose group committed an offset inside the last record
 //!   batch of its partition (tansu answers such a fetch from the next
 //!   batch, and there is none) reads the rest of the batch anyway.
@@ -493,6 +498,102 @@ fn a_queued_action_survives_a_sigkill_of_the_remediator() {
     assert!(log_has(
         &log,
         "An action queued before the last stop is queued again"
+    ));
+    let (code, out) = verify(&audit_path, Some(KEY));
+    assert_eq!(code, 0, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_issue_held_for_its_episode_survives_a_sigkill_of_the_remediator() {
+    let Some(broker) = start_tansu() else {
+        return;
+    };
+    let b = broker.addr.as_str();
+    let dir = tempdir("held");
+    let pipeline = default_pipeline(&dir, "sh");
+    let p = pipeline.to_str().unwrap();
+    let policy = dir.join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nmode: live\nepisodes: { hold: 8s }\nactions:\n  restart: { command: [\"true\"], timeout: 30s }\nservices:\n  \"*\":\n    enabled: true\n    chains:\n      memory_exhaustion: [restart]\n",
+    )
+    .unwrap();
+    let audit_path = dir.join("audit.jsonl");
+    let log = dir.join("remediate.log");
+    let args = [
+        "remediate",
+        "--brokers",
+        b,
+        "--pipeline",
+        p,
+        "--policy",
+        policy.to_str().unwrap(),
+        "--audit",
+        audit_path.to_str().unwrap(),
+        "--group",
+        "sh-rem",
+        "--create-topics",
+        "1",
+    ];
+    let first = spawn(&args, &log);
+    wait_for("the partition", Duration::from_secs(60), || {
+        log_has(&log, "Partition assigned")
+    });
+    publish_issue(b, "sh.predictions", &issue("h", "api"));
+    wait_for("h held", Duration::from_secs(30), || {
+        line_of(&audit_path, "h", Phase::Held).is_some()
+    });
+    let held_at = Instant::now();
+    // Its offset is committed (stored once the line is synced, committed
+    // every second): the event is not read again after the kill.
+    let mut group = ConsumerBuilder::new(b, "sh-rem").build().unwrap();
+    let tp = TopicPartition::new("sh.predictions", 0);
+    wait_for("the offset committed", Duration::from_secs(30), || {
+        forewarn_kafka::Source::committed(
+            &mut group,
+            std::slice::from_ref(&tp),
+            Duration::from_secs(5),
+        )
+        .is_ok_and(|c| c.iter().any(|(_, o)| *o >= 1))
+    });
+    drop(group);
+    assert!(line_of(&audit_path, "h", Phase::Started).is_none());
+    drop(first); // SIGKILL, during the hold
+    // The hold ends while the remediator is down.
+    std::thread::sleep(Duration::from_secs(9).saturating_sub(held_at.elapsed()));
+    let _second = spawn(&args, &log);
+    wait_for("h acted on", Duration::from_secs(60), || {
+        line_of(&audit_path, "h", Phase::Finished).is_some()
+    });
+    // Room for a second action, if there were one.
+    std::thread::sleep(Duration::from_secs(2));
+    let lines = audit(&audit_path);
+    let count = |ph: Phase| {
+        lines
+            .iter()
+            .filter(|e| e.outcome.issue_id == "h" && e.phase == ph)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(Phase::Held),
+            count(Phase::Started),
+            count(Phase::Finished)
+        ),
+        (1, 1, 1),
+        "held once, acted on once"
+    );
+    assert_eq!(
+        line_of(&audit_path, "h", Phase::Finished)
+            .unwrap()
+            .outcome
+            .result,
+        forewarn_core::contracts::ActionResult::Succeeded
+    );
+    assert!(log_has(
+        &log,
+        "Issues held for their episode before the last stop"
     ));
     let (code, out) = verify(&audit_path, Some(KEY));
     assert_eq!(code, 0, "{out}");

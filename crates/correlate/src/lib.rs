@@ -26,6 +26,8 @@
 //! - [`closer`]: [`Closer`], a cascade's resolution once its members
 //!   resolved.
 //! - [`watermark`]: [`Watermarks`], event time across input partitions.
+//! - [`silence`]: [`Silence`], quiet partitions in wall time, and event
+//!   time moving on when every one is quiet.
 //! - [`checkpoint`]: [`Checkpoint`], the streaming state saved to a file.
 //! - [`error`]: the crate's [`Error`].
 //!
@@ -53,6 +55,7 @@ pub mod correlator;
 pub mod episode;
 pub mod error;
 pub mod incident;
+pub mod silence;
 pub mod watermark;
 
 #[cfg(test)]
@@ -64,6 +67,7 @@ pub use correlator::{Correlator, Counts, DEFAULT_WINDOW_MS, Options, correlate};
 pub use episode::{Episode, episode_id, root_cause};
 pub use error::{Error, Result};
 pub use incident::Incident;
+pub use silence::Silence;
 pub use watermark::{DEFAULT_LATENESS_MS, Watermarks};
 
 use forewarn_config::PipelineConfig;

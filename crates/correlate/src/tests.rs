@@ -301,3 +301,62 @@ proptest! {
         prop_assert_eq!(summary(&out), batch);
     }
 }
+
+/// The chain delivered at real-time speed on two partitions (wall clock:
+/// start + onset - T0), then nothing: event time moves on with the wall
+/// clock once both are quiet, so the last episode is decided at first
+/// onset + window + lateness (wall), as the batch run decides it; what
+/// arrives after with an onset behind the watermark is late.
+#[test]
+fn the_last_episode_is_decided_when_every_partition_is_quiet() {
+    use std::time::{Duration, Instant};
+
+    use crate::Silence;
+
+    let g = graph();
+    let lateness = 10 * MIN;
+    let (mut c, mut wm) = (
+        Correlator::new(Options::default()),
+        Watermarks::new(lateness),
+    );
+    let mut silence = Silence::new(Duration::from_secs(10));
+    let start = Instant::now();
+    let at = |wall_ms: i64| start + Duration::from_millis(wall_ms as u64);
+    wm.register("p/0");
+    wm.register("p/1");
+    let mut out = Vec::new();
+    for (i, p) in chain().into_iter().zip(["p/0", "p/1", "p/0"]) {
+        let wall = i.onset_ms - T0;
+        silence.heard(p, at(wall));
+        wm.observe(p, i.onset_ms);
+        c.push(&g, i);
+        if let Some(w) = silence.watermark(&mut wm, at(wall)) {
+            out.extend(c.advance(&g, w));
+        }
+    }
+    // The last record at 9 min; the episode (first onset 0, window 30
+    // min) is decided once newest (9) + silence - lateness (10) >= 30.
+    let mut step = |wall: i64| {
+        let w = silence.watermark(&mut wm, at(wall)).unwrap();
+        c.advance(&g, w)
+    };
+    assert!(step(9 * MIN + 9_000).is_empty(), "p/0 not idle yet");
+    assert!(step(20 * MIN).is_empty());
+    assert!(step(40 * MIN - 1_000).is_empty(), "one second early");
+    out.extend(step(40 * MIN));
+    assert_eq!(
+        summary(&out),
+        summary(&correlate(&g, Options::default(), chain())),
+        "decided without a later event, as in the batch run"
+    );
+    assert_eq!(c.pending(), 0);
+    assert_eq!(c.counts().late, 0);
+    // An incident arriving now with an earlier onset is late.
+    silence.heard("p/1", at(40 * MIN + 1_000));
+    wm.observe("p/1", T0 + 20 * MIN);
+    c.push(&g, inc("i-cache", "cache", T0 + 20 * MIN));
+    assert_eq!(c.counts().late, 1);
+    // While a partition delivers, event time is the clocks' again.
+    let w = silence.watermark(&mut wm, at(40 * MIN + 2_000)).unwrap();
+    assert_eq!(w, T0 + 30 * MIN, "held where it was, never back");
+}

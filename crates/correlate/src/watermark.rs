@@ -7,6 +7,13 @@
 //! watermark back; when every partition is idle, the newest clock counts.
 //! A partition not heard from yet holds the watermark until it delivers
 //! or turns idle. The watermark never goes back.
+//!
+//! When every partition is idle, event time is taken to move on with the
+//! wall clock ([`Watermarks::quiet`], driven by [`crate::Silence`]): the
+//! watermark becomes at least the newest clock plus the wall time of the
+//! silence, minus the lateness, so the last episode of a quiet fleet is
+//! decided when it would have been had events kept flowing, not when the
+//! next event arrives.
 
 use std::collections::BTreeMap;
 
@@ -97,6 +104,25 @@ impl Watermarks {
     }
 }
 
+impl Watermarks {
+    /// Every partition has delivered nothing for `silent_ms` of wall time
+    /// (the caller's clock): take event time to have moved on with it, so
+    /// the watermark is at least the newest clock + `silent_ms` - the
+    /// lateness. An incident that arrives after with its onset behind it
+    /// is late. `None` while nothing was delivered at all.
+    pub fn quiet(&mut self, silent_ms: i64) -> Option<i64> {
+        self.current();
+        let newest = self.clocks.values().filter_map(|c| c.newest_ms).max();
+        if let Some(n) = newest {
+            let w = n
+                .saturating_add(silent_ms.max(0))
+                .saturating_sub(self.lateness_ms);
+            self.reached_ms = Some(self.reached_ms.map_or(w, |r| r.max(w)));
+        }
+        self.reached_ms
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +142,17 @@ mod tests {
         assert_eq!(w.current(), Some(990), "all idle: the newest clock");
         w.set_idle("p/1", false);
         assert_eq!(w.current(), Some(990), "never goes back");
+    }
+
+    #[test]
+    fn a_quiet_fleet_moves_event_time_on_with_the_wall_clock() {
+        let mut w = Watermarks::new(10);
+        assert_eq!(w.quiet(5_000), None, "nothing delivered yet");
+        w.observe("p/0", 1_000);
+        w.observe("p/1", 500);
+        assert_eq!(w.quiet(0), Some(990), "the newest clock - lateness");
+        assert_eq!(w.quiet(200), Some(1_190));
+        assert_eq!(w.quiet(100), Some(1_190), "never goes back");
+        assert_eq!(w.current(), Some(1_190));
     }
 }

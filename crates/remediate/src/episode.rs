@@ -25,8 +25,18 @@
 //!
 //! The episode's chain ([`Policy::episode_chain`]) is the root service's chain for
 //! `cascading_failure`, else its chain for the kind of the root's first
-//! member. Held issues live in memory only: a restart during a hold
-//! forgets them (their offsets are stored).
+//! member.
+//!
+//! Holds are durable: an issue is recorded `held` in the audit log, with
+//! the whole issue, before it waits (its offset is stored after that
+//! line), and any later line of the same issue ends the hold (acted on
+//! alone, covered by its episode, or cleared while held: a `skipped`
+//! line). At start, [`Gate::restore`] rebuilds the held set from the log:
+//! an issue still held waits for the rest of its hold (from its `held`
+//! line's time, under the hold of the policy now); one whose hold ended
+//! while the remediator was down is decided at once, alone; a member of
+//! an episode whose action is already in the log (its `queued` line
+//! carries the episode) is covered by it.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -37,7 +47,7 @@ use forewarn_core::contracts::{
 };
 use forewarn_core::id::content_id;
 
-use crate::audit::Phase;
+use crate::audit::{Entry, Phase};
 use crate::engine::{Remediator, Step};
 use crate::policy::{Mode, Policy, action_name};
 
@@ -137,17 +147,128 @@ impl Gate {
         if let Some(hold) = self.hold
             && hold > TimeDelta::zero()
             && issue.status != IssueStatus::Resolved
+            && !engine.handled(&issue.id)
         {
+            if self.held.contains_key(&issue.id) {
+                return Vec::new();
+            }
             self.held
-                .entry(issue.id.clone())
-                .or_insert_with(|| (issue.clone(), now + hold));
-            return Vec::new();
+                .insert(issue.id.clone(), (issue.clone(), now + hold));
+            let mut outcome = self.line(issue, now, "held");
+            outcome.detail = format!(
+                "held for its episode until {} (episodes.hold {})",
+                (now + hold).to_rfc3339(),
+                self.policy
+                    .episodes
+                    .as_ref()
+                    .map(|e| e.hold.to_string())
+                    .unwrap_or_default()
+            );
+            return vec![Step::Hold {
+                issue: Box::new(issue.clone()),
+                outcome,
+            }];
         }
-        if issue.status == IssueStatus::Resolved {
-            // Cleared while held: nothing to do for it any more.
-            self.held.remove(&issue.id);
+        let mut steps = Vec::new();
+        if issue.status == IssueStatus::Resolved
+            && let Some((held, _)) = self.held.remove(&issue.id)
+        {
+            // Cleared while held: nothing to do for it any more; the line
+            // ends its hold in the log.
+            engine.mark_handled(&held.id);
+            let mut outcome = self.line(&held, now, "cleared");
+            outcome.detail = "the issue cleared while held for its episode: nothing to do".into();
+            steps.push(Step::Record {
+                phase: Phase::Skipped,
+                kind: held.kind,
+                step: 0,
+                outcome,
+            });
         }
-        engine.on_event(issue, now)
+        steps.extend(engine.on_event(issue, now));
+        steps
+    }
+
+    /// Rebuild the held set from the audit log at start (after
+    /// [`Remediator::restore`]), as of `now`: what is returned covers the
+    /// held members of an episode already acted on, and decides, alone,
+    /// the issues whose hold ended while the remediator was down.
+    pub fn restore(
+        &mut self,
+        engine: &mut Remediator,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> Vec<Step> {
+        let hold = self.hold.unwrap_or_default();
+        let mut held: BTreeMap<String, (PredictedIssue, DateTime<Utc>)> = BTreeMap::new();
+        let mut episodes: Vec<PredictedIssue> = Vec::new();
+        for e in entries {
+            match e.phase {
+                Phase::Control => {}
+                Phase::Held => {
+                    if let Some(i) = &e.issue {
+                        held.entry(i.id.clone())
+                            .or_insert_with(|| (i.clone(), e.outcome.ts + hold));
+                    }
+                }
+                _ => {
+                    held.remove(&e.outcome.issue_id);
+                    if let Some(i) = &e.issue
+                        && i.kind == IssueKind::CascadingFailure
+                        && i.episode.is_some()
+                    {
+                        episodes.push(i.clone());
+                    }
+                }
+            }
+        }
+        self.held = held;
+        let mut steps = Vec::new();
+        // An episode acted on before the stop covers its members, also
+        // when the stop came before their `skipped` lines.
+        for issue in &episodes {
+            let (Some(ep), Some(&action)) = (
+                &issue.episode,
+                self.policy.episode_chain(issue).unwrap_or_default().first(),
+            ) else {
+                continue;
+            };
+            for m in ep.members.iter().filter(|m| !m.observed) {
+                if !self.covered.insert(m.id.clone()) || engine.handled(&m.id) {
+                    continue;
+                }
+                let member = self.held.remove(&m.id).map(|(i, _)| i);
+                engine.mark_handled(&m.id);
+                steps.push(self.covered_line(issue, m, member.as_ref(), action, now));
+            }
+        }
+        steps.extend(self.tick(engine, now));
+        steps
+    }
+
+    /// The outcome of a gate's own line about `issue` (held, cleared).
+    fn line(&self, issue: &PredictedIssue, now: DateTime<Utc>, tag: &str) -> RemediationOutcome {
+        let action = (self
+            .policy
+            .chain(&issue.service, issue.kind)
+            .first()
+            .copied())
+        .or(issue.recommended_action)
+        .unwrap_or(RecommendedAction::Notify);
+        RemediationOutcome {
+            schema_version: 1,
+            id: content_id(&[&issue.id, "episode", tag]),
+            issue_id: issue.id.clone(),
+            ts: now,
+            service: issue.service.clone(),
+            target: issue.instance.clone(),
+            action,
+            mode: RemediationMode::Shadow,
+            result: ActionResult::Skipped,
+            duration_ms: 0,
+            verified: None,
+            detail: String::new(),
+        }
     }
 
     /// Issues whose hold ran out by `now`, handed to the remediator alone.

@@ -83,6 +83,17 @@ fn executed(steps: &[Step]) -> Vec<(String, String, RecommendedAction)> {
         .collect()
 }
 
+/// The ids of the issues held (their `held` lines).
+fn held(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Hold { issue, .. } => Some(issue.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn skipped(steps: &[Step]) -> Vec<(String, String)> {
     steps
         .iter()
@@ -103,8 +114,19 @@ fn an_episode_is_acted_on_once_with_its_members_recorded_as_covered() {
     let mut engine = Remediator::new(policy.clone(), true);
     let mut gate = Gate::new(&policy);
     for s in ["db", "api", "gateway"] {
-        assert!(gate.on_event(&mut engine, &member(s), mins(1)).is_empty());
+        let steps = gate.on_event(&mut engine, &member(s), mins(1));
+        assert_eq!(
+            held(&steps),
+            [format!("i-{s}")],
+            "a held line, nothing else"
+        );
+        assert_eq!(steps.len(), 1);
     }
+    assert!(
+        gate.on_event(&mut engine, &member("api"), mins(2))
+            .is_empty(),
+        "held once"
+    );
     assert_eq!(gate.held(), 3);
     let steps = gate.on_event(&mut engine, &cascade("db"), mins(31));
     assert_eq!(
@@ -191,9 +213,9 @@ fn an_issue_no_episode_claims_is_acted_on_alone_when_its_hold_ends() {
     let policy = Policy::parse(EPISODES).unwrap();
     let mut engine = Remediator::new(policy.clone(), true);
     let mut gate = Gate::new(&policy);
-    assert!(
-        gate.on_event(&mut engine, &member("api"), mins(0))
-            .is_empty()
+    assert_eq!(
+        held(&gate.on_event(&mut engine, &member("api"), mins(0))),
+        ["i-api"]
     );
     assert!(gate.tick(&mut engine, mins(44)).is_empty());
     let steps = gate.tick(&mut engine, mins(45));
@@ -202,7 +224,9 @@ fn an_issue_no_episode_claims_is_acted_on_alone_when_its_hold_ends() {
     gate.on_event(&mut engine, &member("gateway"), mins(50));
     let mut resolved = member("gateway");
     resolved.status = IssueStatus::Resolved;
-    gate.on_event(&mut engine, &resolved, mins(51));
+    let cleared = skipped(&gate.on_event(&mut engine, &resolved, mins(51)));
+    assert_eq!(cleared.len(), 1, "{cleared:?}");
+    assert!(cleared[0].0 == "i-gateway" && cleared[0].1.contains("cleared while held"));
     assert!(gate.tick(&mut engine, mins(200)).is_empty());
 }
 

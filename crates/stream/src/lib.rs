@@ -58,7 +58,7 @@ mod worker;
 
 pub use error::{CheckpointError, Error};
 pub use limits::RecordLimits;
-pub use metrics::{Latencies, Stats, serve};
+pub use metrics::{Exposition, Latencies, Stats, serve, serve_any};
 pub use options::{
     DEFAULT_MAX_FUTURE, DEFAULT_STARTUP_TIMEOUT, ScoreOptions, Topics, ensure_topics,
 };

@@ -2,7 +2,9 @@
 //! [`serve`]: `/metrics` (Prometheus text format) and `/health` (200 while
 //! the loop turns and owns at least one partition, 503 otherwise) on a port
 //! of their own, served by axum on a one-thread tokio runtime beside the
-//! (synchronous) consumer loop.
+//! (synchronous) consumer loop. Another process serves its own metrics
+//! the same way through [`Exposition`] and [`serve_any`] (`forewarn
+//! correlate`).
 //!
 //! | metric | type | what |
 //! |---|---|---|
@@ -372,7 +374,26 @@ impl Stats {
     }
 }
 
-async fn metrics(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
+/// What `/metrics` and `/health` show: [`Stats`] for the scorer, another
+/// process's own for it.
+pub trait Exposition: Send + Sync + 'static {
+    /// The metrics, in the Prometheus text format.
+    fn encode(&self) -> String;
+    /// Whether `/health` answers 200.
+    fn healthy(&self) -> bool;
+}
+
+impl Exposition for Stats {
+    fn encode(&self) -> String {
+        Stats::encode(self)
+    }
+
+    fn healthy(&self) -> bool {
+        Stats::healthy(self, 30_000)
+    }
+}
+
+async fn metrics<E: Exposition>(State(stats): State<Arc<E>>) -> impl IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -382,8 +403,8 @@ async fn metrics(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
     )
 }
 
-async fn health(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
-    if stats.healthy(30_000) {
+async fn health<E: Exposition>(State(stats): State<Arc<E>>) -> impl IntoResponse {
+    if stats.healthy() {
         (StatusCode::OK, "ok\n")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
@@ -393,6 +414,11 @@ async fn health(State(stats): State<Arc<Stats>>) -> impl IntoResponse {
 /// Serve `/metrics` and `/health` on `addr` (port 0 picks a free one) from
 /// a thread of its own. Returns the bound address.
 pub fn serve(addr: SocketAddr, stats: Arc<Stats>) -> std::io::Result<SocketAddr> {
+    serve_any(addr, stats)
+}
+
+/// [`serve`] for any [`Exposition`].
+pub fn serve_any<E: Exposition>(addr: SocketAddr, stats: Arc<E>) -> std::io::Result<SocketAddr> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let bound = listener.local_addr()?;
@@ -404,8 +430,8 @@ pub fn serve(addr: SocketAddr, stats: Arc<Stats>) -> std::io::Result<SocketAddr>
         .spawn(move || {
             rt.block_on(async move {
                 let app = Router::new()
-                    .route("/metrics", get(metrics))
-                    .route("/health", get(health))
+                    .route("/metrics", get(metrics::<E>))
+                    .route("/health", get(health::<E>))
                     .with_state(stats);
                 match tokio::net::TcpListener::from_std(listener) {
                     Ok(l) => {

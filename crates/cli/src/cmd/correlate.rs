@@ -11,10 +11,13 @@
 //! Event time: each input partition's clock is the newest event time it
 //! delivered (`detected_at`, a service event's `ts`); the watermark is the
 //! slowest clock minus `--lateness`; a partition silent for `--idle` (wall
-//! time) stops holding it back. An incident is grouped once the watermark
-//! passes its onset, an episode decided once it passes its first onset +
-//! `--window`, so the episodes do not depend on the order in which
-//! partitions deliver.
+//! time) stops holding it back, and when every partition is, event time
+//! moves on with the wall clock from the newest event time seen
+//! ([`forewarn_correlate::Silence`]), so the last episode of a quiet
+//! fleet is decided without waiting for a later event. An incident is
+//! grouped once the watermark passes its onset, an episode decided once
+//! it passes its first onset + `--window`, so the episodes do not depend
+//! on the order in which partitions deliver.
 //!
 //! Checkpoint: every `--checkpoint-every`, once the producer has flushed
 //! what was published, the grouping state, the clocks and the next offset
@@ -25,8 +28,12 @@
 //! restart neither loses an incident nor publishes an episode under a new
 //! id: what was published after the last checkpoint is published again
 //! with the same ids.
+//!
+//! With `--listen`, `/metrics` and `/health` are served as the scorer's
+//! are ([`metrics`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,8 +44,10 @@ use anyhow::Context;
 use forewarn_core::HumanDuration;
 use forewarn_core::contracts::{IssueKind, IssueStatus, PredictedIssue, ServiceEvent};
 use forewarn_core::graph::DependencyGraph;
-use forewarn_correlate::{Checkpoint, Closer, Correlator, Incident, Options, Watermarks};
+use forewarn_correlate::{Checkpoint, Closer, Correlator, Incident, Options, Silence, Watermarks};
 use forewarn_kafka::{Producer, Record, Start, Tail};
+
+mod metrics;
 
 /// Group incidents across the fleet and publish one cascading_failure
 /// issue per episode.
@@ -64,7 +73,10 @@ pub(crate) struct Args {
     #[arg(long, default_value = "10m")]
     lateness: HumanDuration,
     /// A partition that delivered nothing for this long (wall time) no
-    /// longer holds the watermark back.
+    /// longer holds the watermark back; once every partition is that
+    /// quiet, event time moves on with the wall clock (the last episode
+    /// is decided about --window + --lateness after its first onset, not
+    /// when the next event arrives).
     #[arg(long, default_value = "10s")]
     idle: HumanDuration,
     /// How often the state is checkpointed (wall time).
@@ -74,6 +86,11 @@ pub(crate) struct Args {
     /// for catch-up jobs and tests.
     #[arg(long)]
     exit_when_idle: bool,
+    /// Serve `/metrics` (Prometheus: incidents in, late incidents,
+    /// episodes, cascades published, watermark lag) and `/health` on this
+    /// address (port 0 picks one) [default: not served].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
     /// Create the pipeline's topics first (N partitions), unless they exist.
     #[arg(long, value_name = "N")]
     create_topics: Option<i32>,
@@ -89,7 +106,7 @@ struct Loop {
     closer: Closer,
     watermarks: Watermarks,
     offsets: BTreeMap<String, i64>,
-    heard: HashMap<String, Instant>,
+    silence: Silence,
     predictions: String,
     producer: Producer,
     published: u64,
@@ -119,7 +136,7 @@ impl Loop {
         let key = format!("{}/{}", r.topic, r.partition);
         if r.offset < self.offsets.get(&key).copied().unwrap_or(0) {
             self.skipped += 1;
-            self.heard.insert(key, Instant::now());
+            self.silence.heard(&key, Instant::now());
             return Ok(());
         }
         self.offsets.insert(key.clone(), r.offset + 1);
@@ -152,7 +169,7 @@ impl Loop {
                 }
             }
         };
-        self.heard.insert(key.clone(), Instant::now());
+        self.silence.heard(&key, Instant::now());
         if let Some(i) = incident
             && self.correlator.push(&self.graph, i.clone())
         {
@@ -164,16 +181,8 @@ impl Loop {
 
     /// Mark silent partitions idle, move the watermark, publish what it
     /// decided.
-    fn advance(&mut self, idle: Duration) -> anyhow::Result<()> {
-        let now = Instant::now();
-        let keys: Vec<String> = self.watermarks.partitions().map(String::from).collect();
-        for k in keys {
-            let heard = *self.heard.entry(k.clone()).or_insert(now);
-            if now.duration_since(heard) >= idle {
-                self.watermarks.set_idle(&k, true);
-            }
-        }
-        let Some(w) = self.watermarks.current() else {
+    fn advance(&mut self) -> anyhow::Result<()> {
+        let Some(w) = self.silence.watermark(&mut self.watermarks, Instant::now()) else {
             return Ok(());
         };
         for e in self.correlator.advance(&self.graph, w) {
@@ -218,14 +227,8 @@ impl Loop {
         Ok(())
     }
 
-    fn all_idle(&mut self, idle: Duration) -> bool {
-        let now = Instant::now();
-        !self.heard.is_empty()
-            && self.watermarks.partitions().all(|k| {
-                self.heard
-                    .get(k)
-                    .is_some_and(|h| now.duration_since(*h) >= idle)
-            })
+    fn all_idle(&self) -> bool {
+        self.silence.all_idle(&self.watermarks, Instant::now())
     }
 }
 
@@ -288,7 +291,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         closer,
         watermarks,
         offsets,
-        heard: HashMap::new(),
+        silence: Silence::new(Duration::from(args.idle)),
         predictions,
         producer: Producer::new(&args.brokers, &client)?,
         published: 0,
@@ -309,10 +312,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("while installing the signal handler")?;
     }
-    let (idle, every) = (
-        Duration::from(args.idle),
-        Duration::from(args.checkpoint_every),
-    );
+    let every = Duration::from(args.checkpoint_every);
+    let stats = Arc::new(metrics::Stats::new());
+    if let Some(addr) = args.listen {
+        let bound = forewarn_stream::serve_any(addr, Arc::clone(&stats))
+            .with_context(|| format!("while listening on {addr}"))?;
+        note!(
+            "forewarn correlate: metrics at http://{bound}/metrics, health at http://{bound}/health"
+        );
+    }
     let (mut last_cp, mut last_refresh) = (Instant::now(), Instant::now());
     while !stop.load(Ordering::Relaxed) {
         if last_refresh.elapsed() >= Duration::from_secs(5) {
@@ -327,12 +335,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(r) = tail.next(Duration::from_millis(100)) {
             lp.take(&r)?;
         }
-        lp.advance(idle)?;
+        lp.advance()?;
+        stats.update(
+            lp.correlator.counts(),
+            lp.published,
+            lp.correlator.watermark_ms(),
+            forewarn_stream::metrics::now_ms(),
+        );
         if last_cp.elapsed() >= every {
             lp.checkpoint(&args.state)?;
             last_cp = Instant::now();
         }
-        if args.exit_when_idle && lp.all_idle(idle) {
+        if args.exit_when_idle && lp.all_idle() {
             break;
         }
     }

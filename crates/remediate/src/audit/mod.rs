@@ -59,6 +59,12 @@ pub enum Phase {
     /// The kill switch changed (control topic): who, when, why, and the
     /// state before and after (`control`). Not an action.
     Control,
+    /// An opened issue held for its fleet episode (`episodes.hold`),
+    /// written with the issue before it waits, so that a restart holds it
+    /// again (or decides it, its hold over) instead of forgetting it. Not
+    /// an action: a later line of the same issue (acted on alone, covered
+    /// by its episode, cleared while held) ends the hold.
+    Held,
 }
 
 /// A kill-switch change as the audit log records it.
@@ -90,7 +96,8 @@ pub struct Entry {
     /// The outcome (as published to the outcomes topic; for a `control`
     /// line, a summary: `issue_id` `control:<message id>`, service `*`).
     pub outcome: RemediationOutcome,
-    /// The issue, on `queued` lines (to resume the action after a restart).
+    /// The issue, on `queued` and `held` lines (to resume the action, or
+    /// hold the issue again, after a restart).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue: Option<PredictedIssue>,
     /// The change, on `control` lines.
@@ -149,7 +156,7 @@ pub(crate) fn digest(bytes: &[u8]) -> String {
 /// What an [`AuditLog::append_entry`] line carries besides its outcome.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extra {
-    /// The issue (`queued` lines).
+    /// The issue (`queued` and `held` lines).
     pub issue: Option<PredictedIssue>,
     /// The change (`control` lines).
     pub control: Option<ControlRecord>,

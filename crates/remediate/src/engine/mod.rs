@@ -66,6 +66,15 @@ pub enum Step {
     /// An action queued before a restart and not started: queue it again
     /// (its `Queued` line is on disk already).
     Resume(Box<Planned>),
+    /// An opened issue held for its episode ([`crate::episode::Gate`]):
+    /// record its `Held` line, with the issue, before it waits. Not
+    /// published.
+    Hold {
+        /// The issue held.
+        issue: Box<PredictedIssue>,
+        /// The line's outcome (`detail` says until when).
+        outcome: RemediationOutcome,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -153,6 +162,18 @@ impl Remediator {
             watching: HashMap::new(),
             counts: Counts::default(),
         }
+    }
+
+    /// Whether an event of this issue id was decided on (acted on,
+    /// skipped, or covered), here or before a restart.
+    pub fn handled(&self, id: &str) -> bool {
+        self.handled.contains(id)
+    }
+
+    /// Note `id` as decided on without a chain of its own (an issue that
+    /// cleared while held), so that a repeat of its event is a duplicate.
+    pub fn mark_handled(&mut self, id: &str) {
+        self.handled.insert(id.to_string());
     }
 
     /// Counters so far.

@@ -15,6 +15,9 @@
 //!
 //! `control` lines (kill-switch changes) are not actions and change
 //! nothing here: the control topic itself holds the switch's state.
+//! Neither do `held` lines: an issue held for its episode is not handled
+//! yet; the [`crate::episode::Gate`] holds it again
+//! ([`crate::episode::Gate::restore`]).
 
 use std::collections::HashMap;
 
@@ -46,7 +49,7 @@ impl Remediator {
         let mut issues: HashMap<Key, PredictedIssue> = HashMap::new();
         for e in entries {
             let o = &e.outcome;
-            if e.phase == Phase::Control {
+            if matches!(e.phase, Phase::Control | Phase::Held) {
                 continue;
             }
             self.handled.insert(o.issue_id.clone());
@@ -100,7 +103,7 @@ impl Remediator {
                 Phase::Verified => {
                     self.watching.remove(&o.issue_id);
                 }
-                Phase::Control => {}
+                Phase::Control | Phase::Held => {}
             }
         }
         let policy = &self.policy;

@@ -182,7 +182,18 @@ pub fn run_on(
         .unwrap_or_else(|| LiveSwitch::fixed(opts.enabled));
     let mut engine = Remediator::new(policy.clone(), opts.enabled);
     engine.set_disabled(switch.why_disabled());
-    let interrupted = engine.restore(&past);
+    let mut interrupted = engine.restore(&past);
+    // Issues held for their episode when the remediator stopped: held
+    // again, or decided now when their hold ended meanwhile.
+    let mut gate = crate::episode::Gate::new(&policy);
+    let released = gate.restore(&mut engine, &past, Utc::now());
+    if gate.held() > 0 || !released.is_empty() {
+        tracing::info!(
+            held = gate.held(),
+            decided = released.len(),
+            "Issues held for their episode before the last stop: held again, or decided now that their hold is over."
+        );
+    }
     if let Some(why) = engine.disabled() {
         tracing::warn!("No action will be executed for now: {why}.");
     }
@@ -192,7 +203,7 @@ pub fn run_on(
     let (tx, rx) = mpsc::channel();
     let mut rt = Runtime {
         engine,
-        gate: crate::episode::Gate::new(&policy),
+        gate,
         policy,
         audit,
         producer,
@@ -218,6 +229,7 @@ pub fn run_on(
         }
     }
     rt.sync_switch()?;
+    interrupted.extend(released);
     rt.apply(interrupted)?;
     let mut next_tick = Instant::now();
     let mut tracker = Tracker::default();

@@ -2,11 +2,12 @@
 //! appended to the audit log (synced) before anything else happens, then
 //! published as a remediation-outcome event; a planned action is recorded
 //! `queued` (with its issue) before it waits for a slot, then `started`
-//! when it gets one, and runs on a worker thread, at most `concurrency` at
-//! once. The live kill switch is synced here: each change read from the
-//! control topic becomes a `control` line, and while actions are disabled
-//! nothing leaves the queue: each queued action is abandoned, with the
-//! reason.
+//! when it gets one, and runs on a worker thread, at most `concurrency`
+//! at once. An issue held for its episode is recorded `held` (with the
+//! issue) before it waits, and not published. The live kill switch is
+//! synced here: each change read from the control topic becomes a
+//! `control` line, and while actions are disabled nothing leaves the
+//! queue: each queued action is abandoned, with the reason.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, mpsc};
@@ -66,9 +67,9 @@ pub(super) struct Runtime {
 }
 
 /// Whether a line of this phase is a remediation outcome (published):
-/// `queued` and `control` lines are the log's own.
+/// `queued`, `control` and `held` lines are the log's own.
 pub(super) fn is_outcome(phase: Phase) -> bool {
-    !matches!(phase, Phase::Queued | Phase::Control)
+    !matches!(phase, Phase::Queued | Phase::Control | Phase::Held)
 }
 
 impl Runtime {
@@ -109,6 +110,16 @@ impl Runtime {
                     )?;
                     tracing::info!(issue = %p.issue.id, service = %p.issue.service, action = ?p.action, "{}", outcome.detail);
                     self.queue.push_back(*p);
+                }
+                Step::Hold { issue, outcome } => {
+                    let kind = issue.kind;
+                    let extra = Extra {
+                        issue: Some(*issue),
+                        control: None,
+                    };
+                    self.audit
+                        .append_entry(Phase::Held, kind, 0, &outcome, extra)?;
+                    tracing::info!(issue = %outcome.issue_id, service = %outcome.service, "{}", outcome.detail);
                 }
                 Step::Resume(p) => {
                     tracing::warn!(issue = %p.issue.id, service = %p.issue.service, action = ?p.action, "An action queued before the last stop is queued again.");

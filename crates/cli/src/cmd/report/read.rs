@@ -59,7 +59,7 @@ pub(crate) fn audit_file(path: &Path, out: &mut Vec<Entry>) -> anyhow::Result<()
         // abandoned, and a kill-switch flip is no action: neither is a
         // ledger entry.
         use forewarn_remediate::audit::Phase;
-        if matches!(e.phase, Phase::Queued | Phase::Control) {
+        if matches!(e.phase, Phase::Queued | Phase::Control | Phase::Held) {
             continue;
         }
         let v = serde_json::to_value(&e)?;
