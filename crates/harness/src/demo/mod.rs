@@ -255,9 +255,13 @@ struct Observed {
     start_ms: i64,
 }
 
+/// What the feeder's thread returns: metric samples and log lines
+/// produced, and the latency and error-rate roles' samples.
+type Fed = ((u64, u64), Vec<MetricSample>);
+
 /// The fleet, produced into the broker on a thread of its own.
 struct Feeder {
-    handle: Option<JoinHandle<Result<((u64, u64), Vec<MetricSample>)>>>,
+    handle: Option<JoinHandle<Result<Fed>>>,
     produced: Option<(u64, u64)>,
     /// The latency and error-rate roles' samples, once it is done.
     sli_samples: Vec<MetricSample>,
@@ -277,7 +281,7 @@ impl Feeder {
         let (metrics, logs) = (topics.metrics.clone(), topics.logs.clone());
         let steps_done = Arc::new(AtomicU64::new(0));
         let progress = Arc::clone(&steps_done);
-        let handle = std::thread::spawn(move || -> Result<((u64, u64), Vec<MetricSample>)> {
+        let handle = std::thread::spawn(move || -> Result<Fed> {
             let mut pending = observed.events.iter().peekable();
             let mut sent_events = 0u64;
             let mut send_error = None;

@@ -58,7 +58,7 @@ impl Slices {
             let (start, end) = (last, ts.min(last + max_slice));
             if end > start {
                 match s.runs.back_mut() {
-                    Some(r) if r.1 == start && r.2 == !was_good => r.1 = end,
+                    Some(r) if r.1 == start && r.2 != was_good => r.1 = end,
                     _ => s.runs.push_back((start, end, !was_good)),
                 }
             }
