@@ -101,7 +101,8 @@ pub struct Caps {
     pub predictions: usize,
     /// Actions kept in detail (default 1000).
     pub actions: usize,
-    /// Down intervals kept for uptime and burn rates (default 10 000);
+    /// Down intervals kept for uptime and burn rates (default 10 000),
+    /// and runs of latency and error-rate time slices per series;
     /// also dropped once older than the longest SLO period plus 3 days.
     pub intervals: usize,
 }
