@@ -168,6 +168,16 @@ fn the_report_from_the_topics_is_stable_and_equals_the_one_from_files() {
     assert_eq!(r["fleet"]["false_alarms"], 1);
     assert_eq!(r["services"][0]["service"], "api");
     assert_eq!(r["services"][0]["slos"][0]["sli"], 0.71);
+    // The latency and error-rate samples came through the metrics topic
+    // too, uncompacted: latency SLI 1 - 60/300 = 0.8, error rate 1.
+    let slos = &r["services"][0]["slos"];
+    assert_eq!(slos[1]["name"], "latency");
+    assert!(
+        (slos[1]["sli"].as_f64().unwrap() - 0.8).abs() < 1e-9,
+        "{slos}"
+    );
+    assert_eq!(slos[2]["name"], "error_rate");
+    assert_eq!(slos[2]["sli"], 1.0);
     // The HTML stands alone: no script, nothing fetched.
     let html = std::fs::read_to_string(files.join("report.html")).unwrap();
     assert!(!html.contains("<script") && !html.contains(" src="));
@@ -178,6 +188,10 @@ fn the_report_from_the_topics_is_stable_and_equals_the_one_from_files() {
     );
     let md = std::fs::read_to_string(files.join("report.md")).unwrap();
     assert!(md.contains("| MTTR | 7 min 30 s |"), "{md}");
+    assert!(
+        md.contains("| api | latency ≤ 500 ms | 99 % | 80 % |"),
+        "{md}"
+    );
 }
 
 #[test]

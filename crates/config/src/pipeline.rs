@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::health::{HealthCheck, HealthProbe};
 use crate::probability::Probability;
 use crate::roles::{Roles, SaturationRule};
-pub use crate::slo::{DEFAULT_AVAILABILITY, DEFAULT_SLO_PERIOD, Slo};
+pub use crate::slo::{DEFAULT_AVAILABILITY, DEFAULT_SLO_PERIOD, DEFAULT_THRESHOLD_OBJECTIVE, Slo};
 
 /// A whole pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

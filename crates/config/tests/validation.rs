@@ -340,3 +340,41 @@ fn slo_objectives_default_and_are_checked_with_their_paths() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn latency_and_error_rate_objectives_default_and_are_checked_with_their_paths() {
+    // Absent: 99 % of the measured time within each threshold.
+    let p = load_str(DEFAULT).unwrap();
+    let slo = &p.services["api"].slo;
+    assert_eq!(
+        (slo.latency_objective, slo.error_rate_objective),
+        (None, None)
+    );
+    assert_eq!(slo.latency_objective_or_default(), 0.99);
+    assert_eq!(slo.error_rate_objective_or_default(), 0.99);
+    let with = DEFAULT.replace(
+        "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
+        "slo: { latency_p99_ms: 500, error_rate: 0.01, latency_objective: 0.95, error_rate_objective: 0.999 }",
+    );
+    assert_ne!(
+        with, DEFAULT,
+        "the default pipeline changed: update this test"
+    );
+    let p = load_str(&with).unwrap_or_else(|e| panic!("{e}"));
+    let slo = &p.services["api"].slo;
+    assert_eq!(slo.latency_objective_or_default(), 0.95);
+    assert_eq!(slo.error_rate_objective_or_default(), 0.999);
+    // Out of (0, 1): each named by its path.
+    let bad = DEFAULT.replace(
+        "slo: { latency_p99_ms: 500, error_rate: 0.01 }",
+        "slo: { latency_p99_ms: 500, error_rate: 0.01, latency_objective: 1.0, error_rate_objective: 0 }",
+    );
+    let got: Vec<String> = problems(&bad).iter().map(|p| p.to_string()).collect();
+    for path in ["latency_objective", "error_rate_objective"] {
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with(&format!("services.api.slo.{path}: must be within (0, 1)"))),
+            "{path}: {got:#?}"
+        );
+    }
+}

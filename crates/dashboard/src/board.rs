@@ -216,6 +216,7 @@ impl Board {
                     down_since: s.down_since,
                     uptime: s.uptime.map(|u| (u * 1e6).round() / 1e6),
                     slo: s.slos.first().map(SloSummary::of),
+                    slos: s.slos.iter().map(SloSummary::of).collect(),
                     open_issues: predicted,
                 }
             })

@@ -15,12 +15,14 @@ pub enum Input {
     /// a service event.
     Entry(Box<Entry>),
     /// A metric sample of `service` arrived: the service is reporting.
-    /// Health samples (the pipeline's `roles.health` metric) are decoded
-    /// and carried for the ledger; others are not decoded at all.
+    /// Samples of the health, latency and error-rate roles (the
+    /// pipeline's `roles`) are decoded and carried for the ledger (status,
+    /// SLIs); others are not decoded at all.
     Seen {
         /// The record's key.
         service: String,
-        /// The sample, when it is a health sample.
+        /// The sample, when it is one of those roles' (the field's name
+        /// is historical).
         health: Option<Box<MetricSample>>,
     },
 }
@@ -51,10 +53,15 @@ pub struct FeedTopics {
     pub outcomes: String,
     /// Service events of `forewarn watch`.
     pub service_events: String,
-    /// Metric samples (keys only, but for health samples), if read at all.
+    /// Metric samples (keys only, but for the health, latency and
+    /// error-rate roles' samples), if read at all.
     pub metrics: Option<String>,
     /// The health metric's name (`roles.health`, e.g. `health_up`).
     pub health_metric: String,
+    /// The latency and error-rate roles' metrics (`roles.latency_p99`,
+    /// `roles.error_rate`), whose samples feed the ledger's latency and
+    /// error-rate SLIs.
+    pub sli_metrics: Vec<String>,
 }
 
 /// Why a record was not understood.
@@ -111,17 +118,22 @@ impl FeedTopics {
         }
     }
 
-    /// The payload as a health sample, when it is one: decoded only when
-    /// the metric's name appears in it (a byte search), so the rest of the
-    /// metrics stream is not decoded.
+    /// The payload as a sample the ledger uses (the health, latency or
+    /// error-rate role's), when it is one: decoded only when one of those
+    /// names appears in it (a byte search), so the rest of the metrics
+    /// stream is not decoded.
     fn health_sample(&self, payload: &[u8]) -> Option<MetricSample> {
-        let name = self.health_metric.as_bytes();
-        if name.is_empty() || !payload.windows(name.len()).any(|w| w == name) {
+        let wanted = |m: &str| m == self.health_metric || self.sli_metrics.iter().any(|s| s == m);
+        let named = std::iter::once(&self.health_metric)
+            .chain(&self.sli_metrics)
+            .map(|n| n.as_bytes())
+            .any(|n| !n.is_empty() && payload.windows(n.len()).any(|w| w == n));
+        if !named {
             return None;
         }
         serde_json::from_slice::<MetricSample>(payload)
             .ok()
-            .filter(|m| m.metric == self.health_metric)
+            .filter(|m| wanted(&m.metric))
     }
 
     /// Every topic, the metrics topic last.
@@ -160,6 +172,7 @@ mod tests {
             service_events: "s".into(),
             metrics: Some("m".into()),
             health_metric: "health_up".into(),
+            sli_metrics: vec!["latency_p99_ms".into()],
         };
         let e = forewarn_core::contracts::ServiceEvent::new(
             "api",
@@ -186,6 +199,15 @@ mod tests {
             Input::Seen {
                 health: Some(m), ..
             } => assert_eq!(m.value, 0.0),
+            other => panic!("{other:?}"),
+        }
+        // A latency-role sample goes to the ledger too.
+        let p99 =
+            r#"{"ts":"2023-11-14T22:13:20Z","service":"db","metric":"latency_p99_ms","value":80}"#;
+        match t.decode(&record("m", "db", p99)).unwrap() {
+            Input::Seen {
+                health: Some(m), ..
+            } => assert_eq!(m.metric, "latency_p99_ms"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(

@@ -40,21 +40,31 @@ pub struct ServiceRow {
     /// Share of the uptime window it was up (`None`: nothing observed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uptime: Option<f64>,
-    /// Its availability SLO and error budget.
+    /// Its availability SLO and error budget (the tile's budget bar).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloSummary>,
+    /// Every SLO of it: availability, then latency and error rate where
+    /// the pipeline sets their thresholds (the SLO column).
+    pub slos: Vec<SloSummary>,
     /// Open predicted issues of the service.
     pub open_issues: usize,
 }
 
-/// The error budget of a service's availability SLO, as shown.
+/// The error budget of one of a service's SLOs, as shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SloSummary {
+    /// `availability`, `latency` or `error_rate`.
+    pub name: String,
+    /// In a few words, e.g. `latency ≤ 500 ms`.
+    pub label: String,
+    /// Its SLI over the period (`None`: nothing measured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sli: Option<f64>,
     /// Share of time that must be up.
     pub objective: f64,
     /// Its period, seconds.
     pub period_s: f64,
-    /// Down time within the period, seconds.
+    /// Bad time (down, over the threshold) within the period, seconds.
     pub down_s: f64,
     /// Budget left, seconds (negative once overspent).
     pub budget_left_s: f64,
@@ -72,6 +82,9 @@ impl SloSummary {
     pub fn of(s: &SloStatus) -> Self {
         let r = |x: f64, k: f64| (x * k).round() / k;
         Self {
+            name: s.name.clone(),
+            label: s.label(),
+            sli: s.sli.map(|x| r(x, 1e5)),
             objective: s.objective,
             period_s: s.period_s,
             down_s: r(s.down_s, 1.0),

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use forewarn_config::{Limits, PipelineConfig, ServiceConfig, Slo};
 use forewarn_core::contracts::RecommendedAction;
 use forewarn_kafka::Producer;
-use forewarn_sim::{Fleet, Labels, Role};
+use forewarn_sim::{Labels, Role, StepBatch};
 
 use crate::error::{Error, Result};
 
@@ -74,7 +74,7 @@ pub fn fleet_pipeline_yaml(labels: &Labels) -> Result<String> {
 /// `on_step` sees each step number after it is queued. Returns the metric
 /// samples and log lines queued.
 pub fn produce_fleet(
-    fleet: Fleet,
+    fleet: impl IntoIterator<Item = StepBatch>,
     producer: &Producer,
     metrics_topic: &str,
     logs_topic: Option<&str>,

@@ -23,8 +23,9 @@ pub enum Entry {
     /// An event `forewarn watch` observed (crashed, recovered...).
     Service(ServiceEvent),
     /// A metric sample; only the health role's samples (`roles.health`,
-    /// `health_up` by default: 1 passing, 0 failing) are used, others
-    /// are ignored.
+    /// `health_up` by default: 1 passing, 0 failing) and the latency and
+    /// error-rate roles' (`roles.latency_p99`, `roles.error_rate`: their
+    /// SLIs) are used, others are ignored.
     Sample(MetricSample),
     /// A line of the remediator's audit log.
     Audit(AuditLine),

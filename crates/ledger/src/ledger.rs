@@ -40,14 +40,23 @@ pub struct Intake {
     pub late: u64,
     /// Entries at or after `LedgerOptions::until`, ignored.
     pub out_of_range: u64,
-    /// Metric samples of other metrics than the health role's, ignored.
+    /// Metric samples of other metrics than the health, latency and
+    /// error-rate roles', ignored.
     pub other_metrics: u64,
 }
 
 /// Whether the ledger has any use for `e`: every entry but the samples
-/// of other metrics than the health role's.
+/// of other metrics than the health, latency and error-rate roles'.
 fn relevant(e: &Entry, opts: &LedgerOptions) -> bool {
-    !matches!(e, Entry::Sample(m) if m.metric != opts.health_metric)
+    match e {
+        Entry::Sample(m) => [
+            &opts.health_metric,
+            &opts.latency_metric,
+            &opts.error_rate_metric,
+        ]
+        .contains(&&m.metric),
+        _ => true,
+    }
 }
 
 /// The reliability ledger.

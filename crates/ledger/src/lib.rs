@@ -9,7 +9,7 @@
 //! Layout:
 //! - [`entry`]: what is fed ([`Entry`]), decoded from JSON lines, and its
 //!   canonical order.
-//! - [`options`]: SLOs (from the pipeline), health metric, caps.
+//! - [`options`]: SLOs (from the pipeline), role metrics, caps.
 //! - [`ledger`]: the fold, all at once or live with a reorder buffer.
 //! - [`state`]: per-service state, the records kept ([`Incident`],
 //!   [`Prediction`], [`Action`]) and running [`Totals`].
@@ -63,7 +63,9 @@
 //!   (shadow mode, kill switch, cooldown, rate limit, circuit breaker,
 //!   disabled service: the reason is the detail's first words); failed =
 //!   failed, timed out or interrupted.
-//! - **SLOs**: see [`slo`].
+//! - **SLOs**: availability, and latency and error rate as time-slice
+//!   SLIs of the roles' samples against the pipeline's thresholds; see
+//!   [`slo`].
 //!
 //! Entries are folded in event-time order; at equal times predictions
 //! come before actions, which come before observations, then by content
@@ -96,7 +98,7 @@ pub mod state;
 pub use entry::{AuditLine, AuditPhase, Entry, OrderKey};
 pub use error::{Error, Result};
 pub use ledger::{Intake, Ledger};
-pub use options::{Caps, LedgerOptions, SloSpec};
+pub use options::{Caps, LedgerOptions, SloSpec, ThresholdSlo, ThresholdSlos};
 pub use report::Report;
 pub use slo::{BurnWindow, SloStatus};
 pub use snapshot::{

@@ -1,10 +1,17 @@
-//! Availability SLOs: the SLI, the error budget and its burn rates over
-//! the SRE workbook's multi-window pairs, as slo-generator and Sloth
-//! compute them.
+//! Availability, latency and error-rate SLOs: the SLI, the error budget
+//! and its burn rates over the SRE workbook's multi-window pairs, as
+//! slo-generator and Sloth compute them. All three share the code below;
+//! only the SLI's measured and bad time differ ([`Measure`]).
 //!
-//! - SLI over a window: the share of the service's observed time in it
-//!   that it was up (`1 - down / observed`; time before the first entry
-//!   about the service is not observed).
+//! - Availability SLI over a window: the share of the service's observed
+//!   time in it that it was up (`1 - down / observed`; time before the
+//!   first entry about the service is not observed).
+//! - Latency and error-rate SLI over a window (time slices, see
+//!   `state::slices`): the share of the measured time of the service's
+//!   samples of the role's metric (all instances) in it that the value
+//!   was within the threshold (`slo.latency_p99_ms`, `slo.error_rate`):
+//!   `1 - bad / measured`, each sample covering the time until the next
+//!   sample of its series, at most `LedgerOptions::max_slice`.
 //! - Error budget over the period ending at `at`: total `(1 - objective)
 //!   x period`, consumed `(1 - SLI) x period` (slo-generator's
 //!   `error_minutes`: the SLI measured on the data there is, scaled to
@@ -22,8 +29,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::options::SloSpec;
+use crate::options::{LedgerOptions, SloSpec};
 use crate::state::service::ServiceState;
+use crate::state::slices::Slices;
 
 const HOUR_MS: i64 = 3_600_000;
 const MIN_MS: i64 = 60_000;
@@ -57,18 +65,22 @@ pub struct BurnWindow {
     pub firing: bool,
 }
 
-/// An availability SLO evaluated at one instant.
+/// An SLO evaluated at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SloStatus {
-    /// `availability`.
+    /// `availability`, `latency` or `error_rate`.
     pub name: String,
-    /// Share of time that must be up.
+    /// The highest good value of a latency (ms) or error-rate SLO.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Share of time that must be good (up, within the threshold).
     pub objective: f64,
     /// Its period, seconds.
     pub period_s: f64,
-    /// Observed time within the period, seconds.
+    /// Observed (availability) or measured (time slices) time within the
+    /// period, seconds.
     pub observed_s: f64,
-    /// Down time within the period, seconds.
+    /// Bad time within the period (down, over the threshold), seconds.
     pub down_s: f64,
     /// Share of the observed time up (`None`: nothing observed).
     pub sli: Option<f64>,
@@ -88,13 +100,95 @@ pub struct SloStatus {
     pub alerts: Vec<String>,
 }
 
-fn sli(svc: &ServiceState, from: i64, to: i64) -> Option<(f64, i64, i64)> {
-    let observed = svc.observed_ms(from, to);
+/// What an SLI is measured on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Measure<'a> {
+    /// Up and down time of the service.
+    Availability(&'a ServiceState),
+    /// Time slices of a role's samples, and the longest slice (ms).
+    Slices(&'a Slices, i64),
+}
+
+impl Measure<'_> {
+    /// Measured and bad time (ms) within `[from, to)`.
+    fn measured_bad(&self, from: i64, to: i64) -> (i64, i64) {
+        match *self {
+            Measure::Availability(svc) => {
+                let observed = svc.observed_ms(from, to);
+                let down = svc.downtime_ms(from.max(svc.first_seen_ms.unwrap_or(from)), to);
+                (observed, down)
+            }
+            Measure::Slices(s, max_slice) => s.measured_bad_ms(from, to, max_slice),
+        }
+    }
+}
+
+fn sli(m: Measure<'_>, from: i64, to: i64) -> Option<(f64, i64, i64)> {
+    let (observed, down) = m.measured_bad(from, to);
     if observed <= 0 {
         return None;
     }
-    let down = svc.downtime_ms(from.max(svc.first_seen_ms.unwrap_or(from)), to);
     Some((1.0 - down as f64 / observed as f64, observed, down))
+}
+
+/// One SLO of a service: its name, threshold, objective and what it is
+/// measured on.
+pub(crate) type Objective<'a> = (&'static str, Option<f64>, SloSpec, Measure<'a>);
+
+/// The SLOs of `svc`: availability, then latency and error rate where
+/// the pipeline sets their thresholds.
+pub(crate) fn objectives<'a>(svc: &'a ServiceState, opts: &LedgerOptions) -> Vec<Objective<'a>> {
+    let t = opts.threshold_slos(&svc.name);
+    let max_slice = opts.max_slice.num_milliseconds();
+    let mut all = vec![(
+        "availability",
+        None,
+        opts.slo(&svc.name),
+        Measure::Availability(svc),
+    )];
+    for (name, slo, slices) in [
+        ("latency", t.latency, &svc.latency),
+        ("error_rate", t.error_rate, &svc.error_rate),
+    ] {
+        if let Some(slo) = slo {
+            all.push((
+                name,
+                Some(slo.threshold),
+                slo.spec,
+                Measure::Slices(slices, max_slice),
+            ));
+        }
+    }
+    all
+}
+
+/// Every SLO of `svc` evaluated at `at`.
+pub(crate) fn evaluate_all(
+    svc: &ServiceState,
+    opts: &LedgerOptions,
+    at: DateTime<Utc>,
+) -> Vec<SloStatus> {
+    objectives(svc, opts)
+        .into_iter()
+        .map(|(name, threshold, spec, m)| {
+            let mut s = evaluate(m, spec, at);
+            s.name = name.to_string();
+            s.threshold = threshold;
+            s
+        })
+        .collect()
+}
+
+impl SloStatus {
+    /// The SLO in a few words: `availability`, `latency ≤ 500 ms`,
+    /// `error_rate ≤ 0.01`.
+    pub fn label(&self) -> String {
+        match (self.threshold, self.name.as_str()) {
+            (Some(t), "latency") => format!("latency ≤ {t} ms"),
+            (Some(t), name) => format!("{name} ≤ {t}"),
+            (None, name) => name.to_string(),
+        }
+    }
 }
 
 fn window_label(ms: i64) -> String {
@@ -109,19 +203,20 @@ fn window_label(ms: i64) -> String {
     }
 }
 
-/// The SLO of `svc` at `at`.
-pub(crate) fn evaluate(svc: &ServiceState, spec: SloSpec, at: DateTime<Utc>) -> SloStatus {
+/// An SLO measured on `m` at `at` (named `availability`: the caller
+/// names the others).
+pub(crate) fn evaluate(m: Measure<'_>, spec: SloSpec, at: DateTime<Utc>) -> SloStatus {
     let to = at.timestamp_millis();
     let period = spec.period_ms;
     let budget_ratio = 1.0 - spec.objective;
-    let (s, observed, down) = match sli(svc, to - period, to) {
+    let (s, observed, down) = match sli(m, to - period, to) {
         Some((s, o, d)) => (Some(s), o, d),
         None => (None, 0, 0),
     };
     let period_s = period as f64 / 1000.0;
     let total = budget_ratio * period_s;
     let consumed = s.map_or(0.0, |s| (1.0 - s) * period_s);
-    let rate = |w: i64| sli(svc, to - w, to).map(|(s, _, _)| (1.0 - s) / budget_ratio);
+    let rate = |w: i64| sli(m, to - w, to).map(|(s, _, _)| (1.0 - s) / budget_ratio);
     let mut burn_rates = Vec::new();
     let mut alerts = Vec::new();
     for (long, short, factor, severity) in WORKBOOK_WINDOWS {
@@ -152,6 +247,7 @@ pub(crate) fn evaluate(svc: &ServiceState, spec: SloSpec, at: DateTime<Utc>) -> 
         .fold(None, |m: Option<f64>, r| Some(m.map_or(r, |m| m.max(r))));
     SloStatus {
         name: "availability".into(),
+        threshold: None,
         objective: spec.objective,
         period_s,
         observed_s: observed as f64 / 1000.0,
@@ -179,7 +275,7 @@ fn scale(window_ms: i64, period_ms: i64) -> i64 {
 /// The budget left (ratio) at `points` instants evenly spread over
 /// `[from, to]`: the burn-down.
 pub(crate) fn burn_down(
-    svc: &ServiceState,
+    m: Measure<'_>,
     spec: SloSpec,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -190,14 +286,14 @@ pub(crate) fn burn_down(
     (0..n)
         .map(|i| {
             let t = from + TimeDelta::milliseconds(span * i as i64 / (n as i64 - 1));
-            (t, evaluate_budget(svc, spec, t))
+            (t, evaluate_budget(m, spec, t))
         })
         .collect()
 }
 
-fn evaluate_budget(svc: &ServiceState, spec: SloSpec, at: DateTime<Utc>) -> f64 {
+fn evaluate_budget(m: Measure<'_>, spec: SloSpec, at: DateTime<Utc>) -> f64 {
     let to = at.timestamp_millis();
-    match sli(svc, to - spec.period_ms, to) {
+    match sli(m, to - spec.period_ms, to) {
         Some((s, _, _)) => 1.0 - (1.0 - s) / (1.0 - spec.objective),
         None => 1.0,
     }

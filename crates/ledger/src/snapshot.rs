@@ -10,7 +10,7 @@ use forewarn_core::contracts::{
 use serde::Serialize;
 
 use crate::ledger::Ledger;
-use crate::slo::{SloStatus, evaluate};
+use crate::slo::{SloStatus, evaluate_all};
 use crate::state::records::{ActionStatus, Incident};
 use crate::state::service::ServiceState;
 
@@ -308,7 +308,7 @@ impl Ledger {
             status,
             down_since: svc.open.as_ref().map(|o| o.start),
             uptime,
-            slos: vec![evaluate(svc, self.opts.slo(&svc.name), at)],
+            slos: evaluate_all(svc, &self.opts, at),
             open_issues,
             recent_actions,
             recent_incidents,

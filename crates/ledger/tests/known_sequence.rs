@@ -26,6 +26,11 @@
 //! | 9100  | db  | scale for P6 skipped: cooldown |
 //! | 9500  | api | P5 latency_degradation opens during I3: during outage, I3 detected, TTD 1500 s |
 //! | 10500 | api | recovered (after the range: ignored) |
+//!
+//! And api's latency (threshold 500 ms) and error-rate (0.05) samples of
+//! api-0, at most 180 s each (3 x the pipeline's 60 s expected interval):
+//! latency 100 at 0, 900 at 60, 100 at 120; error rate 0.01 at 0 and 60;
+//! a cpu sample at 0 (not a role's: ignored).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_ledger::{Entry, Ledger, LedgerOptions, PredictionClass, Report, Status};
@@ -196,6 +201,20 @@ fn slo_budget_and_burn_rates_are_the_hand_computed_ones() {
     let firing: Vec<bool> = slo.burn_rates.iter().map(|b| b.firing).collect();
     assert_eq!(firing, vec![false, true, true, true]);
     assert!(close(slo.fastest_burn_rate.unwrap(), 10.0));
+    // Latency: [0,60) good, [60,120) bad, [120,300) good (capped at
+    // 180 s): measured 300 s, bad 60 s, SLI 1 - 60/300 = 0.8; objective
+    // 0.99 (default) over 1 day: budget 0.01 x 86400 = 864 s, consumed
+    // 0.2 x 86400 = 17280 s, left -16416 s. Error rate: [0,60) and
+    // [60,240) good: SLI 1, budget untouched.
+    let names: Vec<&str> = api.slos.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["availability", "latency", "error_rate"]);
+    let latency = &api.slos[1];
+    assert_eq!((latency.observed_s, latency.down_s), (300.0, 60.0));
+    assert!(close(latency.sli.unwrap(), 0.8));
+    assert!(close(latency.budget_left_s, 864.0 - 17_280.0));
+    assert_eq!(api.slos[2].sli, Some(1.0));
+    assert_eq!(api.slos[2].budget_left_ratio, 1.0);
+    assert_eq!(r.intake.other_metrics, 1);
     // db: default 99.9 % over 30 days, never down: budget untouched.
     let db = r.services.iter().find(|s| s.service == "db").unwrap();
     assert_eq!(db.slos[0].objective, 0.999);
@@ -261,10 +280,13 @@ fn any_order_and_replays_give_the_same_report() {
         let r = report_of(e);
         let mut got = serde_json::to_value(&r).unwrap();
         // The five copies are dropped as duplicates, or as out of range
-        // for a copy of the event after the range.
+        // for a copy of the event after the range, or as another metric
+        // for a copy of the cpu sample (the originals of those two are
+        // dropped too).
         let dropped = got["intake"]["duplicates"].as_u64().unwrap()
-            + got["intake"]["out_of_range"].as_u64().unwrap();
-        assert_eq!(dropped, 5 + 1, "seed {seed}");
+            + got["intake"]["out_of_range"].as_u64().unwrap()
+            + got["intake"]["other_metrics"].as_u64().unwrap();
+        assert_eq!(dropped, 5 + 1 + 1, "seed {seed}");
         got["intake"] = serde_json::Value::Null;
         let mut want_v: serde_json::Value = serde_json::from_str(&want).unwrap();
         want_v["intake"] = serde_json::Value::Null;

@@ -63,6 +63,10 @@ pub(crate) fn feed_topics(pipeline: &PipelineConfig, metrics: bool) -> FeedTopic
         service_events: pipeline.sinks.service_events.clone(),
         metrics: metrics.then(|| pipeline.sources.metrics.topic.clone()),
         health_metric: pipeline.roles.health.clone(),
+        sli_metrics: vec![
+            pipeline.roles.latency_p99.clone(),
+            pipeline.roles.error_rate.clone(),
+        ],
     }
 }
 

@@ -78,9 +78,10 @@ pub(crate) struct Args {
 }
 
 /// The run's reliability report: its predictions and the shadow
-/// remediator's outcomes, and as observed failures the simulator's
-/// labelled ones (failure to recovery of each incident), standing in for
-/// `forewarn watch`'s service events; over the simulated time.
+/// remediator's outcomes, the fleet's latency and error-rate samples, and
+/// as observed failures the simulator's labelled ones (failure to
+/// recovery of each incident), standing in for `forewarn watch`'s
+/// service events; over the simulated time.
 fn write_report(
     dir: &std::path::Path,
     pipeline: &forewarn_config::PipelineConfig,
@@ -97,6 +98,8 @@ fn write_report(
         .collect();
     entries.extend(run.events.iter().cloned().map(Entry::Prediction));
     entries.extend(run.outcomes.iter().cloned().map(Entry::Outcome));
+    // The fleet's latency and error-rate samples, for their SLIs.
+    entries.extend(run.sli_samples.iter().cloned().map(Entry::Sample));
     let report = super::report::build(pipeline, entries, labels.start, labels.end, &[]);
     use super::report::OutFormat;
     let written = super::report::write_report(

@@ -36,11 +36,12 @@ pub(crate) enum OutFormat {
 pub(crate) struct Args {
     /// Kafka bootstrap brokers, `host:port[,host:port]`: read the
     /// pipeline's predictions, outcomes and service-events topics and the
-    /// health samples of its metrics topic, each from its beginning.
+    /// health, latency and error-rate roles' samples of its metrics topic,
+    /// each from its beginning.
     #[arg(long, env = "FOREWARN_BROKERS")]
     brokers: Option<String>,
     /// Pipeline file: topics, services, SLOs (`services.<name>.slo`) and
-    /// the health metric (`roles.health`) [default: pipelines/default.yaml
+    /// the role metrics (`roles.health`, `.latency_p99`, `.error_rate`) [default: pipelines/default.yaml
     /// under the working directory, else the built-in copy of it].
     #[arg(long, value_name = "FILE")]
     pipeline: Option<PathBuf>,
@@ -177,7 +178,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let pipeline = super::pipeline_or_default(args.pipeline.as_deref())?;
     let mut entries: Vec<Entry> = Vec::new();
-    let mut compactor = compact::Compactor::new(&pipeline.roles.health);
+    let mut compactor = compact::Compactor::new(
+        &pipeline.roles.health,
+        &[&pipeline.roles.latency_p99, &pipeline.roles.error_rate],
+    );
     for f in &args.events {
         read::events_file(f, &mut compactor, &mut entries)?;
     }

@@ -278,6 +278,19 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
                 format!("must be within (0, 1), e.g. 0.999, got {v}"),
             );
         }
+        for (field, v) in [
+            ("latency_objective", s.slo.latency_objective),
+            ("error_rate_objective", s.slo.error_rate_objective),
+        ] {
+            if let Some(v) = v
+                && !(v > 0.0 && v < 1.0)
+            {
+                bad(
+                    p(&format!("slo.{field}")),
+                    format!("must be within (0, 1), e.g. 0.99, got {v}"),
+                );
+            }
+        }
         if let Some(d) = s.slo.period
             && d.as_millis() < 3_600_000
         {

@@ -156,21 +156,26 @@ function renderActions() {
 
 function renderBudgets() {
   document.getElementById("uptime-head").textContent = "Uptime (" + FW.dur(S.uptime_window_s) + ")";
-  FW.fill("budgets", S.services.map((s) => {
-    const r = FW.el("tr");
-    r.dataset.service = s.name;
-    r.append(FW.el("td", "", s.name), FW.el("td", "", FW.pct(s.uptime, 3)));
-    if (s.slo) {
-      r.append(FW.el("td", "", FW.pct(s.slo.objective, 1) + " / " + FW.dur(s.slo.period_s)));
-      const b = FW.el("td");
-      b.append(FW.el("span", "", FW.pct(s.slo.budget_left_ratio, 1) + " (" + FW.dur(s.slo.budget_left_s) + ")"), budgetBar(s.slo.budget_left_ratio));
-      r.append(b);
-      const burn = s.slo.fastest_burn_rate;
-      r.append(FW.el("td", s.slo.alerts.length ? "bad" : "", burn === undefined ? "—" : burn.toFixed(1) + "×" + (s.slo.alerts.length ? " " + s.slo.alerts.join(", ") : "")));
-    } else {
-      r.append(FW.el("td", "", "—"), FW.el("td", "", "—"), FW.el("td", "", "—"));
-    }
-    return r;
+  // One row per SLO of each service (availability, latency, error rate).
+  FW.fill("budgets", S.services.flatMap((s) => {
+    const slos = s.slos && s.slos.length ? s.slos : [null];
+    return slos.map((o, i) => {
+      const r = FW.el("tr");
+      r.dataset.service = s.name;
+      if (o) r.dataset.slo = o.name;
+      r.append(FW.el("td", "", i ? "" : s.name), FW.el("td", "", i ? "" : FW.pct(s.uptime, 3)));
+      if (o) {
+        r.append(FW.el("td", "", o.label + " " + FW.pct(o.objective, 1) + " / " + FW.dur(o.period_s) + (o.sli === undefined ? "" : " (SLI " + FW.pct(o.sli, 2) + ")")));
+        const b = FW.el("td");
+        b.append(FW.el("span", "", FW.pct(o.budget_left_ratio, 1) + " (" + FW.dur(o.budget_left_s) + ")"), budgetBar(o.budget_left_ratio));
+        r.append(b);
+        const burn = o.fastest_burn_rate;
+        r.append(FW.el("td", o.alerts.length ? "bad" : "", burn === undefined ? "—" : burn.toFixed(1) + "×" + (o.alerts.length ? " " + o.alerts.join(", ") : "")));
+      } else {
+        r.append(FW.el("td", "", "—"), FW.el("td", "", "—"), FW.el("td", "", "—"));
+      }
+      return r;
+    });
   }));
 }
 

@@ -172,6 +172,56 @@ fn a_crash_and_its_recovery_make_one_incident() {
 }
 
 #[test]
+fn latency_samples_give_a_latency_slo_row() {
+    let mut opts = LedgerOptions {
+        services: vec!["api".into()],
+        ..LedgerOptions::default()
+    };
+    let slo = forewarn_ledger::ThresholdSlo {
+        threshold: 500.0,
+        spec: forewarn_ledger::SloSpec::default(),
+    };
+    opts.threshold_slos.insert(
+        "api".into(),
+        forewarn_ledger::ThresholdSlos {
+            latency: Some(slo),
+            error_rate: None,
+        },
+    );
+    let mut b = Board::new(BoardOptions {
+        clock: Clock::Event,
+        ledger: opts,
+        ..BoardOptions::default()
+    });
+    // [0, 60) good, [60, 120) over the threshold; now is 120 (event
+    // clock), so the last slice is empty: SLI 0.5.
+    for (t, v) in [(0, 100.0), (60, 900.0), (120, 100.0)] {
+        b.apply(Input::Seen {
+            service: "api".into(),
+            health: Some(Box::new(forewarn_core::contracts::MetricSample {
+                schema_version: 1,
+                ts: at(t),
+                service: "api".into(),
+                instance: "api-0".into(),
+                metric: "latency_p99_ms".into(),
+                value: v,
+                labels: Default::default(),
+            })),
+        });
+    }
+    let s = b.state();
+    let names: Vec<&str> = row(&s, "api")
+        .slos
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(names, ["availability", "latency"]);
+    let latency = &row(&s, "api").slos[1];
+    assert_eq!(latency.label, "latency ≤ 500 ms");
+    assert_eq!(latency.sli, Some(0.5));
+}
+
+#[test]
 fn actions_are_listed_once_newest_first_and_updated_in_place() {
     let mut b = board();
     let open = issue("api", IssueKind::MemoryExhaustion, IssueStatus::Open, 0, 5);

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::HumanDuration;
-use forewarn_core::contracts::{IssueStatus, ModelRef, PredictedIssue, RemediationOutcome};
+use forewarn_core::contracts::{
+    IssueStatus, MetricSample, ModelRef, PredictedIssue, RemediationOutcome,
+};
 use forewarn_kafka::{EmbeddedBroker, Producer, TopicReader};
 use forewarn_models::artifact::Model;
 use forewarn_remediate::{Mode, Policy, Remediator, Step};
@@ -96,6 +98,9 @@ pub struct DemoRun {
     pub shadow_actions: u64,
     /// Those decisions, as the outcomes it would publish (in order).
     pub outcomes: Vec<RemediationOutcome>,
+    /// The samples of the latency and error-rate roles the fleet produced
+    /// (for the report's latency and error-rate SLIs), in step order.
+    pub sli_samples: Vec<MetricSample>,
     /// Wall-clock time of the run.
     pub elapsed: Duration,
 }
@@ -171,7 +176,18 @@ impl Demo {
             events: crate::observed_events(&self.labels),
             start_ms: self.labels.start.timestamp_millis(),
         };
-        let mut feeder = Feeder::start(self.fleet, &brokers, &topics, self.interval_s, observed)?;
+        let sli_metrics = [
+            self.pipeline.roles.latency_p99.clone(),
+            self.pipeline.roles.error_rate.clone(),
+        ];
+        let mut feeder = Feeder::start(
+            self.fleet,
+            &brokers,
+            &topics,
+            self.interval_s,
+            observed,
+            sli_metrics,
+        )?;
         let stats = Arc::new(Stats::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let scorer = start_scorer(
@@ -208,6 +224,7 @@ impl Demo {
             scorer: summary,
             shadow_actions: shadow.actions,
             outcomes: shadow.outcomes,
+            sli_samples: std::mem::take(&mut feeder.sli_samples),
             elapsed: started.elapsed(),
         })
     }
@@ -238,10 +255,16 @@ struct Observed {
     start_ms: i64,
 }
 
+/// What the feeder's thread returns: metric samples and log lines
+/// produced, and the latency and error-rate roles' samples.
+type Fed = ((u64, u64), Vec<MetricSample>);
+
 /// The fleet, produced into the broker on a thread of its own.
 struct Feeder {
-    handle: Option<JoinHandle<Result<(u64, u64)>>>,
+    handle: Option<JoinHandle<Result<Fed>>>,
     produced: Option<(u64, u64)>,
+    /// The latency and error-rate roles' samples, once it is done.
+    sli_samples: Vec<MetricSample>,
     steps_done: Arc<AtomicU64>,
 }
 
@@ -252,15 +275,21 @@ impl Feeder {
         topics: &Topics,
         interval_s: f64,
         observed: Observed,
+        sli_metrics: [String; 2],
     ) -> Result<Self> {
         let producer = Producer::new(brokers, &[])?;
         let (metrics, logs) = (topics.metrics.clone(), topics.logs.clone());
         let steps_done = Arc::new(AtomicU64::new(0));
         let progress = Arc::clone(&steps_done);
-        let handle = std::thread::spawn(move || -> Result<(u64, u64)> {
+        let handle = std::thread::spawn(move || -> Result<Fed> {
             let mut pending = observed.events.iter().peekable();
             let mut sent_events = 0u64;
             let mut send_error = None;
+            let mut sli_samples = Vec::new();
+            let fleet = fleet.inspect(|b| {
+                let sli = b.metrics.iter().filter(|m| sli_metrics.contains(&m.metric));
+                sli_samples.extend(sli.cloned());
+            });
             let n = produce_fleet(
                 fleet,
                 &producer,
@@ -294,11 +323,12 @@ impl Feeder {
                     failed: d.failed,
                 });
             }
-            Ok(n)
+            Ok((n, sli_samples))
         });
         Ok(Self {
             handle: Some(handle),
             produced: None,
+            sli_samples: Vec::new(),
             steps_done,
         })
     }
@@ -306,8 +336,9 @@ impl Feeder {
     /// Metric samples and log lines produced, once the feeder is done.
     fn produced(&mut self) -> Result<Option<(u64, u64)>> {
         if let Some(h) = self.handle.take_if(|h| h.is_finished()) {
-            let n = h.join().map_err(|_| Error::Panicked("fleet feeder"))??;
+            let (n, sli) = h.join().map_err(|_| Error::Panicked("fleet feeder"))??;
             self.produced = Some(n);
+            self.sli_samples = sli;
         }
         Ok(self.produced)
     }

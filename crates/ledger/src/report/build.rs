@@ -5,11 +5,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{
-    ActionEvidence, ActionFigures, Bucket, BudgetPoint, Figures, Interval, PredictionLine,
-    PreventedOutage, Report, ServiceReport, Spread,
+    ActionEvidence, ActionFigures, Bucket, BudgetPoint, BurnDown, Figures, Interval,
+    PredictionLine, PreventedOutage, Report, ServiceReport, Spread,
 };
 use crate::ledger::Ledger;
-use crate::slo::{burn_down, evaluate};
+use crate::slo::{burn_down, evaluate_all, objectives};
 use crate::state::records::{Incident, PredictionClass};
 use crate::state::service::ServiceState;
 use crate::state::totals::{RECOVERY_BUCKETS_S, Totals};
@@ -147,7 +147,6 @@ impl Ledger {
         let observed = svc.observed_ms(from_ms, to_ms);
         let down = svc.downtime_ms(start, to_ms);
         let totals = service_totals(svc, from, to);
-        let spec = self.opts.slo(&svc.name);
         let mut predictions: Vec<PredictionLine> = svc
             .predictions
             .values()
@@ -206,10 +205,16 @@ impl Ledger {
         ServiceReport {
             service: svc.name.clone(),
             figures: figures(&totals, &incidents, observed, down),
-            slos: vec![evaluate(svc, spec, to)],
-            burn_down: burn_down(svc, spec, burn_from, to, BURN_DOWN_POINTS)
+            slos: evaluate_all(svc, &self.opts, to),
+            burn_down: objectives(svc, &self.opts)
                 .into_iter()
-                .map(|(at, left)| BudgetPoint { at, left })
+                .map(|(name, _, spec, m)| BurnDown {
+                    slo: name.to_string(),
+                    points: burn_down(m, spec, burn_from, to, BURN_DOWN_POINTS)
+                        .into_iter()
+                        .map(|(at, left)| BudgetPoint { at, left })
+                        .collect(),
+                })
                 .collect(),
             down: down_intervals,
             observed_from: (observed > 0).then(|| ms(start)),

@@ -23,7 +23,7 @@ fn service_html(out: &mut String, r: &Report, s: &ServiceReport) {
         let _ = write!(out, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));
     }
     out.push_str("</table>");
-    for slo in &s.slos {
+    for (slo, down) in s.slos.iter().zip(&s.burn_down) {
         let class = if slo.budget_left_ratio < 0.0 {
             "bad"
         } else {
@@ -32,7 +32,7 @@ fn service_html(out: &mut String, r: &Report, s: &ServiceReport) {
         let _ = write!(
             out,
             "<p><b>SLO</b> {} {} over {}: SLI {}, budget {} ({} spent), <span class=\"{class}\">{} left ({})</span>.{}</p>",
-            esc(&slo.name),
+            esc(&slo.label()),
             pct(Some(slo.objective)),
             human_duration(slo.period_s),
             pct(slo.sli),
@@ -69,7 +69,7 @@ fn service_html(out: &mut String, r: &Report, s: &ServiceReport) {
             );
         }
         out.push_str("</table><p class=\"muted\">Error budget left across the range:</p>");
-        out.push_str(&burn_down(s, r.from, r.to));
+        out.push_str(&burn_down(&s.service, down, r.from, r.to));
     }
     out.push_str("<p class=\"muted\">Timeline: predictions above the bar, actions below (filled: executed).</p>");
     out.push_str(&timeline(s, r.from, r.to));
@@ -192,6 +192,29 @@ pub fn render(r: &Report) -> String {
         );
     }
     out.push_str("</table><p class=\"legend\"><span><i class=\"sw\" style=\"background:#3a3\"></i>up</span><span><i class=\"sw\" style=\"background:#d33\"></i>down</span><span><i class=\"sw\" style=\"background:#ddd\"></i>not observed</span><span><i class=\"sw\" style=\"background:#06c\"></i>predicted ahead / action executed</span><span><i class=\"sw\" style=\"background:#0a6\"></i>outage prevented</span><span><i class=\"sw\" style=\"background:#e80\"></i>false alarm</span><span><i class=\"sw\" style=\"background:#888\"></i>other prediction</span></p>");
+    out.push_str("<h2>SLOs</h2><table><tr><th>Service</th><th>SLO</th><th>Objective</th><th>SLI</th><th>Budget left</th><th>Fastest burn</th><th>Alerts firing</th></tr>");
+    for s in &r.services {
+        for slo in &s.slos {
+            let class = if slo.alerts.is_empty() { "ok" } else { "bad" };
+            let _ = write!(
+                out,
+                "<tr><td><a href=\"#svc-{0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td class=\"{class}\">{6}</td></tr>",
+                esc(&s.service),
+                esc(&slo.label()),
+                pct(Some(slo.objective)),
+                pct(slo.sli),
+                pct(Some(slo.budget_left_ratio)),
+                slo.fastest_burn_rate
+                    .map_or("–".into(), |b| format!("{b:.2}")),
+                if slo.alerts.is_empty() {
+                    "–".to_string()
+                } else {
+                    esc(&slo.alerts.join("; "))
+                }
+            );
+        }
+    }
+    out.push_str("</table>");
     for s in &r.services {
         service_html(&mut out, r, s);
     }

@@ -137,7 +137,7 @@ fn slo_md(out: &mut String, s: &SloStatus) {
     let _ = writeln!(
         out,
         "**SLO** {} {} over {}: SLI {}, error budget {} of which {} spent, {} left ({}).{}\n",
-        s.name,
+        s.label(),
         pct(Some(s.objective)),
         human_duration(s.period_s),
         pct(s.sli),
@@ -304,6 +304,27 @@ pub fn render(r: &Report) -> String {
             slo.and_then(|s| s.fastest_burn_rate)
                 .map_or("–".into(), |b| format!("{b:.2}"))
         );
+    }
+    out.push_str("\n## SLOs\n\n| Service | SLO | Objective | SLI | Budget left | Fastest burn | Alerts firing |\n|---|---|---|---|---|---|---|\n");
+    for s in &r.services {
+        for slo in &s.slos {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                s.service,
+                slo.label(),
+                pct(Some(slo.objective)),
+                pct(slo.sli),
+                pct(Some(slo.budget_left_ratio)),
+                slo.fastest_burn_rate
+                    .map_or("–".into(), |b| format!("{b:.2}")),
+                if slo.alerts.is_empty() {
+                    "–".to_string()
+                } else {
+                    slo.alerts.join("; ")
+                }
+            );
+        }
     }
     out.push('\n');
     for s in &r.services {

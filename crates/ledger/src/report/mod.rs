@@ -153,8 +153,9 @@ pub struct ServiceReport {
     pub figures: Figures,
     /// Its SLOs at the end of the range.
     pub slos: Vec<SloStatus>,
-    /// Error budget left (ratio) across the range, for the burn-down plot.
-    pub burn_down: Vec<BudgetPoint>,
+    /// Error budget left (ratio) across the range, per SLO (in the order
+    /// of `slos`), for the burn-down plots.
+    pub burn_down: Vec<BurnDown>,
     /// Down intervals within the range (the rest of the observed time is up).
     pub down: Vec<Interval>,
     /// Start of its observed time within the range.
@@ -170,6 +171,15 @@ pub struct ServiceReport {
     /// Records counted in the figures but no longer kept in detail:
     /// incidents, predictions, actions.
     pub not_listed: [u64; 3],
+}
+
+/// One SLO's error budget left across the range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BurnDown {
+    /// The SLO (`availability`, `latency`, `error_rate`).
+    pub slo: String,
+    /// The budget left at evenly spread instants.
+    pub points: Vec<BudgetPoint>,
 }
 
 /// The budget left at one instant.

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
-use super::{Bucket, ServiceReport};
+use super::{Bucket, BurnDown, ServiceReport};
 use crate::snapshot::human_duration;
 use crate::state::records::{ActionStatus, PredictionClass};
 
@@ -164,20 +164,26 @@ pub(crate) fn histogram(buckets: &[Bucket]) -> String {
 
 /// The error budget left across the range (1 untouched, 0 spent): a
 /// line, with the zero line dashed.
-pub(crate) fn burn_down(s: &ServiceReport, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+pub(crate) fn burn_down(
+    service: &str,
+    b: &BurnDown,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> String {
     let h = 120.0;
-    let lo = s
-        .burn_down
+    let lo = b
+        .points
         .iter()
         .map(|p| p.left)
         .fold(0.0_f64, f64::min)
         .max(-10.0);
     let y_of = |v: f64| 10.0 + (1.0 - (v.clamp(lo, 1.0) - lo) / (1.0 - lo)) * h;
     let mut out = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {}" width="{W}" height="{}" role="img" aria-label="error budget burn-down of {}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {}" width="{W}" height="{}" role="img" aria-label="{} error budget burn-down of {}">"#,
         h + 40.0,
         h + 40.0,
-        esc(&s.service)
+        esc(&b.slo),
+        esc(service)
     );
     let (z, one) = (y_of(0.0), y_of(1.0));
     let _ = write!(
@@ -195,8 +201,8 @@ pub(crate) fn burn_down(s: &ServiceReport, from: DateTime<Utc>, to: DateTime<Utc
             lo * 100.0
         );
     }
-    let points: Vec<String> = s
-        .burn_down
+    let points: Vec<String> = b
+        .points
         .iter()
         .map(|p| format!("{:.1},{:.1}", x_of(p.at, from, to), y_of(p.left)))
         .collect();

@@ -11,6 +11,7 @@ use forewarn_core::contracts::{
 };
 
 use super::records::{Action, ActionStatus, Incident, Prediction};
+use super::slices::Slices;
 use super::totals::Totals;
 use crate::entry::AuditPhase;
 use crate::options::Caps;
@@ -44,6 +45,10 @@ pub(crate) struct ServiceState {
     pub(crate) dropped: Totals,
     /// Records dropped by a cap: incidents, predictions, actions, intervals.
     pub(crate) dropped_counts: [u64; 4],
+    /// Time slices of the latency role's samples.
+    pub(crate) latency: Slices,
+    /// Time slices of the error-rate role's samples.
+    pub(crate) error_rate: Slices,
 }
 
 fn secs(d: TimeDelta) -> f64 {

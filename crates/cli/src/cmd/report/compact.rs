@@ -6,8 +6,10 @@
 //! first sets when the series was first observed, a transition needs a
 //! different reading). A sample that arrives out of time order within
 //! its series is always kept, and so is the last of a run when a
-//! different reading follows. Samples of other metrics are left out (the
-//! ledger ignores them).
+//! different reading follows. Samples of the latency and error-rate
+//! roles are kept as they are (each one closes the time slice of the
+//! one before, so dropping any would change the SLIs); samples of other
+//! metrics are left out (the ledger ignores them).
 
 use std::collections::HashMap;
 
@@ -28,6 +30,8 @@ struct Run {
 #[derive(Debug)]
 pub(crate) struct Compactor {
     health: String,
+    /// The latency and error-rate roles' metrics, kept uncompacted.
+    sli: Vec<String>,
     runs: HashMap<(String, String), Run>,
     /// Samples left out because they repeat their series' reading.
     pub(crate) repeated: u64,
@@ -36,9 +40,10 @@ pub(crate) struct Compactor {
 }
 
 impl Compactor {
-    pub(crate) fn new(health: &str) -> Self {
+    pub(crate) fn new(health: &str, sli: &[&str]) -> Self {
         Self {
             health: health.to_string(),
+            sli: sli.iter().map(|m| m.to_string()).collect(),
             runs: HashMap::new(),
             repeated: 0,
             other: 0,
@@ -52,7 +57,11 @@ impl Compactor {
             return;
         };
         if s.metric != self.health {
-            self.other += 1;
+            if self.sli.contains(&s.metric) {
+                out.push(Entry::Sample(s));
+            } else {
+                self.other += 1;
+            }
             return;
         }
         let passing = s.value >= 0.5;
@@ -104,19 +113,23 @@ mod tests {
     use super::*;
 
     fn sample(t: i64, v: f64) -> Entry {
+        metric_sample("health_up", t, v)
+    }
+
+    fn metric_sample(metric: &str, t: i64, v: f64) -> Entry {
         Entry::Sample(MetricSample {
             schema_version: 1,
             ts: DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(1_700_000_000 + t),
             service: "api".into(),
             instance: "api-0".into(),
-            metric: "health_up".into(),
+            metric: metric.into(),
             value: v,
             labels: Default::default(),
         })
     }
 
     fn kept(input: &[(i64, f64)]) -> Vec<(i64, f64)> {
-        let mut c = Compactor::new("health_up");
+        let mut c = Compactor::new("health_up", &["p99"]);
         let mut out = Vec::new();
         for (t, v) in input {
             c.push(sample(*t, *v), &mut out);
@@ -156,5 +169,18 @@ mod tests {
         // A sample older than its series' last is kept as it is.
         let got = kept(&[(0, 1.0), (20, 1.0), (10, 0.0)]);
         assert_eq!(got, vec![(0, 1.0), (10, 0.0), (20, 1.0)]);
+    }
+
+    #[test]
+    fn latency_and_error_rate_samples_are_all_kept_and_others_dropped() {
+        let mut c = Compactor::new("health_up", &["p99"]);
+        let mut out = Vec::new();
+        for t in [0, 10, 20] {
+            c.push(metric_sample("p99", t, 100.0), &mut out);
+            c.push(metric_sample("cpu", t, 0.5), &mut out);
+        }
+        c.finish(&mut out);
+        assert_eq!(out.len(), 3);
+        assert_eq!((c.repeated, c.other), (0, 3));
     }
 }

@@ -1,7 +1,8 @@
 //! Where `forewarn report` reads its entries: JSON-lines files of events,
 //! audit logs (their hash chain verified first), and the pipeline's
 //! topics on a broker (predictions, outcomes, service events, and the
-//! health role's samples from the metrics topic), each topic read from
+//! health, latency and error-rate roles' samples from the metrics
+//! topic), each topic read from
 //! its beginning to its end as of the start, with a progress line on a
 //! terminal.
 
@@ -131,7 +132,11 @@ pub(crate) fn topics(
     }
     let bar = progress(quiet);
     let mut read = Read::default();
-    let health = pipeline.roles.health.as_bytes();
+    let roles = [
+        pipeline.roles.health.as_bytes(),
+        pipeline.roles.latency_p99.as_bytes(),
+        pipeline.roles.error_rate.as_bytes(),
+    ];
     let format = pipeline.sources.metrics.format;
     let mut samples: Vec<MetricSample> = Vec::new();
     for (key, topic, reader) in readers {
@@ -184,10 +189,12 @@ pub(crate) fn topics(
                     .ok()
                     .map(Entry::Service),
                 _ => {
-                    // Only the health role's samples matter; a text record
-                    // that does not name the metric is skipped undecoded.
+                    // Only the health, latency and error-rate roles' samples
+                    // matter; a text record that names none of them is
+                    // skipped undecoded.
                     let text = format != forewarn_core::Format::Arrow;
-                    if text && !p.windows(health.len().max(1)).any(|w| w == health) {
+                    let named = |n: &[u8]| !n.is_empty() && p.windows(n.len()).any(|w| w == n);
+                    if text && !roles.iter().any(|n| named(n)) {
                         continue;
                     }
                     samples.clear();
