@@ -18,46 +18,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use forewarn_core::contracts::{IssueStatus, PredictedIssue};
-use forewarn_e2e::{forewarn_bin, workspace_root};
+use forewarn_e2e::workspace_root;
 use forewarn_kafka::{EmbeddedBroker, ProducerBuilder, TopicReader};
 use forewarn_remediate::audit::{Entry, Phase};
 use forewarn_sim::{Fleet, SimConfig};
 
 mod common;
-use common::{ScorerProcess, start_tansu, wait_for};
-
-/// A child process killed (SIGKILL) when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Killed, ScorerProcess, spawn_logged, start_tansu, wait_for};
 
 fn spawn(args: &[&str], log: &Path) -> Killed {
-    let stderr = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Killed(
-        Command::new(forewarn_bin())
-            .args(args)
-            .current_dir(workspace_root())
-            .env_remove("RELIABILITY_ENGINE_ENABLED")
-            .env_remove("FOREWARN_AUDIT_KEY")
-            .env("FOREWARN_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start forewarn"),
-    )
+    spawn_logged(args, log, None)
 }
 
 fn tempdir(name: &str) -> PathBuf {

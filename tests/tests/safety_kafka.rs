@@ -20,7 +20,7 @@
 //!   batch, and there is none) reads the rest of the batch anyway.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -33,38 +33,12 @@ use forewarn_remediate::audit::{Entry, Phase};
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::{default_pipeline, start_tansu, wait_for};
+use common::{Killed, default_pipeline, spawn_logged, start_tansu, wait_for};
 
 const KEY: &str = "e2e audit key, 16+ bytes";
 
-/// A child process killed (SIGKILL) when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn spawn(args: &[&str], log: &Path) -> Killed {
-    let stderr = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Killed(
-        Command::new(forewarn_bin())
-            .args(args)
-            .current_dir(workspace_root())
-            .env_remove("RELIABILITY_ENGINE_ENABLED")
-            .env("FOREWARN_AUDIT_KEY", KEY)
-            .env("FOREWARN_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .expect("start forewarn"),
-    )
+    spawn_logged(args, log, Some(KEY))
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

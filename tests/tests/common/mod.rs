@@ -391,3 +391,36 @@ impl ScorerProcess {
         }
     }
 }
+
+/// A child process killed (SIGKILL) and reaped when dropped.
+pub(crate) struct Killed(pub(crate) Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `forewarn ARGS` run from the workspace root at log level info, its
+/// stderr appended to `log`, stdout discarded, the kill switch variable
+/// unset, and `FOREWARN_AUDIT_KEY` set to `audit_key` (unset without one).
+pub(crate) fn spawn_logged(args: &[&str], log: &Path, audit_key: Option<&str>) -> Killed {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let mut cmd = Command::new(forewarn_bin());
+    cmd.args(args)
+        .current_dir(workspace_root())
+        .env_remove("RELIABILITY_ENGINE_ENABLED")
+        .env("FOREWARN_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(stderr);
+    match audit_key {
+        Some(k) => cmd.env("FOREWARN_AUDIT_KEY", k),
+        None => cmd.env_remove("FOREWARN_AUDIT_KEY"),
+    };
+    Killed(cmd.spawn().expect("start forewarn"))
+}
