@@ -27,9 +27,9 @@ use forewarn_remediate::audit::{Entry, Phase};
 use forewarn_sim::{Fleet, SimConfig};
 
 mod common;
-use common::{Killed, ScorerProcess, spawn_logged, start_tansu, wait_for};
+use common::{Killed, ScorerProcess, remediate_args, spawn_logged, start_tansu, wait_for};
 
-fn spawn(args: &[&str], log: &Path) -> Killed {
+fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S], log: &Path) -> Killed {
     spawn_logged(args, log, None)
 }
 
@@ -387,21 +387,7 @@ fn a_full_disk_for_the_audit_log_stops_the_remediator_before_it_acts() {
     let audit_path = dir.join("audit.jsonl");
     std::os::unix::fs::symlink("/dev/full", &audit_path).unwrap();
     let log = dir.join("remediate.log");
-    let args = [
-        "remediate",
-        "--brokers",
-        b,
-        "--pipeline",
-        p.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--audit",
-        audit_path.to_str().unwrap(),
-        "--group",
-        "fd-rem",
-        "--create-topics",
-        "1",
-    ];
+    let args = remediate_args(b, &p, &policy, &audit_path, "fd-rem");
     let mut first = spawn(&args, &log);
     wait_for("the partition", Duration::from_secs(60), || {
         std::fs::read_to_string(&log).is_ok_and(|t| t.contains("Partition assigned"))

@@ -33,11 +33,11 @@ use forewarn_remediate::audit::{Entry, Phase};
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::{Killed, default_pipeline, spawn_logged, start_tansu, wait_for};
+use common::{Killed, default_pipeline, remediate_args, spawn_logged, start_tansu, wait_for};
 
 const KEY: &str = "e2e audit key, 16+ bytes";
 
-fn spawn(args: &[&str], log: &Path) -> Killed {
+fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S], log: &Path) -> Killed {
     spawn_logged(args, log, Some(KEY))
 }
 
@@ -192,21 +192,7 @@ fn the_kill_switch_flips_remediate_and_watch_within_a_second() {
     let audit_path = dir.join("audit.jsonl");
     let (rlog, wlog) = (dir.join("remediate.log"), dir.join("watch.log"));
     let _remediate = spawn(
-        &[
-            "remediate",
-            "--brokers",
-            b,
-            "--pipeline",
-            p,
-            "--policy",
-            policy.to_str().unwrap(),
-            "--audit",
-            audit_path.to_str().unwrap(),
-            "--group",
-            "sk-rem",
-            "--create-topics",
-            "1",
-        ],
+        &remediate_args(b, &pipeline, &policy, &audit_path, "sk-rem"),
         &rlog,
     );
     let _watch = spawn(
@@ -407,7 +393,6 @@ fn a_queued_action_survives_a_sigkill_of_the_remediator() {
     let b = broker.addr.as_str();
     let dir = tempdir("queued");
     let pipeline = default_pipeline(&dir, "sq");
-    let p = pipeline.to_str().unwrap();
     let policy = dir.join("policy.yaml");
     std::fs::write(
         &policy,
@@ -416,21 +401,7 @@ fn a_queued_action_survives_a_sigkill_of_the_remediator() {
     .unwrap();
     let audit_path = dir.join("audit.jsonl");
     let log = dir.join("remediate.log");
-    let args = [
-        "remediate",
-        "--brokers",
-        b,
-        "--pipeline",
-        p,
-        "--policy",
-        policy.to_str().unwrap(),
-        "--audit",
-        audit_path.to_str().unwrap(),
-        "--group",
-        "sq-rem",
-        "--create-topics",
-        "1",
-    ];
+    let args = remediate_args(b, &pipeline, &policy, &audit_path, "sq-rem");
     let first = spawn(&args, &log);
     wait_for("the partition", Duration::from_secs(60), || {
         log_has(&log, "Partition assigned")
@@ -486,7 +457,6 @@ fn an_issue_held_for_its_episode_survives_a_sigkill_of_the_remediator() {
     let b = broker.addr.as_str();
     let dir = tempdir("held");
     let pipeline = default_pipeline(&dir, "sh");
-    let p = pipeline.to_str().unwrap();
     let policy = dir.join("policy.yaml");
     std::fs::write(
         &policy,
@@ -495,21 +465,7 @@ fn an_issue_held_for_its_episode_survives_a_sigkill_of_the_remediator() {
     .unwrap();
     let audit_path = dir.join("audit.jsonl");
     let log = dir.join("remediate.log");
-    let args = [
-        "remediate",
-        "--brokers",
-        b,
-        "--pipeline",
-        p,
-        "--policy",
-        policy.to_str().unwrap(),
-        "--audit",
-        audit_path.to_str().unwrap(),
-        "--group",
-        "sh-rem",
-        "--create-topics",
-        "1",
-    ];
+    let args = remediate_args(b, &pipeline, &policy, &audit_path, "sh-rem");
     let first = spawn(&args, &log);
     wait_for("the partition", Duration::from_secs(60), || {
         log_has(&log, "Partition assigned")
@@ -582,7 +538,6 @@ fn a_group_committed_inside_the_last_batch_reads_the_rest_of_it() {
     let b = broker.addr.as_str();
     let dir = tempdir("stall");
     let pipeline = default_pipeline(&dir, "ss");
-    let p = pipeline.to_str().unwrap();
     forewarn_kafka::ensure_topics(b, &[], &["ss.predictions"], 1, Duration::from_secs(30)).unwrap();
     // Ten issues in one record batch.
     let records: Vec<(String, Vec<u8>)> = (0..10)
@@ -602,21 +557,7 @@ fn a_group_committed_inside_the_last_batch_reads_the_rest_of_it() {
     let audit_path = dir.join("audit.jsonl");
     let log = dir.join("remediate.log");
     let _r = spawn(
-        &[
-            "remediate",
-            "--brokers",
-            b,
-            "--pipeline",
-            p,
-            "--policy",
-            policy.to_str().unwrap(),
-            "--audit",
-            audit_path.to_str().unwrap(),
-            "--group",
-            "ss-rem",
-            "--create-topics",
-            "1",
-        ],
+        &remediate_args(b, &pipeline, &policy, &audit_path, "ss-rem"),
         &log,
     );
     wait_for("the rest of the batch", Duration::from_secs(90), || {

@@ -405,7 +405,11 @@ impl Drop for Killed {
 /// `forewarn ARGS` run from the workspace root at log level info, its
 /// stderr appended to `log`, stdout discarded, the kill switch variable
 /// unset, and `FOREWARN_AUDIT_KEY` set to `audit_key` (unset without one).
-pub(crate) fn spawn_logged(args: &[&str], log: &Path, audit_key: Option<&str>) -> Killed {
+pub(crate) fn spawn_logged<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    log: &Path,
+    audit_key: Option<&str>,
+) -> Killed {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -423,4 +427,31 @@ pub(crate) fn spawn_logged(args: &[&str], log: &Path, audit_key: Option<&str>) -
         None => cmd.env_remove("FOREWARN_AUDIT_KEY"),
     };
     Killed(cmd.spawn().expect("start forewarn"))
+}
+
+/// `forewarn remediate` on `brokers` with this pipeline, policy, audit log
+/// and consumer group, creating missing topics with one partition.
+pub(crate) fn remediate_args(
+    brokers: &str,
+    pipeline: &Path,
+    policy: &Path,
+    audit: &Path,
+    group: &str,
+) -> Vec<String> {
+    let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+    vec![
+        "remediate".into(),
+        "--brokers".into(),
+        brokers.into(),
+        "--pipeline".into(),
+        path(pipeline),
+        "--policy".into(),
+        path(policy),
+        "--audit".into(),
+        path(audit),
+        "--group".into(),
+        group.into(),
+        "--create-topics".into(),
+        "1".into(),
+    ]
 }
