@@ -130,6 +130,7 @@ fn run(
     let n = records.len();
     send(&records[..n / 2]);
     producer.flush(wait).unwrap();
+    scorer.wait_consumed(&topic, n / 2, wait);
     scorer.wait_caught_up(&topic, 3.0, wait);
     if let Some(outage) = outage {
         broker.down().unwrap();
@@ -144,14 +145,28 @@ fn run(
     send(&records[3 * n / 4..]);
     let d = producer.flush(wait).unwrap();
     assert_eq!(d.acked as usize, n, "every record produced: {d:?}");
+    scorer.wait_consumed(&topic, n, wait);
     scorer.wait_caught_up(&topic, 3.0, wait);
-    let reader = TopicReader::new(&b, &[], &format!("{prefix}.predictions")).unwrap();
-    let events: Vec<PredictedIssue> = reader
-        .read_to_end(wait)
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_slice(&r.payload).unwrap())
-        .collect();
+    // The last events may still be on their way to the broker: read until
+    // two reads a second apart agree.
+    let read = || -> Vec<PredictedIssue> {
+        TopicReader::new(&b, &[], &format!("{prefix}.predictions"))
+            .unwrap()
+            .read_to_end(wait)
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.payload).unwrap())
+            .collect()
+    };
+    let mut events = read();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let again = read();
+        if again.len() == events.len() {
+            break;
+        }
+        events = again;
+    }
     // The remediator has seen every prediction: one line per open issue.
     let open: BTreeSet<&str> = events
         .iter()

@@ -300,6 +300,37 @@ impl ScorerProcess {
         Some((status, body))
     }
 
+    /// What the process is doing, for a timeout's message: its exit status
+    /// if it has ended, else its state from `/proc` and, where gdb is
+    /// installed, every thread's stack (a stalled process says where).
+    pub(crate) fn diagnose(&self) -> String {
+        let Some(c) = self.child.as_ref() else {
+            return "process: already stopped by the test".into();
+        };
+        let pid = c.id();
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            return format!("process {pid}: gone (no /proc entry)");
+        };
+        let state = status
+            .lines()
+            .filter(|l| l.starts_with("State:") || l.starts_with("Threads:"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let stacks = Command::new("gdb")
+            .args([
+                "-batch",
+                "-p",
+                &pid.to_string(),
+                "-ex",
+                "thread apply all bt 12",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_else(|e| format!("(no gdb: {e})"));
+        format!("process {pid}: {state}\nthread stacks:\n{stacks}")
+    }
+
     /// Sum of every sample of metric `name` in `/metrics` (0 when absent).
     pub(crate) fn metric(&self, name: &str) -> f64 {
         let Some((_, body)) = self.get("/metrics") else {
@@ -342,10 +373,33 @@ impl ScorerProcess {
             last = consumed;
             assert!(
                 Instant::now() < deadline,
-                "scorer did not catch up: consumed {consumed}, lag {lag} (known for {known}), partitions {owned}; log:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
+                "scorer did not catch up: consumed {consumed}, lag {lag} (known for {known}), partitions {owned}; log:\n{}\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default(),
+                self.diagnose()
             );
             std::thread::sleep(Duration::from_millis(1500));
+        }
+    }
+
+    /// Wait until this process has read at least `records` records of
+    /// `topic` (replays count too). On loaded cores the lag gauge can lag
+    /// behind the records just produced, so a test that knows how many it
+    /// produced waits for them first.
+    pub(crate) fn wait_consumed(&self, topic: &str, records: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let name = format!("forewarn_records_consumed_total{{topic=\"{topic}\"}}");
+        loop {
+            let consumed = self.metric(&name);
+            if consumed >= records as f64 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "scorer read {consumed} of the {records} records of {topic}; log:\n{}\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default(),
+                self.diagnose()
+            );
+            std::thread::sleep(Duration::from_millis(300));
         }
     }
 
@@ -355,8 +409,9 @@ impl ScorerProcess {
         while self.metric("forewarn_partitions_assigned") != partitions {
             assert!(
                 Instant::now() < deadline,
-                "scorer never owned {partitions} partitions; log:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
+                "scorer never owned {partitions} partitions; log:\n{}\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default(),
+                self.diagnose()
             );
             std::thread::sleep(Duration::from_millis(300));
         }
