@@ -101,7 +101,16 @@ fn run(
         dir.join(format!("{prefix}-score.log")),
         dir.join(format!("{prefix}-remediate.log")),
     );
-    let scorer = ScorerProcess::start_with(&b, &p, &format!("{prefix}-score"), slog.clone(), &[]);
+    // A session shorter than the outage: the broker evicts the scorer from
+    // its group while it is away, so every run meets what a long outage
+    // brings (commits refused with UnknownMemberId, then a rejoin).
+    let scorer = ScorerProcess::start_with(
+        &b,
+        &p,
+        &format!("{prefix}-score"),
+        slog.clone(),
+        &["--kafka-option", "session.timeout.ms=6000"],
+    );
     let _remediator = spawn(
         &[
             "remediate",
@@ -226,14 +235,12 @@ fn broker_for(prefixes: &[&str]) -> EmbeddedBroker {
     EmbeddedBroker::start(&specs).unwrap()
 }
 
-// Ignored in the default run: on 2 loaded cores (2026-12-07, the whole
-// suite running) the scorer once stopped answering `/metrics` after the
-// broker came back (log silent after its first post-outage checkpoint;
-// no panic) and the test timed out; alone it passes (~50 s). A possible
-// hang after a broker outage, open in issue #18: run it with
-// `cargo test -p forewarn-e2e --test faults -- --ignored`.
+// Was ignored (session 8: "the scorer stopped answering after the broker
+// came back"): the scorer had exited on `commit: UnknownMemberId`, a
+// commit refused because the broker evicted it from its group during the
+// outage (seen with gdb-less diagnostics: a zombie, and that error last in
+// its log). Such a refusal is now a warning (`Error::is_group_moved_on`).
 #[test]
-#[ignore = "intermittent scorer stall after the outage under load (#18); run with --ignored"]
 fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
     let records = fleet();
     let broker = broker_for(&["ref", "out"]);
@@ -274,12 +281,15 @@ fn the_broker_going_away_mid_stream_loses_and_duplicates_nothing() {
     // librdkafka's first complaint varies (AllBrokersDown or
     // BrokerTransportFailure); the scorer logs it, throttled.
     assert!(said(s, "Message consumption error") >= 1, "{s}");
-    // When the outage outlasted the group session, the partitions come
-    // back through a rebalance and are restored from their checkpoints;
-    // when it did not, the scorer simply goes on (both seen on 2 cores).
-    if said(s, "partitions assigned") > 1 {
-        assert!(said(s, "resumed warm from checkpoint") >= 1, "{s}");
-    }
+    // The outage outlasts the 6 s group session: the partitions come back
+    // through a rebalance and are restored from their checkpoints.
+    eprintln!(
+        "scorer: {} assignment(s), {} commit(s) refused by a group that moved on",
+        said(s, "partitions assigned"),
+        said(s, "the group moved on")
+    );
+    assert!(said(s, "partitions assigned") > 1, "{s}");
+    assert!(said(s, "resumed warm from checkpoint") >= 1, "{s}");
     let r = &outage.remediator_log;
     assert_eq!(said(r, "The broker cannot be reached"), 1, "{r}");
     assert_eq!(said(r, "The broker is reachable again"), 1, "{r}");

@@ -119,4 +119,52 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Consume(_))
     }
+
+    /// Whether a commit was refused because this member's place in the
+    /// group is no longer current: it was evicted (after a broker outage
+    /// longer than the session timeout), a rebalance is under way, or the
+    /// coordinator moved. Nothing is lost: the member rejoins by itself
+    /// and whoever owns a partition next resumes from its checkpoint, so
+    /// the caller goes on (and commits again at the next checkpoint).
+    pub fn is_group_moved_on(&self) -> bool {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        let Error::Commit(e) = self else {
+            return false;
+        };
+        matches!(
+            e.rdkafka_error_code(),
+            Some(
+                C::UnknownMemberId
+                    | C::IllegalGeneration
+                    | C::RebalanceInProgress
+                    | C::NotCoordinator
+                    | C::CoordinatorNotAvailable
+                    | C::CoordinatorLoadInProgress
+                    | C::AssignmentLost
+                    | C::State
+            )
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::error::KafkaError;
+    use rdkafka::types::RDKafkaErrorCode as C;
+
+    use super::Error;
+
+    #[test]
+    fn a_commit_refused_by_a_group_that_moved_on_is_not_fatal() {
+        let commit = |c| Error::Commit(Box::new(KafkaError::ConsumerCommit(c)));
+        assert!(commit(C::UnknownMemberId).is_group_moved_on());
+        assert!(commit(C::RebalanceInProgress).is_group_moved_on());
+        assert!(commit(C::IllegalGeneration).is_group_moved_on());
+        // A refusal for any other reason still stops the run.
+        assert!(!commit(C::TopicAuthorizationFailed).is_group_moved_on());
+        assert!(
+            !Error::Consume(Box::new(KafkaError::ConsumerCommit(C::UnknownMemberId)))
+                .is_group_moved_on()
+        );
+    }
 }

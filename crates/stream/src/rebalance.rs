@@ -182,7 +182,20 @@ impl Worker {
             }
             .emit(&self.stats);
         }
-        commit.commit(&offsets).map_err(Error::Commit)
+        match commit.commit(&offsets) {
+            // Evicted from the group (a broker outage longer than the
+            // session) or mid-rebalance: the checkpoints just written hold
+            // these offsets, the member rejoins by itself and the next
+            // checkpoint commits again. Stopping here would take the
+            // scorer down exactly when the broker comes back.
+            Err(e) if e.is_group_moved_on() => {
+                tracing::warn!(
+                    "offsets not committed: {e}; the group moved on (this member rejoins; the checkpoints written hold the offsets)"
+                );
+                Ok(())
+            }
+            r => r.map_err(Error::Commit),
+        }
     }
 
     /// Fails with the number of messages that failed since the last
