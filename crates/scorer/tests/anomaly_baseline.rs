@@ -34,6 +34,7 @@ fn model() -> Model {
         scale: scale.clone(),
         centroids: vec![vec![0.0; 3]],
         top_share: 0.3,
+        rank: 0,
         half_life_s: 3.0 * 86_400.0,
         calibration: vec![0.0, 1.0],
     };

@@ -10,10 +10,12 @@
 //!    space; one centroid, the mean, unless training was asked for more) and
 //!    take each feature's deviation from it in the instance's own standard
 //!    deviations: `dev_i = |z_i − c_i| / sqrt(v_i)`.
-//! 3. The score is the mean of the largest `top_share` of the deviations
-//!    (at least one): an anomaly must show in several features at once, so
-//!    one bursty feature (a disk counter, a retransmit count) cannot raise
-//!    an alarm on its own, while a fault that moves many does.
+//! 3. The score is the `rank`-th largest deviation (models trained since
+//!    2026-12-07: the second largest), or, with `rank` 0, the mean of the
+//!    largest `top_share` of them (at least one): an anomaly must show in
+//!    several features at once, so one bursty feature (a disk counter, a
+//!    retransmit count) cannot raise an alarm on its own, while a fault
+//!    that moves two or more does.
 //! 4. Calibration: the score's tail probability (p-value) under the
 //!    training scores, empirical inside their range and beyond their 95th
 //!    percentile an exponential tail fitted to the excesses (peaks over
@@ -55,6 +57,12 @@ pub struct ClusterModel {
     pub centroids: Vec<Vec<f64>>,
     /// Share of the features whose largest deviations make the score.
     pub top_share: f64,
+    /// When at least 1, the score is instead the `rank`-th largest
+    /// deviation: an anomaly must show in at least `rank` features at once,
+    /// so no single bursty feature can raise one on its own. 0 (models
+    /// trained before it): the mean of the largest `top_share`.
+    #[serde(default)]
+    pub rank: usize,
     /// Half-life of online learning (seconds of event time).
     pub half_life_s: f64,
     /// Sorted quantiles of the training scores, evenly spaced in
@@ -208,6 +216,11 @@ impl ClusterModel {
             .collect();
         if devs.is_empty() {
             return (0.0, nearest);
+        }
+        if self.rank >= 1 {
+            let k = self.rank.min(devs.len());
+            devs.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+            return (devs[k - 1], nearest);
         }
         let k = ((self.top_share * devs.len() as f64).ceil() as usize).clamp(1, devs.len());
         devs.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));

@@ -8,6 +8,7 @@ fn model() -> ClusterModel {
         scale: vec![1.0, 10.0, 1.0],
         centroids: vec![vec![0.0, 0.0, 0.0]],
         top_share: 0.5,
+        rank: 0,
         half_life_s: 3600.0,
         calibration: vec![0.0, 0.5, 1.0, 2.0, 4.0],
     }
@@ -29,6 +30,38 @@ fn score_is_the_mean_of_the_largest_deviations() {
 }
 
 #[test]
+fn a_ranked_score_is_the_kth_largest_deviation_so_one_burst_cannot_raise_it() {
+    let m = ClusterModel {
+        features: (0..10).map(|i| format!("f{i}")).collect(),
+        mean: vec![0.0; 10],
+        scale: vec![1.0; 10],
+        centroids: vec![vec![0.0; 10]],
+        rank: 2,
+        ..model()
+    };
+    let mut one = vec![0.0; 10];
+    one[0] = 50.0;
+    assert_eq!(m.score(&one).distance, 0.0, "one feature alone scores 0");
+    let mut two = vec![0.0; 10];
+    two[..2].copy_from_slice(&[50.0, 6.0]);
+    assert!((m.score(&two).distance - 6.0).abs() < 1e-12);
+    // Missing features are left out; fewer features than the rank: the
+    // smallest deviation there is.
+    let lone = ClusterModel {
+        features: vec!["a".into()],
+        mean: vec![0.0],
+        scale: vec![1.0],
+        centroids: vec![vec![0.0]],
+        rank: 2,
+        ..model()
+    };
+    assert!((lone.score(&[3.0]).distance - 3.0).abs() < 1e-12);
+    let mut gap = two.clone();
+    gap[1] = f64::NAN;
+    assert_eq!(m.score(&gap).distance, 0.0);
+}
+
+#[test]
 fn one_feature_alone_cannot_make_a_high_score_but_several_can() {
     let m = ClusterModel {
         features: (0..10).map(|i| format!("f{i}")).collect(),
@@ -36,6 +69,7 @@ fn one_feature_alone_cannot_make_a_high_score_but_several_can() {
         scale: vec![1.0; 10],
         centroids: vec![vec![0.0; 10]],
         top_share: 0.3,
+        rank: 0,
         ..model()
     };
     let mut one = vec![0.0; 10];

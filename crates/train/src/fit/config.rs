@@ -12,6 +12,13 @@ pub const DEFAULT_TOP_SHARE: f64 = 0.3;
 /// Default half-life of the online anomaly baseline: three days (chosen
 /// with [`DEFAULT_TOP_SHARE`]).
 pub const DEFAULT_HALF_LIFE_S: f64 = 3.0 * 86_400.0;
+/// Default scoring rank: a vector's anomaly score is its second-largest
+/// deviation, so a fault must move at least two features at once and no
+/// single bursty feature alarms alone. Chosen across sources (smd-dev mean
+/// F1 0.602 against 0.545 for the top-share mean; leave-one-fleet-out F1
+/// 0.802 against 0.819; README, "Anomaly model"). 0 scores by the mean of
+/// the largest [`DEFAULT_TOP_SHARE`] instead.
+pub const DEFAULT_RANK: usize = 2;
 /// Default number of centroids: one (more did not help held-out machines).
 pub const DEFAULT_CLUSTERS: usize = 1;
 
@@ -117,6 +124,8 @@ pub struct AnomalyFit {
     pub top_share: f64,
     /// Half-life of the online baseline (seconds of event time).
     pub half_life_s: f64,
+    /// Score by the `rank`-th largest deviation (0: the top-share mean).
+    pub rank: usize,
 }
 
 impl Default for AnomalyFit {
@@ -142,6 +151,7 @@ impl Default for AnomalyFit {
             calibration_quantiles: 1001,
             top_share: DEFAULT_TOP_SHARE,
             half_life_s: DEFAULT_HALF_LIFE_S,
+            rank: DEFAULT_RANK,
         }
     }
 }

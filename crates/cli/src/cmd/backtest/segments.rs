@@ -47,6 +47,10 @@ pub(crate) struct Args {
     /// the score.
     #[arg(long)]
     top_share: Option<f64>,
+    /// Anomaly-model setting: score by the RANK-th largest deviation (0:
+    /// the mean of the largest `--top-share`).
+    #[arg(long, value_name = "RANK")]
+    rank: Option<usize>,
     /// Anomaly-model setting: half-life of the online baseline.
     #[arg(long)]
     half_life: Option<HumanDuration>,
@@ -89,6 +93,9 @@ pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     if let Some(v) = a.top_share {
         opts.fit.anomaly.top_share = v;
+    }
+    if let Some(v) = a.rank {
+        opts.fit.anomaly.rank = v;
     }
     if let Some(v) = a.half_life {
         opts.fit.anomaly.half_life_s = v.as_millis() as f64 / 1000.0;

@@ -253,6 +253,7 @@ pub(crate) fn fit_cluster(
         scale: std.scale,
         centroids,
         top_share: cfg.top_share,
+        rank: cfg.rank,
         half_life_s: cfg.half_life_s,
         calibration: vec![0.0, 0.0],
     };
