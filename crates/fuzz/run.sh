@@ -23,7 +23,7 @@ root="$(cd "$here/../.." && pwd)"
 rt="${AFL_COMPILER_RT:-/usr/lib/afl/afl-compiler-rt.o}"
 target_dir="${FOREWARN_FUZZ_TARGET_DIR:-$HOME/.cache/forewarn/fuzz-target}"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
-bin="$target_dir/$triple/release/fuzz-afl"
+bin="${FOREWARN_FUZZ_BIN:-$target_dir/$triple/release/fuzz-afl}"
 out_root="$HOME/.cache/forewarn/fuzz-runs"
 
 need_afl() {
