@@ -314,12 +314,17 @@ mod tests {
         // Found by fuzzing (crates/fuzz, target influx): a service tag of
         // form feeds made samples of a blank service, which the JSON
         // contract (and the other formats) refuse.
-        let e = one("cpu,service=\x0c\x0c idle=1 1").unwrap_err().to_string();
+        let e = one("cpu,service=\x0c\x0c idle=1 1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("tag `service`") && e.contains("blank"), "{e}");
         assert!(one(r"cpu,service=\  idle=1 1").is_err());
         let e = one(r"\ ,service=api value=1 1").unwrap_err().to_string();
         assert!(e.contains("measurement"), "{e}");
-        assert_eq!(one("cpu,service=a\x0cb idle=1 1").unwrap()[0].service, "a\x0cb");
+        assert_eq!(
+            one("cpu,service=a\x0cb idle=1 1").unwrap()[0].service,
+            "a\x0cb"
+        );
     }
 
     #[test]
