@@ -52,8 +52,10 @@ fn parse_line(text: &str, line: usize, out: &mut Vec<MetricSample>) -> Result<()
     let err = |at: &str, reason: String| FormatError::influx(line, at, reason);
     let mut cur = Cursor { s: text, pos: 0 };
 
+    // Blank names (only whitespace, e.g. escaped spaces or form feeds)
+    // are refused as the JSON contract refuses them.
     let measurement = cur.ident(b", ");
-    if measurement.is_empty() {
+    if measurement.trim().is_empty() {
         return Err(err("measurement", "missing".into()));
     }
 
@@ -133,12 +135,18 @@ fn parse_line(text: &str, line: usize, out: &mut Vec<MetricSample>) -> Result<()
             }
         }
     }
-    let service = service.ok_or_else(|| {
-        err(
-            "tag `service`",
-            "missing; it names the service (set it in Telegraf's [global_tags])".into(),
-        )
-    })?;
+    let service = match service {
+        Some(s) if s.trim().is_empty() => {
+            return Err(err("tag `service`", "is blank".into()));
+        }
+        Some(s) => s,
+        None => {
+            return Err(err(
+                "tag `service`",
+                "missing; it names the service (set it in Telegraf's [global_tags])".into(),
+            ));
+        }
+    };
     let instance = match (instance_tag, host_tag) {
         (Some(i), Some(h)) => {
             labels.insert("host".to_string(), h);
@@ -299,6 +307,24 @@ mod tests {
         assert_eq!(s[0].metric, "my cpu");
         assert_eq!(s[0].service, "a,b");
         assert_eq!(s[0].labels["zone=x"], "eu west");
+    }
+
+    #[test]
+    fn a_blank_service_or_measurement_is_refused() {
+        // Found by fuzzing (crates/fuzz, target influx): a service tag of
+        // form feeds made samples of a blank service, which the JSON
+        // contract (and the other formats) refuse.
+        let e = one("cpu,service=\x0c\x0c idle=1 1")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tag `service`") && e.contains("blank"), "{e}");
+        assert!(one(r"cpu,service=\  idle=1 1").is_err());
+        let e = one(r"\ ,service=api value=1 1").unwrap_err().to_string();
+        assert!(e.contains("measurement"), "{e}");
+        assert_eq!(
+            one("cpu,service=a\x0cb idle=1 1").unwrap()[0].service,
+            "a\x0cb"
+        );
     }
 
     #[test]

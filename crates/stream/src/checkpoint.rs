@@ -180,14 +180,18 @@ impl Assembler {
             1 if a.epoch == epoch && body.len() == 16 => {
                 let len = u64::from_be_bytes(body[..8].try_into().unwrap_or_default());
                 let hash = u64::from_be_bytes(body[8..].try_into().unwrap_or_default());
-                let mut whole = Vec::with_capacity(len as usize);
-                for i in 0..n {
-                    match a.chunks.get(&i) {
-                        Some(c) => whole.extend_from_slice(c),
-                        None => break,
-                    }
-                }
-                if whole.len() as u64 == len && xxhash_rust::xxh3::xxh3_64(&whole) == hash {
+                // The manifest's length is only compared, never allocated:
+                // a corrupt one (up to 2^64) must not abort the process.
+                let chunks: Option<Vec<&Vec<u8>>> = (0..n).map(|i| a.chunks.get(&i)).collect();
+                let whole = chunks
+                    .filter(|c| c.iter().map(|c| c.len() as u64).sum::<u64>() == len)
+                    .map(|c| {
+                        // Now `len` is the bytes at hand.
+                        let mut whole = Vec::with_capacity(len as usize);
+                        c.into_iter().for_each(|c| whole.extend_from_slice(c));
+                        whole
+                    });
+                if let Some(whole) = whole.filter(|w| xxhash_rust::xxh3::xxh3_64(w) == hash) {
                     a.previous = a.complete.replace((epoch, whole));
                     a.corrupt.clear();
                 } else {

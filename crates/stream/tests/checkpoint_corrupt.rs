@@ -82,3 +82,26 @@ fn bytes_that_hash_right_but_do_not_decode_fall_back() {
     assert_eq!(assemble(&[records(1, 100), garbage.clone()]), Some(100));
     assert_eq!(assemble(&[garbage]), None);
 }
+
+#[test]
+fn a_manifest_claiming_a_huge_length_is_corrupt_and_allocates_nothing() {
+    // Found by fuzzing (crates/fuzz, target checkpoint): the manifest's
+    // length was the capacity allocated before the chunks were counted, so
+    // a corrupt one aborted the scorer taking the partition.
+    let good = records(1, 100);
+    let (mk, mv) = good.last().unwrap();
+    for (n, len) in [(0u32, u64::MAX), (1, 1 << 62), (1, 0)] {
+        let mut manifest = mv[..17].to_vec();
+        manifest[5..13].copy_from_slice(&2u64.to_be_bytes());
+        manifest[13..17].copy_from_slice(&n.to_be_bytes());
+        manifest.extend_from_slice(&len.to_be_bytes());
+        manifest.extend_from_slice(&0u64.to_be_bytes());
+        let mut bad = records(2, 200);
+        *bad.last_mut().unwrap() = (mk.clone(), manifest);
+        assert_eq!(
+            assemble(&[good.clone(), bad]),
+            Some(100),
+            "n {n}, len {len}"
+        );
+    }
+}
