@@ -116,11 +116,13 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
     let t = bench.throughput()?;
     let throughput = t.samples as f64 / t.secs;
     note!(
-        "Throughput: {} samples in {:.2}s = {throughput:.0} samples/s ({:.0} records/s) with {} instance(s)",
+        "Throughput: {} samples in {:.2}s = {throughput:.0} samples/s ({:.0} records/s) with {} instance(s); the {} left when the producer was done: {:.0} samples/s",
         t.samples,
         t.secs,
         t.records as f64 / t.secs,
-        args.instances
+        args.instances,
+        t.drained,
+        t.drained as f64 / t.drain_secs
     );
     let brokers = bench.brokers_label().to_string();
     let l = bench.latency()?;
@@ -147,7 +149,8 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
             "backlog_samples": t.samples,
             "backlog_records": t.records,
             "throughput_samples_per_s": throughput,
-            "throughput_after_produce_samples_per_s": t.samples as f64 / t.secs_after_produce,
+            "backlog_drained_samples": t.drained,
+            "backlog_drain_samples_per_s": t.drained as f64 / t.drain_secs,
             "latency_rate_samples_per_s": args.rate,
             "record_latency_p50_ms": l.record_p50_ms,
             "record_latency_p99_ms": l.record_p99_ms,

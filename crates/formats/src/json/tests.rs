@@ -3,10 +3,11 @@
 //! same sample or both refuse; and a refused record is still decoded by
 //! the contract decoder, so its error names the field.
 
+use chrono::{DateTime, Utc};
 use forewarn_core::decode::decode_metric;
 use proptest::prelude::*;
 
-use super::fast;
+use super::{fast, utc_seconds};
 use crate::{Format, FormatError, decode};
 
 /// A JSON string literal for `s`, escaped the way a shipper might (some
@@ -165,6 +166,43 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// The hand-read timestamps equal chrono's reading, on the canonical
+    /// shape with any digits (invalid dates, hour 24, second 60, long
+    /// fractions) and near misses.
+    #[test]
+    fn utc_seconds_equals_chrono(
+        ts in "[0-9]{4}-[01][0-9]-[0-3][0-9][T ][0-2][0-9]:[0-6][0-9]:[0-6][0-9](\\.[0-9]{0,11})?[Zz+]"
+    ) {
+        let chrono = ts.parse::<DateTime<Utc>>().ok();
+        if let Some(fast) = utc_seconds(&ts) {
+            prop_assert_eq!(Some(fast), chrono, "{}", ts);
+        }
+    }
+}
+
+#[test]
+fn utc_seconds_reads_the_common_forms() {
+    for ts in [
+        "2026-01-01T00:00:10Z",
+        "2026-12-31T23:59:59.5Z",
+        "2024-02-29T12:00:00.123456789Z",
+        "0000-01-01T00:00:00Z",
+    ] {
+        assert_eq!(utc_seconds(ts), ts.parse::<DateTime<Utc>>().ok(), "{ts}");
+        assert!(utc_seconds(ts).is_some(), "{ts}");
+    }
+    for ts in [
+        "2026-01-01T00:00:60Z",
+        "2026-02-30T00:00:00Z",
+        "2026-01-01T00:00:00+00:00",
+    ] {
+        assert_eq!(utc_seconds(ts), None, "{ts}");
+    }
+}
+
 #[test]
 fn valid_records_take_the_fast_path() {
     let b = br#"{"ts":"2026-01-01T00:00:10Z","service":"api","instance":"api-0","metric":"m","value":2}"#;
@@ -198,7 +236,10 @@ fn refused_records_keep_the_contract_decoders_reason() {
         let mut out = Vec::new();
         let e: FormatError = decode(Format::Json, bytes, &mut out).expect_err("refused");
         assert_eq!(e.to_string(), reason);
-        assert_eq!(e.to_string(), FormatError::Json(decode_metric(bytes).unwrap_err()).to_string());
+        assert_eq!(
+            e.to_string(),
+            FormatError::Json(decode_metric(bytes).unwrap_err()).to_string()
+        );
         assert!(out.is_empty());
     }
 }

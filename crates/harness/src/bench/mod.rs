@@ -63,12 +63,18 @@ pub struct Throughput {
     pub records: usize,
     /// Seconds from the first sample scored to the last.
     pub secs: f64,
-    /// Seconds from the backlog's last record produced (acknowledged) to
-    /// the last sample scored: the clock of this benchmark before it
-    /// counted the reading done while producing (for comparison with
-    /// figures measured then; it overstates the rate when the scorers
-    /// keep up with the producer).
-    pub secs_after_produce: f64,
+    /// Samples scored after the backlog's last record was acknowledged:
+    /// what was left for the scorers alone, the producer done.
+    pub drained: usize,
+    /// Seconds from the last record acknowledged to the last sample
+    /// scored. `drained / drain_secs` is the scorers' rate on a backlog
+    /// with nothing else running; `samples / secs` includes the time they
+    /// share the machine with the producer (and, with `--brokers`, the
+    /// broker taking the records in). Before 2026-12-07 this benchmark
+    /// divided all `samples` by `drain_secs`, which overstates the rate
+    /// when the scorers keep up with the producer (JSON: one record per
+    /// sample).
+    pub drain_secs: f64,
 }
 
 /// Latencies at a fixed rate, in milliseconds.
@@ -313,7 +319,7 @@ impl StreamBench {
         }
         self.producer = Some(producer);
         let produced = Instant::now();
-        let after_produce = self.decoded() > 0;
+        let decoded_then = self.decoded() as usize;
         let (samples, records) = self.backlog_size();
         let deadline = Instant::now() + Duration::from_secs(600);
         while self.decoded() < samples as u64 {
@@ -335,12 +341,12 @@ impl StreamBench {
             .duration_since(first.unwrap_or(done))
             .as_secs_f64()
             .max(1e-9);
-        let since = if after_produce { produced } else { first.unwrap_or(done) };
         Ok(Throughput {
             samples,
             records,
             secs,
-            secs_after_produce: done.duration_since(since).as_secs_f64().max(1e-9),
+            drained: samples.saturating_sub(decoded_then),
+            drain_secs: done.duration_since(produced).as_secs_f64().max(1e-9),
         })
     }
 
