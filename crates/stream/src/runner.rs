@@ -147,9 +147,9 @@ impl Waiting {
 /// The longest a poll of the source waits for a record. The producer's
 /// delivery reports (an event's acknowledgement) are served between
 /// polls, so while records are sparse (Arrow batches: tens a second) a
-/// long wait holds acknowledged events back: 50 ms cost up to 20 ms of
-/// produce-to-event p99 (see the README, "Streaming benchmarks"); an idle
-/// scorer wakes 200 times a second instead of 20.
+/// long wait (50 ms before) holds the report of an acknowledged event back
+/// until the next record; an idle scorer wakes 200 times a second
+/// instead of 20 (see the README, "Latency defaults").
 const POLL_WAIT: Duration = Duration::from_millis(5);
 
 /// Run one scorer process on Kafka until `stop` is set or an error occurs.
