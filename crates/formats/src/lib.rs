@@ -20,7 +20,8 @@
 //! - [`format`]: [`decode`], and [`Format`] re-exported from `forewarn-core` (the type of `sources.metrics.format` in the
 //!   pipeline config too).
 //! - [`error`]: the error type, [`FormatError`].
-//! - `json`: Forewarn's JSON contract, via `forewarn_core::decode`.
+//! - `json`: Forewarn's JSON contract: a fast path for valid records, and
+//!   `forewarn_core::decode` for the rest (its errors name the field).
 //! - `influx`: InfluxDB line protocol as Telegraf writes it; the mapping of
 //!   measurement, fields and tags to samples is documented there.
 //! - `prometheus`: prometheus-kafka-adapter's JSON messages.

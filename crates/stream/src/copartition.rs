@@ -30,7 +30,14 @@ impl Homes {
         {
             return None;
         }
-        self.last = Some((service.to_string(), partition));
+        match &mut self.last {
+            Some((s, p)) => {
+                s.clear();
+                s.push_str(service);
+                *p = partition;
+            }
+            None => self.last = Some((service.to_string(), partition)),
+        }
         match self.home.get(service) {
             None => {
                 self.home.insert(service.to_string(), partition);

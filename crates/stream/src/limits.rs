@@ -70,8 +70,12 @@ impl RecordLimits {
             .find_map(|(what, v)| self.text(what, v))
             .or_else(|| {
                 s.labels.iter().find_map(|(k, v)| {
-                    self.text("label name", k)
-                        .or_else(|| self.text(&format!("label {}", short(k)), v))
+                    self.text("label name", k).or_else(|| {
+                        // The field's name is only written for a value over the limit.
+                        (v.len() > self.max_label_bytes)
+                            .then(|| self.text(&format!("label {}", short(k)), v))
+                            .flatten()
+                    })
                 })
             })
     }

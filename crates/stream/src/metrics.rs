@@ -300,11 +300,17 @@ impl Stats {
 
     /// Count a record of `topic`.
     pub(crate) fn consumed(&self, topic: &str) {
+        self.consumed_counter(topic).inc();
+    }
+
+    /// The counter of records read from `topic`, to keep and count with
+    /// (a handle on the same value, without the family's lookup).
+    pub(crate) fn consumed_counter(&self, topic: &str) -> Counter {
         self.consumed
             .get_or_create(&TopicLabel {
                 topic: topic.to_string(),
             })
-            .inc();
+            .clone()
     }
 
     /// Records read from `topic` so far.

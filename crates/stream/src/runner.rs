@@ -144,6 +144,14 @@ impl Waiting {
     }
 }
 
+/// The longest a poll of the source waits for a record. The producer's
+/// delivery reports (an event's acknowledgement) are served between
+/// polls, so while records are sparse (Arrow batches: tens a second) a
+/// long wait (50 ms before) holds the report of an acknowledged event back
+/// until the next record; an idle scorer wakes 200 times a second
+/// instead of 20 (see the README, "Latency defaults").
+const POLL_WAIT: Duration = Duration::from_millis(5);
+
 /// Run one scorer process on Kafka until `stop` is set or an error occurs.
 pub fn run(
     pipeline: PipelineConfig,
@@ -188,7 +196,7 @@ pub fn run_on(
         if let Some(e) = w.take_error() {
             break Err(e);
         }
-        match source.poll(Duration::from_millis(50), &mut w) {
+        match source.poll(POLL_WAIT, &mut w) {
             Ok(Some(m)) => match w.handle(&m) {
                 Ok(None) => {}
                 Ok(Some(s)) => {

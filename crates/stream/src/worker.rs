@@ -82,6 +82,9 @@ pub(crate) struct Worker {
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
     out: Events,
+    /// Records read from the metrics topic (the family's counter, kept:
+    /// counted once per record without a lookup).
+    consumed_metrics: prometheus_client::metrics::counter::Counter,
     /// The partition each service arrives on.
     pub(crate) homes: Homes,
     pub(crate) epoch: u64,
@@ -117,6 +120,7 @@ impl Worker {
             opts.scorer.model_ref.name,
             opts.scorer.model_ref.version
         );
+        let consumed_metrics = stats.consumed_counter(&topics.metrics);
         Ok(Self {
             pipeline,
             model,
@@ -126,6 +130,7 @@ impl Worker {
             fingerprint,
             parts: BTreeMap::new(),
             publisher: Publisher::new(sink, Arc::clone(&stats)),
+            consumed_metrics,
             checkpoints,
             stats,
             buf: Vec::new(),
@@ -213,7 +218,11 @@ impl Worker {
                 }));
             }
         }
-        RecordConsumed { topic }.emit(&self.stats);
+        if is_metrics {
+            self.consumed_metrics.inc();
+        } else {
+            RecordConsumed { topic }.emit(&self.stats);
+        }
         let max_future = i64::try_from(self.opts.max_future.as_millis()).unwrap_or(i64::MAX);
         let limits = self.opts.limits;
         if payload.is_empty() {
@@ -292,7 +301,12 @@ impl Worker {
         }
         self.publish(source_ms)?;
         if let Some(part) = self.parts.get_mut(&p) {
-            part.next.insert(topic.to_string(), offset + 1);
+            match part.next.get_mut(topic) {
+                Some(next) => *next = offset + 1,
+                None => {
+                    part.next.insert(topic.to_string(), offset + 1);
+                }
+            }
             part.dirty = true;
             let input = if is_metrics {
                 Input::Metrics

@@ -34,6 +34,9 @@ pub(crate) struct Args {
 enum What {
     /// Throughput and latency of `forewarn score`, topic to events.
     Stream(StreamArgs),
+    /// Log template mining end to end on one core: a log file read,
+    /// split into lines, headers parsed, masked and mined.
+    Logs(super::bench_logs::LogsArgs),
     /// Overhead of `forewarn watch` on a request-serving child, and its
     /// crash-to-healthy recovery time.
     Watch(super::bench_watch::WatchArgs),
@@ -83,6 +86,7 @@ struct StreamArgs {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.what {
         What::Stream(a) => stream(a),
+        What::Logs(a) => super::bench_logs::logs(a),
         What::Watch(a) => super::bench_watch::watch(a),
         What::Serve(a) => super::bench_watch::serve(a),
     }
@@ -112,11 +116,13 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
     let t = bench.throughput()?;
     let throughput = t.samples as f64 / t.secs;
     note!(
-        "Throughput: {} samples in {:.2}s = {throughput:.0} samples/s ({:.0} records/s) with {} instance(s)",
+        "Throughput: {} samples in {:.2}s = {throughput:.0} samples/s ({:.0} records/s) with {} instance(s); the {} left when the producer was done: {:.0} samples/s",
         t.samples,
         t.secs,
         t.records as f64 / t.secs,
-        args.instances
+        args.instances,
+        t.drained,
+        t.drained as f64 / t.drain_secs
     );
     let brokers = bench.brokers_label().to_string();
     let l = bench.latency()?;
@@ -143,6 +149,8 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
             "backlog_samples": t.samples,
             "backlog_records": t.records,
             "throughput_samples_per_s": throughput,
+            "backlog_drained_samples": t.drained,
+            "backlog_drain_samples_per_s": t.drained as f64 / t.drain_secs,
             "latency_rate_samples_per_s": args.rate,
             "record_latency_p50_ms": l.record_p50_ms,
             "record_latency_p99_ms": l.record_p99_ms,

@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub(crate) mod backtest;
 pub(crate) mod bench;
+pub(crate) mod bench_logs;
 pub(crate) mod bench_watch;
 pub(crate) mod control;
 pub(crate) mod correlate;

@@ -129,23 +129,45 @@ fn step(
                 spans[*f] = (pos, line.len());
                 return Some(true);
             }
-            let ends = tail
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(tail.len()));
-            for e in ends {
-                // Only try ends where the next atom can start.
-                let can_start = match rest[0] {
-                    Atom::Char(c) => starts_with_char(&tail[e..], c),
-                    Atom::Space => starts_with_space(&tail[e..]),
-                    Atom::Field(_) => true,
-                };
-                if !can_start {
-                    continue;
+            // Only try ends where the next atom can start, shortest first:
+            // where its character is (found with `memchr`, not one
+            // character at a time), or where whitespace is.
+            match rest[0] {
+                Atom::Char(c) => {
+                    for (e, _) in tail.match_indices(c) {
+                        if step(rest, line, pos + e, spans, budget)? {
+                            spans[*f] = (pos, pos + e);
+                            return Some(true);
+                        }
+                    }
                 }
-                if step(rest, line, pos + e, spans, budget)? {
-                    spans[*f] = (pos, pos + e);
-                    return Some(true);
+                Atom::Space => {
+                    let bytes = tail.as_bytes();
+                    for (e, &b) in bytes.iter().enumerate() {
+                        // ASCII whitespace, or a non-ASCII character (its
+                        // first byte) that is whitespace.
+                        let space = match b {
+                            0..0x80 => b.is_ascii_whitespace() || b == 0x0b,
+                            0xc0.. => starts_with_space(&tail[e..]),
+                            _ => false,
+                        };
+                        if space && step(rest, line, pos + e, spans, budget)? {
+                            spans[*f] = (pos, pos + e);
+                            return Some(true);
+                        }
+                    }
+                }
+                Atom::Field(_) => {
+                    let ends = tail
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .chain(std::iter::once(tail.len()));
+                    for e in ends {
+                        if step(rest, line, pos + e, spans, budget)? {
+                            spans[*f] = (pos, pos + e);
+                            return Some(true);
+                        }
+                    }
                 }
             }
             Some(false)

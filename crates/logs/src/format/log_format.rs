@@ -193,7 +193,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn fast_path_agrees_with_the_regex(line in "[ab: \\[\\]\t-]{0,24}") {
+        fn fast_path_agrees_with_the_regex(line in "[ab: \\[\\]\t\u{a0}\u{2003}é-]{0,24}") {
             for format in [
                 "<A> <B>: <Content>",
                 r"\[<A>\] \[<B>\] <Content>",

@@ -6,6 +6,7 @@
 
 use regex::Regex;
 
+use super::DEFAULT_MASKS;
 use super::fast::FastPattern;
 use crate::error::{Error, Result};
 
@@ -22,6 +23,54 @@ pub struct Masker {
 struct Rule {
     regex: Regex,
     fast: Option<FastPattern>,
+    need: Option<Need>,
+}
+
+/// What every match of a rule holds, so ASCII text without it is not
+/// scanned at all. Masking only removes text and writes `<*>`, which holds
+/// none of these, so a text without them stays without them through the
+/// later rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Four `-` (a UUID).
+    Hyphens,
+    /// A `.`, and a `:` followed by a digit (`host.name:port`).
+    DotAndPort,
+    /// An ASCII digit (on ASCII text, `\d` is `[0-9]`).
+    Digit,
+}
+
+impl Need {
+    /// The need of the shipped [`DEFAULT_MASKS`] (checked by hand against
+    /// each regex: the UUID has four literal `-`; `host.name:port` a
+    /// literal `.` and `:\d+`; every branch of the hex rule, and the
+    /// number-with-unit rule, a `[0-9]` or `\d`); `None` for any other
+    /// pattern.
+    fn of(pattern: &str) -> Option<Self> {
+        let i = DEFAULT_MASKS.iter().position(|m| *m == pattern)?;
+        [
+            Some(Self::Hyphens),
+            None, // IPv4: a fast pattern already.
+            Some(Self::DotAndPort),
+            Some(Self::Digit),
+            Some(Self::Digit),
+        ]
+        .get(i)
+        .copied()
+        .flatten()
+    }
+
+    /// Whether ASCII `text` may hold a match.
+    fn met(self, text: &str) -> bool {
+        let b = text.as_bytes();
+        match self {
+            Self::Hyphens => b.iter().filter(|&&c| c == b'-').count() >= 4,
+            Self::DotAndPort => {
+                b.contains(&b'.') && b.windows(2).any(|w| w[0] == b':' && w[1].is_ascii_digit())
+            }
+            Self::Digit => b.iter().any(u8::is_ascii_digit),
+        }
+    }
 }
 
 impl Masker {
@@ -38,6 +87,7 @@ impl Masker {
                 Ok(Rule {
                     regex,
                     fast: FastPattern::recognise(p),
+                    need: Need::of(p),
                 })
             })
             .collect::<Result<_>>()?;
@@ -62,6 +112,9 @@ impl Masker {
         // Replacing matches with `<*>` keeps ASCII text ASCII.
         let ascii = input.is_ascii();
         for rule in &self.rules {
+            if ascii && rule.need.is_some_and(|n| !n.met(out)) {
+                continue;
+            }
             let hit = match (&rule.fast, ascii) {
                 (Some(fast), true) => {
                     let text = out.as_str();
@@ -158,6 +211,34 @@ mod tests {
         assert_eq!(m.mask("blk_-1 to 1.2.3.4:5 é9"), "<*> to <*> é<*>");
         // Unicode digits only match on the regex path, as `\d` does.
         assert_eq!(m.mask("n=\u{0663}"), "n=<*>");
+    }
+
+    #[test]
+    fn needs_are_those_of_the_default_masks() {
+        let needs: Vec<_> = DEFAULT_MASKS.iter().map(|p| Need::of(p)).collect();
+        assert_eq!(
+            needs,
+            [
+                Some(Need::Hyphens),
+                None,
+                Some(Need::DotAndPort),
+                Some(Need::Digit),
+                Some(Need::Digit)
+            ]
+        );
+        assert_eq!(Need::of(r"\d+"), None);
+        // Each default rule, on a text holding a match but not its need
+        // elsewhere, still matches: the need is met by the match itself.
+        let m = Masker::new(DEFAULT_MASKS).unwrap();
+        for (line, want) in [
+            ("id abcdefab-abcd-abcd-abcd-abcdefabcdef x", "id <*> x"),
+            ("at a.b:1 x", "at <*> x"),
+            ("at deadbeef1 x", "at <*> x"),
+            ("in 5ms x", "in <*> x"),
+            ("no-match-here.at all", "no-match-here.at all"),
+        ] {
+            assert_eq!(m.mask(line), want, "{line}");
+        }
     }
 
     #[test]

@@ -87,6 +87,31 @@ mod tests {
     }
 
     proptest! {
+        /// The masker (its fast patterns and the needs that skip rules)
+        /// equals the regexes applied one after the other.
+        #[test]
+        fn default_masks_equal_the_plain_regexes(
+            tokens in prop::collection::vec(
+                prop_oneof![
+                    "[a-zA-Z][a-zA-Z,.:=()_-]{0,8}",
+                    "[0-9a-f]{1,9}",
+                    "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}",
+                    "[a-z]{1,4}\\.[a-z]{1,4}:[0-9]{1,5}",
+                    "([0-9]{1,3}\\.){3}[0-9]{1,3}(:[0-9]{2})?",
+                    "<?[0-9]{1,3} ?(ms|sec|B|KB)",
+                    "[-.:<*>é ]{1,3}",
+                ],
+                0..10,
+            )
+        ) {
+            let line = tokens.join(" ");
+            let mut want = line.clone();
+            for p in DEFAULT_MASKS {
+                want = regex::Regex::new(p).unwrap().replace_all(&want, WILDCARD).into_owned();
+            }
+            prop_assert_eq!(default_masker().mask(&line), want, "{}", line);
+        }
+
         /// Masking never touches a token without digits: the constant
         /// words around a variable survive, so two messages that differ in
         /// a word still differ after masking.
