@@ -12,13 +12,13 @@
 //! 24 bytes an entry, so the table's own slack (it is between half and
 //! seven-eighths full) costs little, and a lookup reads a dense table.
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 use forewarn_core::SeriesKey;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 pub use crate::key::SeriesRef;
-use crate::key::StoredKey;
+use crate::key::{StoredKey, hash_bytes};
 use crate::series::{PushOutcome, Rejected, SeriesWindows};
 use crate::sketch::Bucket;
 use crate::spec::CompiledSpec;
@@ -88,33 +88,24 @@ struct Entry<S> {
     slot: Box<Slot<S>>,
 }
 
-/// The hash of a key by its parts (the same for a [`SeriesRef`] and the
-/// [`StoredKey`] of the same series).
-fn hash_parts<'a>(
-    b: &DefaultHashBuilder,
-    service: &str,
-    instance: &str,
-    metric: &str,
-    labels: impl Iterator<Item = (&'a str, &'a str)>,
-) -> u64 {
+/// The hash of `k`'s parts: the same as [`StoredKey::hash_into`] gives
+/// the stored key of the same series.
+fn hash_ref(b: &DefaultHashBuilder, k: &SeriesRef<'_>) -> u64 {
     let mut h = b.build_hasher();
-    service.hash(&mut h);
-    instance.hash(&mut h);
-    metric.hash(&mut h);
-    for (k, v) in labels {
-        k.hash(&mut h);
-        v.hash(&mut h);
+    for p in [k.service, k.instance, k.metric] {
+        hash_bytes(&mut h, p.as_bytes());
+    }
+    for (k, v) in k.labels {
+        hash_bytes(&mut h, k.as_bytes());
+        hash_bytes(&mut h, v.as_bytes());
     }
     h.finish()
 }
 
-fn hash_ref(b: &DefaultHashBuilder, k: &SeriesRef<'_>) -> u64 {
-    let labels = k.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    hash_parts(b, k.service, k.instance, k.metric, labels)
-}
-
 fn hash_stored(b: &DefaultHashBuilder, k: &StoredKey) -> u64 {
-    hash_parts(b, k.service(), k.instance(), k.metric(), k.labels())
+    let mut h = b.build_hasher();
+    k.hash_into(&mut h);
+    h.finish()
 }
 
 /// Windows of many series, each with caller state `S` (none by default).

@@ -116,12 +116,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn str(&mut self) -> &'a str {
+    fn bytes(&mut self) -> &'a [u8] {
         let n = self.len();
         let (s, rest) = self.0.split_at(n);
         self.0 = rest;
+        s
+    }
+
+    fn str(&mut self) -> &'a str {
         // Written from `&str` only (see `StoredKey::new`).
-        std::str::from_utf8(s).unwrap_or_default()
+        std::str::from_utf8(self.bytes()).unwrap_or_default()
     }
 }
 
@@ -150,6 +154,32 @@ impl<'a> Iterator for Labels<'a> {
 
 impl ExactSizeIterator for Labels<'_> {}
 
+/// [`Labels`] as bytes.
+#[derive(Debug, Clone)]
+struct RawLabels<'a> {
+    left: usize,
+    r: Reader<'a>,
+}
+
+impl<'a> Iterator for RawLabels<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        Some((self.r.bytes(), self.r.bytes()))
+    }
+}
+
+/// Hash `b` as the `str` of those bytes hashes.
+#[inline]
+pub(crate) fn hash_bytes(h: &mut impl std::hash::Hasher, b: &[u8]) {
+    h.write(b);
+    h.write_u8(0xff);
+}
+
 impl StoredKey {
     /// Pack `key`.
     pub fn new(key: SeriesRef<'_>) -> Self {
@@ -171,6 +201,27 @@ impl StoredKey {
         let (service, instance, metric) = (r.str(), r.str(), r.str());
         let left = r.len();
         (service, instance, metric, Labels { left, r })
+    }
+
+    /// The parts as bytes (no UTF-8 check: lookups, order and hashing).
+    fn raw(&self) -> ([&[u8]; 3], RawLabels<'_>) {
+        let mut r = Reader(&self.0);
+        let parts = [r.bytes(), r.bytes(), r.bytes()];
+        let left = r.len();
+        (parts, RawLabels { left, r })
+    }
+
+    /// Feed the parts to `h` as [`SeriesRef`]'s lookups in the engine do
+    /// (each as `str` hashes: its bytes, then `0xff`).
+    pub(crate) fn hash_into(&self, h: &mut impl std::hash::Hasher) {
+        let (parts, labels) = self.raw();
+        for p in parts {
+            hash_bytes(h, p);
+        }
+        for (k, v) in labels {
+            hash_bytes(h, k);
+            hash_bytes(h, v);
+        }
     }
 
     /// Service.
@@ -195,14 +246,14 @@ impl StoredKey {
 
     /// Whether this is the key of `r`.
     pub fn matches(&self, r: &SeriesRef<'_>) -> bool {
-        let (service, instance, metric, labels) = self.parts();
-        service == r.service
-            && instance == r.instance
-            && metric == r.metric
-            && labels.len() == r.labels.len()
+        let ([service, instance, metric], labels) = self.raw();
+        service == r.service.as_bytes()
+            && instance == r.instance.as_bytes()
+            && metric == r.metric.as_bytes()
+            && labels.left == r.labels.len()
             && labels
                 .zip(r.labels)
-                .all(|((k, v), (rk, rv))| k == rk && v == rv)
+                .all(|((k, v), (rk, rv))| k == rk.as_bytes() && v == rv.as_bytes())
     }
 
     /// The owned key.
@@ -246,11 +297,9 @@ impl std::fmt::Debug for StoredKey {
 /// sequence of (name, value).
 impl Ord for StoredKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.parts(), other.parts());
-        a.0.cmp(b.0)
-            .then_with(|| a.1.cmp(b.1))
-            .then_with(|| a.2.cmp(b.2))
-            .then_with(|| a.3.cmp(b.3))
+        // `str` orders by its bytes.
+        let (a, b) = (self.raw(), other.raw());
+        a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1))
     }
 }
 

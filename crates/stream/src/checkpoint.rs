@@ -141,8 +141,17 @@ fn encode_into(
         emit,
         error: None,
     };
-    if let Err(e) = rmp_serde::encode::write_named(&mut c, cp) {
+    // The encoder writes a few bytes at a time: buffered, the chunker
+    // sees blocks.
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, &mut c);
+    let encoded = rmp_serde::encode::write_named(&mut w, cp);
+    let flushed = std::io::Write::flush(&mut w);
+    drop(w);
+    if let Err(e) = encoded {
         return Err(c.error.take().unwrap_or(CheckpointError::Encode(e).into()));
+    }
+    if flushed.is_err() {
+        return Err(c.error.take().expect("set by cut"));
     }
     if c.buf.len() > HEADER {
         c.cut().map_err(|_| c.error.take().expect("set by cut"))?;
