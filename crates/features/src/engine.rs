@@ -12,13 +12,11 @@
 //! 24 bytes an entry, so the table's own slack (it is between half and
 //! seven-eighths full) costs little, and a lookup reads a dense table.
 
-use std::hash::{BuildHasher, Hasher};
-
 use forewarn_core::SeriesKey;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 pub use crate::key::SeriesRef;
-use crate::key::{StoredKey, hash_bytes};
+use crate::key::{StoredKey, hash_ref, hash_stored};
 use crate::series::{PushOutcome, Rejected, SeriesWindows};
 use crate::sketch::Bucket;
 use crate::spec::CompiledSpec;
@@ -86,26 +84,6 @@ struct Slot<S> {
 struct Entry<S> {
     key: StoredKey,
     slot: Box<Slot<S>>,
-}
-
-/// The hash of `k`'s parts: the same as [`StoredKey::hash_into`] gives
-/// the stored key of the same series.
-fn hash_ref(b: &DefaultHashBuilder, k: &SeriesRef<'_>) -> u64 {
-    let mut h = b.build_hasher();
-    for p in [k.service, k.instance, k.metric] {
-        hash_bytes(&mut h, p.as_bytes());
-    }
-    for (k, v) in k.labels {
-        hash_bytes(&mut h, k.as_bytes());
-        hash_bytes(&mut h, v.as_bytes());
-    }
-    h.finish()
-}
-
-fn hash_stored(b: &DefaultHashBuilder, k: &StoredKey) -> u64 {
-    let mut h = b.build_hasher();
-    k.hash_into(&mut h);
-    h.finish()
 }
 
 /// Windows of many series, each with caller state `S` (none by default).

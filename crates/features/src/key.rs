@@ -16,9 +16,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use forewarn_core::SeriesKey;
-use hashbrown::Equivalent;
+use hashbrown::{DefaultHashBuilder, Equivalent};
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
+use std::hash::{BuildHasher, Hasher};
 
 /// A [`SeriesKey`] of borrowed parts, for lookups without allocation. It
 /// hashes exactly as the owned key does.
@@ -173,9 +174,29 @@ impl<'a> Iterator for RawLabels<'a> {
     }
 }
 
+/// The hash of `k`'s parts: the same as [`StoredKey::hash_into`] gives
+/// the stored key of the same series.
+pub(crate) fn hash_ref(b: &DefaultHashBuilder, k: &SeriesRef<'_>) -> u64 {
+    let mut h = b.build_hasher();
+    for p in [k.service, k.instance, k.metric] {
+        hash_bytes(&mut h, p.as_bytes());
+    }
+    for (k, v) in k.labels {
+        hash_bytes(&mut h, k.as_bytes());
+        hash_bytes(&mut h, v.as_bytes());
+    }
+    h.finish()
+}
+
+pub(crate) fn hash_stored(b: &DefaultHashBuilder, k: &StoredKey) -> u64 {
+    let mut h = b.build_hasher();
+    k.hash_into(&mut h);
+    h.finish()
+}
+
 /// Hash `b` as the `str` of those bytes hashes.
 #[inline]
-pub(crate) fn hash_bytes(h: &mut impl std::hash::Hasher, b: &[u8]) {
+fn hash_bytes(h: &mut impl std::hash::Hasher, b: &[u8]) {
     h.write(b);
     h.write_u8(0xff);
 }
