@@ -6,12 +6,17 @@
 //! scorer keeps its trend state and routing there), so one hash lookup per
 //! sample serves both. Lookups take a [`SeriesRef`] of borrowed strings:
 //! a sample is scored without allocating its key.
-
-use std::collections::BTreeMap;
+//!
+//! Memory. The table holds a packed key ([`StoredKey`], 16 bytes and one
+//! block) and a pointer to the series' slot (windows and caller state):
+//! 24 bytes an entry, so the table's own slack (it is between half and
+//! seven-eighths full) costs little, and a lookup reads a dense table.
 
 use forewarn_core::SeriesKey;
-use hashbrown::{Equivalent, HashMap};
+use hashbrown::{DefaultHashBuilder, HashTable};
 
+pub use crate::key::SeriesRef;
+use crate::key::{StoredKey, hash_ref, hash_stored};
 use crate::series::{PushOutcome, Rejected, SeriesWindows};
 use crate::sketch::Bucket;
 use crate::spec::CompiledSpec;
@@ -67,63 +72,6 @@ impl EngineRejected {
     }
 }
 
-/// A [`SeriesKey`] of borrowed parts, for lookups without allocation. It
-/// hashes exactly as the owned key does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SeriesRef<'a> {
-    /// Service.
-    pub service: &'a str,
-    /// Instance.
-    pub instance: &'a str,
-    /// Metric.
-    pub metric: &'a str,
-    /// Extra labels.
-    pub labels: &'a BTreeMap<String, String>,
-}
-
-impl<'a> From<&'a SeriesKey> for SeriesRef<'a> {
-    fn from(k: &'a SeriesKey) -> Self {
-        Self {
-            service: &k.service,
-            instance: &k.instance,
-            metric: &k.metric,
-            labels: &k.labels,
-        }
-    }
-}
-
-impl<'a> From<&'a forewarn_core::contracts::MetricSample> for SeriesRef<'a> {
-    fn from(s: &'a forewarn_core::contracts::MetricSample) -> Self {
-        Self {
-            service: &s.service,
-            instance: &s.instance,
-            metric: &s.metric,
-            labels: &s.labels,
-        }
-    }
-}
-
-impl SeriesRef<'_> {
-    /// The owned key.
-    pub fn to_key(&self) -> SeriesKey {
-        SeriesKey {
-            service: self.service.to_string(),
-            instance: self.instance.to_string(),
-            metric: self.metric.to_string(),
-            labels: self.labels.clone(),
-        }
-    }
-}
-
-impl Equivalent<SeriesKey> for SeriesRef<'_> {
-    fn equivalent(&self, k: &SeriesKey) -> bool {
-        self.service == k.service
-            && self.instance == k.instance
-            && self.metric == k.metric
-            && *self.labels == k.labels
-    }
-}
-
 /// The windows of one series and the caller's state beside them.
 #[derive(Debug, Clone)]
 struct Slot<S> {
@@ -131,11 +79,19 @@ struct Slot<S> {
     state: S,
 }
 
+/// One series in the table: its packed key and its slot.
+#[derive(Debug)]
+struct Entry<S> {
+    key: StoredKey,
+    slot: Box<Slot<S>>,
+}
+
 /// Windows of many series, each with caller state `S` (none by default).
 #[derive(Debug)]
 pub struct FeatureEngine<S = ()> {
     spec: CompiledSpec,
-    series: HashMap<SeriesKey, Slot<S>>,
+    series: HashTable<Entry<S>>,
+    hasher: DefaultHashBuilder,
     max_series: usize,
     stats: EngineStats,
     scratch: Vec<Bucket>,
@@ -159,7 +115,8 @@ impl<S> FeatureEngine<S> {
     pub fn new(spec: CompiledSpec, max_series: usize) -> Self {
         Self {
             spec,
-            series: HashMap::new(),
+            series: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
             max_series,
             stats: EngineStats::default(),
             scratch: Vec::new(),
@@ -181,6 +138,20 @@ impl<S> FeatureEngine<S> {
         self.series.len()
     }
 
+    fn slot(&self, key: SeriesRef<'_>) -> Option<&Slot<S>> {
+        let h = hash_ref(&self.hasher, &key);
+        self.series
+            .find(h, |e| e.key.matches(&key))
+            .map(|e| &*e.slot)
+    }
+
+    fn slot_mut(&mut self, key: SeriesRef<'_>) -> Option<&mut Slot<S>> {
+        let h = hash_ref(&self.hasher, &key);
+        self.series
+            .find_mut(h, |e| e.key.matches(&key))
+            .map(|e| &mut *e.slot)
+    }
+
     /// Apply one sample of `key`; a new series gets the state `init` makes
     /// from its key. Returns what happened and the series' state. A refused
     /// sample of a known series leaves its state untouched.
@@ -189,57 +160,82 @@ impl<S> FeatureEngine<S> {
         key: SeriesRef<'_>,
         ts: i64,
         value: f64,
-        init: impl FnOnce(&SeriesKey) -> S,
+        init: impl FnOnce(SeriesRef<'_>) -> S,
     ) -> Result<(PushOutcome, &mut S), EngineRejected> {
-        if !self.series.contains_key(&key) {
-            if self.series.len() >= self.max_series {
-                self.stats.series_refused += 1;
-                return Err(EngineRejected::SeriesCap {
-                    cap: self.max_series,
-                });
+        let Self {
+            spec,
+            series,
+            hasher,
+            max_series,
+            stats,
+            ..
+        } = self;
+        let h = hash_ref(hasher, &key);
+        let slot = match series.find_entry(h, |e| e.key.matches(&key)) {
+            Ok(e) => &mut *e.into_mut().slot,
+            Err(absent) => {
+                let table = absent.into_table();
+                if table.len() >= *max_series {
+                    stats.series_refused += 1;
+                    return Err(EngineRejected::SeriesCap { cap: *max_series });
+                }
+                let entry = Entry {
+                    key: StoredKey::new(key),
+                    slot: Box::new(Slot {
+                        windows: SeriesWindows::new(spec, spec.is_counter(key.metric)),
+                        state: init(key),
+                    }),
+                };
+                let e = table.insert_unique(h, entry, |e| hash_stored(hasher, &e.key));
+                &mut *e.into_mut().slot
             }
-            let owned = key.to_key();
-            let slot = Slot {
-                windows: SeriesWindows::new(&self.spec, self.spec.is_counter(&owned.metric)),
-                state: init(&owned),
-            };
-            self.series.insert(owned, slot);
-        }
-        let slot = self
-            .series
-            .get_mut(&key)
-            .expect("inserted above when missing");
-        let r = slot.windows.push(&self.spec, ts, value);
-        let s = &mut self.stats;
+        };
+        let r = slot.windows.push(spec, ts, value);
         match r {
-            Ok(PushOutcome::Applied) => s.applied += 1,
+            Ok(PushOutcome::Applied) => stats.applied += 1,
             Ok(PushOutcome::CounterReset) => {
-                s.applied += 1;
-                s.counter_resets += 1;
+                stats.applied += 1;
+                stats.counter_resets += 1;
             }
-            Ok(PushOutcome::Duplicate) => s.duplicates += 1,
-            Ok(PushOutcome::CounterPrimed) => s.counters_primed += 1,
-            Err(Rejected::NonFinite { .. }) => s.non_finite += 1,
-            Err(Rejected::TooLate { .. }) => s.too_late += 1,
-            Err(Rejected::CounterOutOfOrder { .. }) => s.counter_out_of_order += 1,
+            Ok(PushOutcome::Duplicate) => stats.duplicates += 1,
+            Ok(PushOutcome::CounterPrimed) => stats.counters_primed += 1,
+            Err(Rejected::NonFinite { .. }) => stats.non_finite += 1,
+            Err(Rejected::TooLate { .. }) => stats.too_late += 1,
+            Err(Rejected::CounterOutOfOrder { .. }) => stats.counter_out_of_order += 1,
         }
         Ok((r?, &mut slot.state))
     }
 
     /// Put back a series taken from [`FeatureEngine::iter`] (restoring a
-    /// checkpoint). The series cap does not apply; windows made for another
-    /// spec are refused (returns false).
+    /// checkpoint), replacing any of the same key. The series cap does
+    /// not apply; windows made for another spec are refused (returns
+    /// false).
     pub fn insert(&mut self, key: SeriesKey, windows: SeriesWindows, state: S) -> bool {
         if !windows.fits(&self.spec) {
             return false;
         }
-        self.series.insert(key, Slot { windows, state });
+        let r = SeriesRef::from(&key);
+        let h = hash_ref(&self.hasher, &r);
+        let slot = Box::new(Slot { windows, state });
+        match self.series.find_entry(h, |e| e.key.matches(&r)) {
+            Ok(e) => e.into_mut().slot = slot,
+            Err(absent) => {
+                let entry = Entry {
+                    key: StoredKey::new(r),
+                    slot,
+                };
+                let hasher = &self.hasher;
+                absent
+                    .into_table()
+                    .insert_unique(h, entry, |e| hash_stored(hasher, &e.key));
+            }
+        }
         true
     }
 
     /// Whether `key` is tracked.
     pub fn contains(&self, key: SeriesRef<'_>) -> bool {
-        self.series.contains_key(&key)
+        self.slot(key).is_some()
     }
 
     /// Evict the `n` idlest series: those whose newest sample is oldest
@@ -251,14 +247,14 @@ impl<S> FeatureEngine<S> {
             return 0;
         }
         let n = n.min(len);
-        let wm = |s: &Slot<S>| s.windows.watermark().unwrap_or(i64::MIN);
-        let mut marks: Vec<i64> = self.series.values().map(wm).collect();
+        let wm = |e: &Entry<S>| e.slot.windows.watermark().unwrap_or(i64::MIN);
+        let mut marks: Vec<i64> = self.series.iter().map(wm).collect();
         let (_, bound, _) = marks.select_nth_unstable(n - 1);
         let bound = *bound;
         let below = marks.iter().filter(|m| **m < bound).count();
         let mut at_bound = n - below;
-        self.series.retain(|_, s| {
-            let m = wm(s);
+        self.series.retain(|e| {
+            let m = wm(e);
             if m < bound {
                 false
             } else if m == bound && at_bound > 0 {
@@ -268,9 +264,19 @@ impl<S> FeatureEngine<S> {
                 true
             }
         });
+        self.shrink();
         let evicted = len - self.series.len();
         self.stats.series_displaced += evicted as u64;
         evicted
+    }
+
+    /// Give back the table's memory once it is under a quarter full.
+    fn shrink(&mut self) {
+        if self.series.capacity() > 4 * self.series.len() + 64 {
+            let hasher = &self.hasher;
+            self.series
+                .shrink_to(self.series.len() * 2, |e| hash_stored(hasher, &e.key));
+        }
     }
 
     /// Most series tracked at once.
@@ -286,22 +292,25 @@ impl<S> FeatureEngine<S> {
 
     /// The caller state of one series, if tracked.
     pub fn state(&self, key: SeriesRef<'_>) -> Option<&S> {
-        self.series.get(&key).map(|s| &s.state)
+        self.slot(key).map(|s| &s.state)
     }
 
     /// The caller state of one series, mutable, if tracked.
     pub fn state_mut(&mut self, key: SeriesRef<'_>) -> Option<&mut S> {
-        self.series.get_mut(&key).map(|s| &mut s.state)
+        self.slot_mut(key).map(|s| &mut s.state)
     }
 
-    /// Every tracked series with its windows and state (for checkpoints).
-    pub fn iter(&self) -> impl Iterator<Item = (&SeriesKey, &SeriesWindows, &S)> {
-        self.series.iter().map(|(k, s)| (k, &s.windows, &s.state))
+    /// Every tracked series with its windows and state (for checkpoints),
+    /// in no particular order. [`StoredKey::to_key`] gives the owned key.
+    pub fn iter(&self) -> impl Iterator<Item = (&StoredKey, &SeriesWindows, &S)> {
+        self.series
+            .iter()
+            .map(|e| (&e.key, &e.slot.windows, &e.slot.state))
     }
 
     /// Every tracked series' state, mutable.
     pub fn states_mut(&mut self) -> impl Iterator<Item = &mut S> {
-        self.series.values_mut().map(|s| &mut s.state)
+        self.series.iter_mut().map(|e| &mut e.slot.state)
     }
 
     /// Write the features of one window of `key` into `out` (length:
@@ -314,9 +323,10 @@ impl<S> FeatureEngine<S> {
         quantiles: bool,
         out: &mut [f64],
     ) -> bool {
-        match self.series.get(&key) {
-            Some(s) => {
-                s.windows.window_features_into(
+        let h = hash_ref(&self.hasher, &key);
+        match self.series.find(h, |e| e.key.matches(&key)) {
+            Some(e) => {
+                e.slot.windows.window_features_into(
                     &self.spec,
                     window,
                     quantiles,
@@ -332,9 +342,13 @@ impl<S> FeatureEngine<S> {
     /// Write the features of `key` into `out` (length `spec().width()`).
     /// Returns false, leaving `out` untouched, for an unknown series.
     pub fn features_into(&mut self, key: &SeriesKey, out: &mut [f64]) -> bool {
-        match self.series.get(key) {
-            Some(s) => {
-                s.windows.features_into(&self.spec, &mut self.scratch, out);
+        let r = SeriesRef::from(key);
+        let h = hash_ref(&self.hasher, &r);
+        match self.series.find(h, |e| e.key.matches(&r)) {
+            Some(e) => {
+                e.slot
+                    .windows
+                    .features_into(&self.spec, &mut self.scratch, out);
                 true
             }
             None => false,
@@ -343,7 +357,7 @@ impl<S> FeatureEngine<S> {
 
     /// The series of one key, if tracked.
     pub fn series(&self, key: &SeriesKey) -> Option<&SeriesWindows> {
-        self.series.get(key).map(|s| &s.windows)
+        self.slot(SeriesRef::from(key)).map(|s| &s.windows)
     }
 
     /// Evict every series whose newest sample is older than `before` (ms).
@@ -351,15 +365,34 @@ impl<S> FeatureEngine<S> {
     pub fn evict_idle(&mut self, before: i64) -> usize {
         let n = self.series.len();
         self.series
-            .retain(|_, s| s.windows.watermark().is_some_and(|t| t >= before));
+            .retain(|e| e.slot.windows.watermark().is_some_and(|t| t >= before));
         let evicted = n - self.series.len();
+        if evicted > 0 {
+            self.shrink();
+        }
         self.stats.series_evicted += evicted as u64;
         evicted
     }
 
     /// Bytes of window state across all series (not counting the keys).
     pub fn memory_bytes(&self) -> usize {
-        self.series.values().map(|s| s.windows.memory_bytes()).sum()
+        self.series
+            .iter()
+            .map(|e| e.slot.windows.memory_bytes())
+            .sum()
+    }
+
+    /// Bytes of the table itself, the packed keys and the slots (the
+    /// caller state's own heap blocks aside): with
+    /// [`Self::memory_bytes`], what the engine holds.
+    pub fn index_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<Slot<S>>() - std::mem::size_of::<SeriesWindows>();
+        self.series.allocation_size()
+            + self
+                .series
+                .iter()
+                .map(|e| e.key.heap_bytes() + slot)
+                .sum::<usize>()
     }
 }
 
@@ -402,5 +435,46 @@ mod tests {
         assert!(!e.features_into(&a, &mut out));
         assert!(e.features_into(&b, &mut out));
         e.push(&c, 0, 1.0).unwrap();
+    }
+
+    #[test]
+    fn labelled_keys_are_found_replaced_and_listed_as_the_owned_keys() {
+        let spec = FeatureSpec::default_set().compile().unwrap();
+        let mut e: FeatureEngine<u32> = FeatureEngine::new(spec.clone(), 10);
+        let mut a = SeriesKey::new("api", "0", "cpu");
+        a.labels.insert("zone".into(), "eu".into());
+        let mut b = a.clone();
+        b.labels.insert("zone".into(), "us".into());
+        e.push_with(SeriesRef::from(&a), 0, 1.0, |_| 1).unwrap();
+        e.push_with(SeriesRef::from(&b), 0, 1.0, |_| 2).unwrap();
+        assert_eq!(e.state(SeriesRef::from(&a)), Some(&1));
+        assert_eq!(e.state(SeriesRef::from(&b)), Some(&2));
+        let bare = SeriesKey::new("api", "0", "cpu");
+        assert!(!e.contains(SeriesRef::from(&bare)));
+        assert!(e.insert(a.clone(), SeriesWindows::new(&spec, false), 3));
+        assert_eq!(e.series_count(), 2, "insert replaces");
+        assert_eq!(e.state(SeriesRef::from(&a)), Some(&3));
+        let mut keys: Vec<SeriesKey> = e.iter().map(|(k, _, _)| k.to_key()).collect();
+        keys.sort();
+        assert_eq!(keys, vec![a, b]);
+    }
+
+    #[test]
+    fn the_table_shrinks_after_an_eviction_and_keeps_every_series_left() {
+        let spec = FeatureSpec::default_set().compile().unwrap();
+        let mut e: FeatureEngine = FeatureEngine::new(spec, 100_000);
+        let key = |i: i64| SeriesKey::new(format!("svc-{}", i % 97), format!("{i}"), "cpu");
+        for i in 0..20_000 {
+            e.push(&key(i), if i < 19_990 { 0 } else { 1_000_000 }, 1.0)
+                .unwrap();
+        }
+        let full = e.index_bytes();
+        assert_eq!(e.evict_idle(500_000), 19_990);
+        assert!(e.index_bytes() * 50 < full, "{} of {full}", e.index_bytes());
+        for i in 19_990..20_000 {
+            assert!(e.contains(SeriesRef::from(&key(i))));
+        }
+        assert_eq!(e.evict_idlest(4), 4);
+        assert_eq!(e.series_count(), 6);
     }
 }

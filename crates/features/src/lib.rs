@@ -12,6 +12,8 @@
 //!   input rules (lateness, duplicates, NaN, counter resets).
 //! - [`engine`]: [`FeatureEngine`], many series keyed by [`SeriesKey`], with
 //!   bounded series count and idle eviction.
+//! - [`key`]: [`StoredKey`], a series key packed into one allocation, as
+//!   the engine keeps it.
 //! - [`batch`]: fold a whole series at once (training, backtests).
 //!
 //! # Window semantics
@@ -36,6 +38,7 @@
 
 pub mod batch;
 pub mod engine;
+pub mod key;
 pub mod series;
 pub mod sketch;
 pub mod spec;
@@ -43,5 +46,6 @@ pub mod window;
 
 pub use engine::{EngineStats, FeatureEngine, SeriesRef};
 pub use forewarn_core::SeriesKey;
+pub use key::StoredKey;
 pub use series::{PushOutcome, Rejected, SeriesWindows};
 pub use spec::{CompiledSpec, Feature, FeatureSpec, SpecProblem, WindowSpec};

@@ -130,11 +130,24 @@ pub(crate) struct SeriesView {
 }
 
 impl Window {
-    /// An empty window; it never holds more than `w.panes` panes.
-    pub(crate) fn new(w: &CompiledWindow) -> Self {
+    /// An empty window; it never holds more than `w.panes` panes, and
+    /// allocates them as they fill (a young or sparse series does not pay
+    /// for panes it has not used).
+    pub(crate) fn new(_: &CompiledWindow) -> Self {
         Self {
-            panes: VecDeque::with_capacity(w.panes as usize),
+            panes: VecDeque::new(),
             buckets: Vec::new(),
+        }
+    }
+
+    /// Room for one more pane: the ring grows one pane at a time, so it
+    /// never holds more than the most panes it has used (at most
+    /// `w.panes`; `VecDeque`'s own growth would start at four and double).
+    /// A window reallocates at most `w.panes` times in its life.
+    #[inline]
+    fn reserve_pane(&mut self) {
+        if self.panes.len() == self.panes.capacity() {
+            self.panes.reserve_exact(1);
         }
     }
 
@@ -170,6 +183,7 @@ impl Window {
             idx -= 1;
         }
         if idx == 0 || self.panes[idx - 1].id != id {
+            self.reserve_pane();
             self.panes.insert(idx, Pane::new(id));
         } else {
             idx -= 1;
@@ -319,5 +333,36 @@ impl Window {
     pub(crate) fn heap_bytes(&self) -> usize {
         self.panes.capacity() * std::mem::size_of::<Pane>()
             + self.buckets.capacity() * std::mem::size_of::<Bucket>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::FeatureSpec;
+
+    #[test]
+    fn the_ring_grows_as_panes_fill_and_never_past_the_pane_count() {
+        let spec = FeatureSpec::default_set().compile().unwrap();
+        for cw in &spec.windows {
+            let mut w = Window::new(cw);
+            assert_eq!(w.panes.capacity(), 0, "nothing before the first sample");
+            let key = spec.mapping.key(1.0);
+            w.push(cw, 0, 1.0, key, 0);
+            assert_eq!(
+                w.panes.capacity(),
+                1,
+                "{}: one pane for one sample",
+                cw.name
+            );
+            let mut most = 0;
+            for i in 1..2_000i64 {
+                let ts = i * 7_000;
+                w.push(cw, ts, i as f64, spec.mapping.key(i as f64), ts);
+                most = most.max(w.panes.len());
+                assert_eq!(w.panes.capacity(), most, "{}", cw.name);
+            }
+            assert_eq!(most, cw.panes as usize, "{}: every pane used", cw.name);
+        }
     }
 }

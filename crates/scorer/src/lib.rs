@@ -44,5 +44,5 @@ pub use error::{Error, Result};
 pub use incidents::{IncidentPolicy, IncidentTracker, Signal};
 pub use scorer::{
     DEFAULT_EVAL_EVERY, DEFAULT_IDLE_AFTER, DEFAULT_MAX_SERIES, Events, Input, Restored, Scorer,
-    ScorerOptions, ScorerState,
+    ScorerOptions, ScorerState, ScorerStateRef,
 };

@@ -83,6 +83,9 @@ fn a_restored_scorer_continues_exactly_where_it_stopped() {
             break;
         }
         let bytes = rmp_serde::to_vec_named(&sc.snapshot()).unwrap();
+        // A checkpoint is written from the live state, borrowed: the same
+        // bytes (so no format version changes with the live layout).
+        assert!(rmp_serde::to_vec_named(&sc.state_ref()).unwrap() == bytes);
         let state: ScorerState = rmp_serde::from_slice(&bytes).unwrap();
         assert_eq!(state.series_count(), sc.series_count());
         let (next, restored) =
@@ -208,7 +211,7 @@ fn a_restore_over_a_lower_cap_keeps_the_newest_and_new_series_displace_the_idles
     assert!(
         back.engine()
             .iter()
-            .all(|(k, _, _)| !k.service.starts_with("gone-")),
+            .all(|(k, _, _)| !k.service().starts_with("gone-")),
         "the idlest series go first"
     );
     // A new series is admitted, the idlest displaced; none refused.

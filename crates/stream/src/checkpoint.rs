@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use forewarn_kafka::ReadTopic;
-use forewarn_scorer::ScorerState;
+use forewarn_scorer::{ScorerState, ScorerStateRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CheckpointError, Error};
@@ -53,6 +53,113 @@ pub struct PartitionCheckpoint {
     pub fingerprint: String,
     /// The scorer's state.
     pub state: ScorerState,
+}
+
+/// A [`PartitionCheckpoint`] borrowed from a live partition
+/// ([`forewarn_scorer::Scorer::state_ref`]): encoded, the same bytes as
+/// the owned checkpoint of the same moment, with no copy of the state.
+#[derive(Debug, Serialize)]
+pub struct PartitionCheckpointRef<'a> {
+    /// Next offset to read of each source topic, for this partition.
+    pub offsets: Vec<(&'a str, i64)>,
+    /// Fingerprint of the feature spec and model.
+    pub fingerprint: &'a str,
+    /// The scorer's state, borrowed.
+    pub state: ScorerStateRef<'a>,
+}
+
+/// Chunks queued between two flushes while a checkpoint is written, so
+/// the producer never holds more than this many (16 MiB) of one.
+const FLUSH_EVERY: u32 = 32;
+
+/// Cuts the encoded bytes into chunk records as they are written (so no
+/// buffer of the whole is ever made), hashing each chunk on the way.
+struct Chunker<'a> {
+    prefix: String,
+    epoch: u64,
+    /// The header and bytes of the chunk being filled.
+    buf: Vec<u8>,
+    /// Chunks cut so far.
+    count: u32,
+    total: u64,
+    hash: xxhash_rust::xxh3::Xxh3,
+    emit: &'a mut dyn FnMut(String, Vec<u8>) -> Result<(), Error>,
+    error: Option<Error>,
+}
+
+impl Chunker<'_> {
+    fn cut(&mut self) -> std::io::Result<()> {
+        self.hash.update(&self.buf[HEADER..]);
+        let next = header(0, self.epoch, self.count + 1);
+        let chunk = std::mem::replace(&mut self.buf, next);
+        let key = format!("{}c/{}", self.prefix, self.count);
+        self.count += 1;
+        (self.emit)(key, chunk).map_err(|e| {
+            self.error = Some(e);
+            std::io::Error::other("checkpoint chunk not queued")
+        })
+    }
+}
+
+impl std::io::Write for Chunker<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = data.len().min(HEADER + CHUNK_BYTES - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        self.total += n as u64;
+        if self.buf.len() == HEADER + CHUNK_BYTES {
+            self.cut()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Encode `cp` (a [`PartitionCheckpoint`] or [`PartitionCheckpointRef`])
+/// straight into chunk records handed to `emit` in order, then the
+/// manifest.
+fn encode_into(
+    group: &str,
+    source_topic: &str,
+    partition: i32,
+    epoch: u64,
+    cp: &impl Serialize,
+    emit: &mut dyn FnMut(String, Vec<u8>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let prefix = key_prefix(group, source_topic, partition);
+    let mut buf = header(0, epoch, 0);
+    buf.reserve_exact(CHUNK_BYTES);
+    let mut c = Chunker {
+        prefix,
+        epoch,
+        buf,
+        count: 0,
+        total: 0,
+        hash: xxhash_rust::xxh3::Xxh3::new(),
+        emit,
+        error: None,
+    };
+    // The encoder writes a few bytes at a time: buffered, the chunker
+    // sees blocks.
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, &mut c);
+    let encoded = rmp_serde::encode::write_named(&mut w, cp);
+    let flushed = std::io::Write::flush(&mut w);
+    drop(w);
+    if let Err(e) = encoded {
+        return Err(c.error.take().unwrap_or(CheckpointError::Encode(e).into()));
+    }
+    if flushed.is_err() {
+        return Err(c.error.take().expect("set by cut"));
+    }
+    if c.buf.len() > HEADER {
+        c.cut().map_err(|_| c.error.take().expect("set by cut"))?;
+    }
+    let mut m = header(1, epoch, c.count);
+    m.extend_from_slice(&c.total.to_be_bytes());
+    m.extend_from_slice(&c.hash.digest().to_be_bytes());
+    (c.emit)(format!("{}m", c.prefix), m)
 }
 
 fn key_prefix(group: &str, topic: &str, partition: i32) -> String {
@@ -84,26 +191,19 @@ pub fn encode(
     source_topic: &str,
     partition: i32,
     epoch: u64,
-    cp: &PartitionCheckpoint,
+    cp: &impl Serialize,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
-    let bytes = rmp_serde::to_vec_named(cp).map_err(CheckpointError::Encode)?;
-    let prefix = key_prefix(group, source_topic, partition);
     let mut out = Vec::new();
-    let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_BYTES).collect();
-    for (i, c) in chunks.iter().enumerate() {
-        let mut v = header(0, epoch, i as u32);
-        v.extend_from_slice(c);
-        out.push((format!("{prefix}c/{i}"), v));
-    }
-    let mut m = header(1, epoch, chunks.len() as u32);
-    m.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-    m.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_be_bytes());
-    out.push((format!("{prefix}m"), m));
+    encode_into(group, source_topic, partition, epoch, cp, &mut |k, v| {
+        out.push((k, v));
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Queue one partition's checkpoint (the caller flushes). Returns the
-/// bytes queued.
+/// Queue one partition's checkpoint as it is encoded (the caller flushes
+/// at the end; every [`FLUSH_EVERY`] chunks are flushed on the way, so
+/// the producer's queue stays small). Returns the bytes queued.
 pub(crate) fn write(
     publisher: &Publisher,
     topic: &str,
@@ -111,13 +211,25 @@ pub(crate) fn write(
     source_topic: &str,
     partition: i32,
     epoch: u64,
-    cp: &PartitionCheckpoint,
+    cp: &impl Serialize,
 ) -> Result<usize, Error> {
-    let mut n = 0;
-    for (key, value) in encode(group, source_topic, partition, epoch, cp)? {
-        n += value.len();
-        publisher.send(topic, key.as_bytes(), &value, &[], 0)?;
-    }
+    let (mut n, mut chunks) = (0, 0u32);
+    encode_into(
+        group,
+        source_topic,
+        partition,
+        epoch,
+        cp,
+        &mut |key, value| {
+            n += value.len();
+            chunks += 1;
+            publisher.send(topic, key.as_bytes(), &value, &[], 0)?;
+            if chunks % FLUSH_EVERY == 0 {
+                publisher.flush(Duration::from_secs(60))?;
+            }
+            Ok(())
+        },
+    )?;
     Ok(n)
 }
 
@@ -180,6 +292,9 @@ impl Assembler {
             1 if a.epoch == epoch && body.len() == 16 => {
                 let len = u64::from_be_bytes(body[..8].try_into().unwrap_or_default());
                 let hash = u64::from_be_bytes(body[8..].try_into().unwrap_or_default());
+                if a.complete.as_ref().is_some_and(|c| c.0 == epoch) {
+                    return; // a manifest read twice
+                }
                 // The manifest's length is only compared, never allocated:
                 // a corrupt one (up to 2^64) must not abort the process.
                 let chunks: Option<Vec<&Vec<u8>>> = (0..n).map(|i| a.chunks.get(&i)).collect();
@@ -192,6 +307,8 @@ impl Assembler {
                         whole
                     });
                 if let Some(whole) = whole.filter(|w| xxhash_rust::xxh3::xxh3_64(w) == hash) {
+                    // Its chunks are not needed once assembled.
+                    a.chunks = HashMap::new();
                     a.previous = a.complete.replace((epoch, whole));
                     a.corrupt.clear();
                 } else {

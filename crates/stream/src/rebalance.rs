@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use forewarn_kafka::{Commit, Rebalance, TopicPartition};
 use forewarn_scorer::{Input, Scorer};
 
-use crate::checkpoint::{self, PartitionCheckpoint};
+use crate::checkpoint::{self, PartitionCheckpointRef};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::internal_events::{
@@ -150,10 +150,10 @@ impl Worker {
         let mut offsets = Vec::new();
         let mut written = Vec::new();
         for (p, part) in self.parts.iter_mut().filter(|(_, x)| x.dirty) {
-            let cp = PartitionCheckpoint {
-                offsets: part.next.iter().map(|(t, o)| (t.clone(), *o)).collect(),
-                fingerprint: self.fingerprint.clone(),
-                state: part.scorer.snapshot(),
+            let cp = PartitionCheckpointRef {
+                offsets: part.next.iter().map(|(t, o)| (t.as_str(), *o)).collect(),
+                fingerprint: &self.fingerprint,
+                state: part.scorer.state_ref(),
             };
             let n = checkpoint::write(
                 &self.publisher,

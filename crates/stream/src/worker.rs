@@ -69,8 +69,9 @@ pub(crate) struct Seek {
 
 /// The consumer loop's state: owned partitions, the producer, the models.
 pub(crate) struct Worker {
-    pub(crate) pipeline: PipelineConfig,
-    pub(crate) model: Model,
+    /// Shared by every partition's scorer (not a copy each).
+    pub(crate) pipeline: Arc<PipelineConfig>,
+    pub(crate) model: Arc<Model>,
     pub(crate) opts: ScoreOptions,
     pub(crate) topics: Topics,
     format: Format,
@@ -110,8 +111,13 @@ impl Worker {
         checkpoints: Box<dyn ReadTopic>,
         stats: Arc<Stats>,
     ) -> Result<Self, Error> {
+        let (pipeline, model) = (Arc::new(pipeline), Arc::new(model));
         // Fail now, not at the first assignment, on a pipeline the scorer refuses.
-        Scorer::new(pipeline.clone(), model.clone(), opts.scorer.clone())?;
+        Scorer::new(
+            Arc::clone(&pipeline),
+            Arc::clone(&model),
+            opts.scorer.clone(),
+        )?;
         let topics = Topics::of(&pipeline);
         let format = pipeline.sources.metrics.format;
         let fingerprint = format!(

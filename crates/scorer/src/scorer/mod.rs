@@ -22,6 +22,7 @@
 //! Cluster evaluations read only the windows their model uses.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::SeriesKey;
@@ -53,8 +54,7 @@ mod trend;
 mod univariate;
 
 use advice::HourlyChecks;
-use checkpoint::{InstanceEntry, SeriesEntry};
-pub use checkpoint::{Restored, ScorerState};
+pub use checkpoint::{Restored, ScorerState, ScorerStateRef};
 use cluster::Cluster;
 use evaluate::{Ctx, Evaluator, Sample, Setup, Windows};
 use health::Health;
@@ -105,8 +105,10 @@ evaluators! {
 /// Turns samples into predicted-issue and optimization events.
 #[derive(Debug)]
 pub struct Scorer {
-    pipeline: PipelineConfig,
-    model: Model,
+    /// Shared with the other scorers of the process (one per partition):
+    /// a pipeline may list thousands of services.
+    pipeline: Arc<PipelineConfig>,
+    model: Arc<Model>,
     opts: ScorerOptions,
     engine: FeatureEngine<SeriesState>,
     registry: Registry,
@@ -129,8 +131,14 @@ pub struct Scorer {
 }
 
 impl Scorer {
-    /// A scorer for `pipeline` with the fitted `model`.
-    pub fn new(pipeline: PipelineConfig, model: Model, opts: ScorerOptions) -> Result<Self> {
+    /// A scorer for `pipeline` with the fitted `model` (owned, or shared
+    /// with other scorers through an [`Arc`]).
+    pub fn new(
+        pipeline: impl Into<Arc<PipelineConfig>>,
+        model: impl Into<Arc<Model>>,
+        opts: ScorerOptions,
+    ) -> Result<Self> {
+        let (pipeline, model) = (pipeline.into(), model.into());
         let spec: CompiledSpec = pipeline.features.compile().map_err(Error::Features)?;
         let graph = DependencyGraph::new(
             pipeline
@@ -322,43 +330,10 @@ impl Scorer {
         Ok(())
     }
 
-    /// Take the learned state out (the scorer is unchanged).
-    pub fn snapshot(&self) -> ScorerState {
-        let univariate = &self.evaluators.univariate;
-        let mut series: Vec<SeriesEntry> = self
-            .engine
-            .iter()
-            .map(|(key, windows, st)| SeriesEntry {
-                key: key.clone(),
-                windows: windows.clone(),
-                trend: st.trend.as_deref().copied(),
-                next_hourly_ms: st.next_hourly_ms,
-                univariate: st.univariate.map(|u| univariate.get(u).clone()),
-            })
-            .collect();
-        // Hash-map order is not stable; a sorted state makes checkpoints of
-        // equal state byte-identical.
-        series.sort_by(|a, b| a.key.cmp(&b.key));
-        ScorerState {
-            series,
-            instances: self
-                .registry
-                .instances
-                .iter()
-                .map(InstanceEntry::of)
-                .collect(),
-            tracker: self.tracker.clone(),
-            advisor: self.advisor.clone(),
-            logs: self.logs.as_ref().map(|l| l.state()),
-            next_silence_check_ms: Some(self.next_silence_check_ms),
-            presence: self.presence.state().clone(),
-        }
-    }
-
     /// A scorer for `pipeline` and `model` that resumes from `state`.
     pub fn restore(
-        pipeline: PipelineConfig,
-        model: Model,
+        pipeline: impl Into<Arc<PipelineConfig>>,
+        model: impl Into<Arc<Model>>,
         opts: ScorerOptions,
         state: ScorerState,
     ) -> Result<(Self, Restored)> {
@@ -367,12 +342,14 @@ impl Scorer {
         let plan_of = s.evaluators.cluster.plan_of();
         for i in state.instances {
             let key = SeriesKey::new(&i.service, &i.instance, "");
-            let idx = s.registry.instance(&key, plan_of) as usize;
+            let idx = s.registry.instance(SeriesRef::from(&key), plan_of) as usize;
             i.restore_into(&mut s.registry.instances[idx]);
         }
         for e in state.series {
-            let route = s.registry.route(&s.pipeline, &s.model, &e.key);
-            let instance = s.registry.instance(&e.key, plan_of);
+            let route = s
+                .registry
+                .route(&s.pipeline, &s.model, SeriesRef::from(&e.key));
+            let instance = s.registry.instance(SeriesRef::from(&e.key), plan_of);
             let r = &s.registry.routes[route as usize];
             let univariate = match e.univariate {
                 Some(u) if r.univariate => Some(s.evaluators.univariate.adopt(u)),
@@ -381,7 +358,11 @@ impl Scorer {
             let st = SeriesState {
                 route,
                 instance,
-                trend: e.trend.filter(|_| r.trend.is_some()).map(Box::new),
+                trend: r.trend.as_ref().and_then(|t| {
+                    let seasonal = t.seasonal;
+                    e.trend
+                        .map(|saved| Box::new(state::Track::from_saved(saved, seasonal)))
+                }),
                 next_hourly_ms: e.next_hourly_ms,
                 univariate,
             };

@@ -8,7 +8,9 @@ use forewarn_models::cluster::ClusterState;
 use forewarn_models::trend::{DailyProfile, GapMemo, HoltState};
 use serde::{Deserialize, Serialize};
 
-/// The trend state of one forecast series.
+/// The trend state of one forecast series, as a checkpoint saves it (the
+/// daily profile always present, the default one for a target without a
+/// cycle).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub(crate) struct TrendTrack {
     pub(crate) holt: HoltState,
@@ -22,17 +24,93 @@ pub(crate) struct TrendTrack {
     pub(crate) engaged: bool,
 }
 
+/// [`TrendTrack`] borrowed from a [`Track`], serialised byte for byte as
+/// the owned one (a checkpoint is written without copying the state).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct TrendTrackRef<'a> {
+    holt: &'a HoltState,
+    memo: &'a GapMemo,
+    profile: &'a DailyProfile,
+    first_ms: i64,
+    next_eval_ms: i64,
+    engaged: bool,
+}
+
+/// The profile a target without a daily cycle reads (it never updates
+/// one): the empty one.
+static NO_PROFILE: std::sync::LazyLock<DailyProfile> =
+    std::sync::LazyLock::new(DailyProfile::default);
+
+/// The live trend state of one forecast series: [`TrendTrack`] with its
+/// daily profile (2.5 KB) boxed and made only for a target that projects
+/// a cycle (SLO and saturation targets; a capacity target never reads
+/// it).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Track {
+    pub(crate) holt: HoltState,
+    pub(crate) memo: GapMemo,
+    pub(crate) profile: Option<Box<DailyProfile>>,
+    pub(crate) first_ms: i64,
+    pub(crate) next_eval_ms: i64,
+    pub(crate) engaged: bool,
+}
+
+impl Track {
+    /// The daily profile (the empty one when none was made).
+    pub(crate) fn profile(&self) -> &DailyProfile {
+        self.profile.as_deref().unwrap_or(&NO_PROFILE)
+    }
+
+    /// The checkpoint's view of this track.
+    pub(crate) fn saved(&self) -> TrendTrackRef<'_> {
+        TrendTrackRef {
+            holt: &self.holt,
+            memo: &self.memo,
+            profile: self.profile(),
+            first_ms: self.first_ms,
+            next_eval_ms: self.next_eval_ms,
+            engaged: self.engaged,
+        }
+    }
+
+    /// The owned checkpoint form.
+    pub(crate) fn to_saved(&self) -> TrendTrack {
+        TrendTrack {
+            holt: self.holt,
+            memo: self.memo,
+            profile: *self.profile(),
+            first_ms: self.first_ms,
+            next_eval_ms: self.next_eval_ms,
+            engaged: self.engaged,
+        }
+    }
+
+    /// A saved track put back; its profile kept only when the target
+    /// projects a cycle (`seasonal`).
+    pub(crate) fn from_saved(t: TrendTrack, seasonal: bool) -> Self {
+        Self {
+            holt: t.holt,
+            memo: t.memo,
+            profile: seasonal.then(|| Box::new(t.profile)),
+            first_ms: t.first_ms,
+            next_eval_ms: t.next_eval_ms,
+            engaged: t.engaged,
+        }
+    }
+}
+
 /// The scorer's state of one series, kept beside its windows. The trend
-/// track is boxed: with its daily profile it is about 2.6 KB, and held
-/// inline every series paid for it, those without a trend too (most of
-/// the scorer's memory per series, measured).
+/// track is boxed (most series have none), and its daily profile boxed
+/// again (most trend targets have no cycle): held inline, every series
+/// paid 2.6 KB for them (most of the scorer's memory per series,
+/// measured).
 #[derive(Debug, Clone)]
 pub(crate) struct SeriesState {
     /// Index into the registry's routes.
     pub(crate) route: u32,
     /// Index into the registry's instances.
     pub(crate) instance: u32,
-    pub(crate) trend: Option<Box<TrendTrack>>,
+    pub(crate) trend: Option<Box<Track>>,
     pub(crate) next_hourly_ms: i64,
     /// Index of the series' univariate detector, for series with one.
     pub(crate) univariate: Option<u32>,

@@ -11,7 +11,7 @@ use forewarn_models::trend::{Forecaster, WindowLine};
 use super::evaluate::{Ctx, Evaluator, Sample, Setup};
 use super::route::Route;
 use super::signal::ts_of;
-use super::state::{SeriesState, TrendTrack};
+use super::state::{SeriesState, Track};
 use crate::error::Result;
 use crate::incidents::Signal;
 use crate::optimize::Advice;
@@ -21,8 +21,9 @@ use crate::optimize::Advice;
 pub(crate) struct Trend {
     eval_every_ms: i64,
     min_history_ms: i64,
-    /// The track of the series just updated, when it is due.
-    due: Option<TrendTrack>,
+    /// The track of the series just updated, when it is due: taken out of
+    /// the series' state until evaluated, then put back.
+    due: Option<Box<Track>>,
 }
 
 fn default_action(kind: IssueKind) -> RecommendedAction {
@@ -70,41 +71,41 @@ impl Evaluator for Trend {
         let Some(target) = &route.trend else { return };
         let ts = sample.ts;
         let track = series.trend.get_or_insert_with(|| {
-            Box::new(TrendTrack {
+            Box::new(Track {
                 first_ms: ts,
                 next_eval_ms: ts,
-                ..TrendTrack::default()
+                ..Track::default()
             })
         });
         track
             .holt
             .update_memo(&target.params, &mut track.memo, ts, sample.value);
         if target.seasonal {
-            track.profile.update(ts, sample.value);
+            track
+                .profile
+                .get_or_insert_with(Box::default)
+                .update(ts, sample.value);
         }
         if ts >= track.next_eval_ms && ts - track.first_ms >= self.min_history_ms {
             track.next_eval_ms = ts + self.eval_every_ms;
-            self.due = Some(**track);
+            self.due = series.trend.take();
         }
     }
 
     fn evaluate(&mut self, ctx: &mut Ctx<'_>, signals: &mut Vec<Signal>) {
-        let Some(track) = self.due.take() else { return };
-        let engaged = forecast(ctx, &track, signals);
-        if engaged != track.engaged
-            && let Some(Some(t)) = ctx
-                .engine
-                .state_mut(ctx.sample.series)
-                .map(|st| st.trend.as_deref_mut())
-        {
-            t.engaged = engaged;
+        let Some(mut track) = self.due.take() else {
+            return;
+        };
+        track.engaged = forecast(ctx, &track, signals);
+        if let Some(st) = ctx.engine.state_mut(ctx.sample.series) {
+            st.trend = Some(track);
         }
     }
 }
 
 /// Forecast one series; returns whether the tracker may now hold state
 /// for it.
-fn forecast(ctx: &mut Ctx<'_>, track: &TrendTrack, signals: &mut Vec<Signal>) -> bool {
+fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool {
     let Some(target) = &ctx.route.trend else {
         return track.engaged;
     };
@@ -140,39 +141,10 @@ fn forecast(ctx: &mut Ctx<'_>, track: &TrendTrack, signals: &mut Vec<Signal>) ->
         horizon_s,
     };
     let span_ms = (ts - track.first_ms).min(w.longest_ms);
-    let f = forecaster.forecast(&line, &track.holt, &track.profile, span_ms, ts, limit);
+    let f = forecaster.forecast(&line, &track.holt, track.profile(), span_ms, ts, limit);
     let (proj, c) = (f.projection, f.crossing);
     let now = ts_of(ts);
     let failure_interval = f.failure_interval(now);
-    let window_name = ctx.engine.spec().windows[longest].name.clone();
-    let mut evidence = vec![
-        Evidence {
-            feature: format!("{}.trend_per_s", s.metric),
-            value: proj.trend,
-            baseline: Some(0.0),
-            contribution: 0.6,
-        },
-        Evidence {
-            feature: format!("{}.headroom", s.metric),
-            value: c.headroom,
-            baseline: None,
-            contribution: 0.3,
-        },
-        Evidence {
-            feature: format!("{}.{window_name}.slope_stderr", s.metric),
-            value: proj.trend_se,
-            baseline: None,
-            contribution: 0.1,
-        },
-    ];
-    if f.seasonal {
-        evidence.push(Evidence {
-            feature: format!("{}.daily_cycle_repeat", s.metric),
-            value: track.profile.repeat_correlation(),
-            baseline: None,
-            contribution: 0.0,
-        });
-    }
     if load_driven(target.issue)
         && c.probability >= 0.5
         && let Some(in_s) = c.in_s.filter(|x| *x > 0.0 && *x <= horizon_s)
@@ -203,6 +175,36 @@ fn forecast(ctx: &mut Ctx<'_>, track: &TrendTrack, signals: &mut Vec<Signal>) ->
         .worth_emitting(target.issue, c.probability, track.engaged);
     if !emit {
         return engaged;
+    }
+    // The evidence only for a signal that is sent (most forecasts are not).
+    let window_name = ctx.engine.spec().windows[longest].name.clone();
+    let mut evidence = vec![
+        Evidence {
+            feature: format!("{}.trend_per_s", s.metric),
+            value: proj.trend,
+            baseline: Some(0.0),
+            contribution: 0.6,
+        },
+        Evidence {
+            feature: format!("{}.headroom", s.metric),
+            value: c.headroom,
+            baseline: None,
+            contribution: 0.3,
+        },
+        Evidence {
+            feature: format!("{}.{window_name}.slope_stderr", s.metric),
+            value: proj.trend_se,
+            baseline: None,
+            contribution: 0.1,
+        },
+    ];
+    if f.seasonal {
+        evidence.push(Evidence {
+            feature: format!("{}.daily_cycle_repeat", s.metric),
+            value: track.profile().repeat_correlation(),
+            baseline: None,
+            contribution: 0.0,
+        });
     }
     let action = ctx
         .pipeline
