@@ -156,26 +156,7 @@ fn run(
     assert_eq!(d.acked as usize, n, "every record produced: {d:?}");
     scorer.wait_consumed(&topic, n, wait);
     scorer.wait_caught_up(&topic, 3.0, wait);
-    // The last events may still be on their way to the broker: read until
-    // two reads a second apart agree.
-    let read = || -> Vec<PredictedIssue> {
-        TopicReader::new(&b, &[], &format!("{prefix}.predictions"))
-            .unwrap()
-            .read_to_end(wait)
-            .unwrap()
-            .iter()
-            .map(|r| serde_json::from_slice(&r.payload).unwrap())
-            .collect()
-    };
-    let mut events = read();
-    loop {
-        std::thread::sleep(Duration::from_secs(1));
-        let again = read();
-        if again.len() == events.len() {
-            break;
-        }
-        events = again;
-    }
+    let events = settled_predictions(&b, &format!("{prefix}.predictions"), wait);
     // The remediator has seen every prediction: one line per open issue.
     let open: BTreeSet<&str> = events
         .iter()
@@ -196,6 +177,30 @@ fn run(
         events,
         scorer_log: std::fs::read_to_string(&slog).unwrap_or_default(),
         remediator_log: std::fs::read_to_string(&rlog).unwrap_or_default(),
+    }
+}
+
+/// Every event on `topic`, read until two reads a second apart agree: the
+/// last events may still be on their way to the broker when the scorer has
+/// caught up.
+fn settled_predictions(brokers: &str, topic: &str, wait: Duration) -> Vec<PredictedIssue> {
+    let read = || -> Vec<PredictedIssue> {
+        TopicReader::new(brokers, &[], topic)
+            .unwrap()
+            .read_to_end(wait)
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.payload).unwrap())
+            .collect()
+    };
+    let mut events = read();
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let again = read();
+        if again.len() == events.len() {
+            return events;
+        }
+        events = again;
     }
 }
 
@@ -372,13 +377,7 @@ fn a_corrupt_checkpoint_is_reported_and_the_one_before_it_used() {
     );
     assert_eq!(said("resuming from an older checkpoint"), 3, "{text}");
     assert_eq!(said("resumed warm from checkpoint"), 3, "{text}");
-    let events: Vec<PredictedIssue> = TopicReader::new(&b, &[], "cc.predictions")
-        .unwrap()
-        .read_to_end(wait)
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_slice(&r.payload).unwrap())
-        .collect();
+    let events = settled_predictions(&b, "cc.predictions", wait);
     let (r, o) = (counted(&reference.events), counted(&events));
     let (r_keys, o_keys): (BTreeSet<_>, BTreeSet<_>) = (r.keys().collect(), o.keys().collect());
     assert_eq!(o_keys, r_keys, "the same events as an uninterrupted run");
@@ -520,13 +519,7 @@ fn twenty_sigkills_of_the_scorer_change_no_incident() {
     scorer.wait_caught_up(topic, 3.0, wait);
     let total = started.elapsed();
     drop(scorer);
-    let events: Vec<PredictedIssue> = TopicReader::new(&b, &[], "k20.predictions")
-        .unwrap()
-        .read_to_end(wait)
-        .unwrap()
-        .iter()
-        .map(|r| serde_json::from_slice(&r.payload).unwrap())
-        .collect();
+    let events = settled_predictions(&b, "k20.predictions", wait);
     let opened = |e: &[PredictedIssue]| -> BTreeSet<String> {
         e.iter()
             .filter(|e| e.status == IssueStatus::Open)
