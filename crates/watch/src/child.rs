@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rustix::process::{Pid, Signal, kill_process_group};
-use tokio::task::JoinHandle;
+use tokio::sync::oneshot;
 
 use crate::capture::{OnLine, Stream, spawn_capture};
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ pub struct Running {
     pub started: Instant,
     /// When it started (wall clock).
     pub started_at: DateTime<Utc>,
-    captures: Vec<JoinHandle<()>>,
+    captures: Vec<oneshot::Receiver<()>>,
 }
 
 /// Start `argv` with its output captured into `on_line` and passed
@@ -47,16 +47,16 @@ pub fn spawn(argv: &[String], on_line: OnLine) -> Result<Running> {
     let mut captures = Vec::new();
     if let Some(out) = child.stdout.take() {
         captures.push(spawn_capture(
-            out,
-            tokio::io::stdout(),
+            blocking(out.into_owned_fd())?,
+            std::io::stdout(),
             Stream::Stdout,
             on_line.clone(),
         ));
     }
     if let Some(err) = child.stderr.take() {
         captures.push(spawn_capture(
-            err,
-            tokio::io::stderr(),
+            blocking(err.into_owned_fd())?,
+            std::io::stderr(),
             Stream::Stderr,
             on_line,
         ));
@@ -68,6 +68,13 @@ pub fn spawn(argv: &[String], on_line: OnLine) -> Result<Running> {
         started_at: Utc::now(),
         captures,
     })
+}
+
+/// A pipe from the child, for blocking reads on a capture thread.
+fn blocking(fd: std::io::Result<std::os::fd::OwnedFd>) -> Result<std::fs::File> {
+    let fd = fd.map_err(Error::Capture)?;
+    crate::capture::enlarge_pipe(&fd);
+    Ok(std::fs::File::from(fd))
 }
 
 impl Running {

@@ -19,6 +19,9 @@ pub enum Error {
     /// Waiting for the child failed.
     #[error("waiting for the child process: {0}")]
     Wait(#[source] std::io::Error),
+    /// The child's stdout or stderr could not be taken for capture.
+    #[error("capturing the child's output: {0}")]
+    Capture(#[source] std::io::Error),
     /// The output file could not be opened or written.
     #[error("writing {what}: {source}")]
     Output {
