@@ -1,8 +1,11 @@
-//! A hand-written matcher for formats whose literal parts are plain text:
-//! the format becomes a list of atoms (a literal character, a whitespace run
-//! `\s+`, a field `.*?`), matched with the regex's leftmost-first
+//! A hand-written matcher for formats whose literal parts are plain text,
+//! escaped punctuation and optional groups `(...)?` (syslog's
+//! `<Component>(\[<PID>\])?: <Content>`): the format becomes a list of
+//! atoms (a literal character, a whitespace run `\s+`, a field `.*?`, the
+//! start of an optional group), matched with the regex's leftmost-first
 //! backtracking order (lazy fields take the shortest extent that lets the
-//! rest match; whitespace runs take the longest). A step budget bounds the
+//! rest match; whitespace runs take the longest; an optional group is tried
+//! present, then absent). A step budget bounds the
 //! work; when it runs out the caller uses the regex, so no line is ever
 //! slow.
 
@@ -15,6 +18,8 @@ pub(super) enum Atom {
     Space,
     /// A field (by index), matching lazily.
     Field(usize),
+    /// An optional group of the next `n` atoms (greedy: present first).
+    Optional(usize),
 }
 
 /// Outcome of a match attempt.
@@ -29,9 +34,11 @@ pub(super) enum Outcome {
 }
 
 /// Compile the format's parts into atoms, or `None` when a literal part
-/// uses regex syntax beyond escaped punctuation.
+/// uses regex syntax beyond escaped punctuation and optional groups.
 pub(super) fn compile(parts: &[Part<'_>]) -> Option<Vec<Atom>> {
     let mut atoms = Vec::new();
+    // Where each open group's `Optional` atom is.
+    let mut open = Vec::new();
     for p in parts {
         match p {
             Part::Field(i) => atoms.push(Atom::Field(*i)),
@@ -49,6 +56,20 @@ pub(super) fn compile(parts: &[Part<'_>]) -> Option<Vec<Atom>> {
                             e if e.is_ascii_punctuation() => atoms.push(Atom::Char(e)),
                             _ => return None,
                         },
+                        // A group; `(?` is regex syntax (flags, `(?:`, names).
+                        '(' if chars.peek() != Some(&'?') => {
+                            open.push(atoms.len());
+                            atoms.push(Atom::Optional(0));
+                        }
+                        // Only an optional group, and not an empty one.
+                        ')' if chars.next_if_eq(&'?').is_some() => {
+                            let at = open.pop()?;
+                            let n = atoms.len() - at - 1;
+                            if n == 0 || chars.peek() == Some(&'?') {
+                                return None; // `()?` or a lazy `)??`
+                            }
+                            atoms[at] = Atom::Optional(n);
+                        }
                         '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}'
                         | '|' => return None,
                         c => atoms.push(Atom::Char(c)),
@@ -57,7 +78,34 @@ pub(super) fn compile(parts: &[Part<'_>]) -> Option<Vec<Atom>> {
             }
         }
     }
-    Some(atoms)
+    open.is_empty().then_some(atoms)
+}
+
+/// What can begin a match of a list of atoms.
+#[derive(Debug, PartialEq)]
+enum Start {
+    /// One of these characters.
+    Chars(Vec<char>),
+    /// A whitespace character.
+    Space,
+    /// Anything (a field, the end of the line, or a mix).
+    Any,
+}
+
+fn start(atoms: &[Atom]) -> Start {
+    match atoms.first() {
+        Some(Atom::Char(c)) => Start::Chars(vec![*c]),
+        Some(Atom::Space) => Start::Space,
+        Some(Atom::Field(_)) | None => Start::Any,
+        Some(Atom::Optional(n)) => match (start(&atoms[1..]), start(&atoms[1 + n..])) {
+            (Start::Chars(mut a), Start::Chars(b)) => {
+                a.extend(b);
+                Start::Chars(a)
+            }
+            (Start::Space, Start::Space) => Start::Space,
+            _ => Start::Any,
+        },
+    }
 }
 
 /// A piece of a format: literal text or a field index.
@@ -94,6 +142,12 @@ fn step(
     };
     let tail = &line[pos..];
     match first {
+        Atom::Optional(n) => {
+            if step(rest, line, pos, spans, budget)? {
+                return Some(true);
+            }
+            step(&rest[*n..], line, pos, spans, budget)
+        }
         Atom::Char(c) => {
             if starts_with_char(tail, *c) {
                 step(rest, line, pos + c.len_utf8(), spans, budget)
@@ -129,19 +183,23 @@ fn step(
                 spans[*f] = (pos, line.len());
                 return Some(true);
             }
-            // Only try ends where the next atom can start, shortest first:
+            // Only try ends where what follows can start, shortest first:
             // where its character is (found with `memchr`, not one
             // character at a time), or where whitespace is.
-            match rest[0] {
-                Atom::Char(c) => {
-                    for (e, _) in tail.match_indices(c) {
+            match start(rest) {
+                Start::Chars(cs) => {
+                    let ends: Box<dyn Iterator<Item = (usize, &str)>> = match cs[..] {
+                        [c] => Box::new(tail.match_indices(c)),
+                        _ => Box::new(tail.match_indices(|c| cs.contains(&c))),
+                    };
+                    for (e, _) in ends {
                         if step(rest, line, pos + e, spans, budget)? {
                             spans[*f] = (pos, pos + e);
                             return Some(true);
                         }
                     }
                 }
-                Atom::Space => {
+                Start::Space => {
                     let bytes = tail.as_bytes();
                     for (e, &b) in bytes.iter().enumerate() {
                         // ASCII whitespace, or a non-ASCII character (its
@@ -157,7 +215,7 @@ fn step(
                         }
                     }
                 }
-                Atom::Field(_) => {
+                Start::Any => {
                     let ends = tail
                         .char_indices()
                         .map(|(i, _)| i)

@@ -185,10 +185,20 @@ mod tests {
                 .is_fast()
         );
         assert!(
-            !LogFormat::new(r"<A>(\[<B>\])?: <Content>")
+            LogFormat::new(r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>")
                 .unwrap()
                 .is_fast()
         );
+        // Groups that are not optional, alternatives and classes go to the regex.
+        for format in [
+            r"<A>(\[<B>\]): <Content>",
+            r"<A>(?:\[<B>\])?: <Content>",
+            r"<A>(\[<B>\])??: <Content>",
+            r"<A>( |:)<Content>",
+            r"<A>[:] <Content>",
+        ] {
+            assert!(!LogFormat::new(format).unwrap().is_fast(), "{format}");
+        }
     }
 
     proptest::proptest! {
@@ -200,6 +210,11 @@ mod tests {
                 r"<A> - <B>  \[<C>:<D>\] - <Content>",
                 "<A>:<B> <Content>:",
                 "<Content>",
+                r"<A>(\[<B>\])?: <Content>",
+                r"<A> (<B> )?<Content>",
+                r"(<A>:)?<B> <Content>",
+                r"<A>(:(<B>)?\[<C>\])? <Content>",
+                r"<Content>( \[<A>\])?",
             ] {
                 let f = LogFormat::new(format).unwrap();
                 proptest::prop_assert!(f.is_fast());
