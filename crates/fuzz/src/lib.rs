@@ -16,13 +16,14 @@
 //!
 //! Layout: [`metrics`] (the four metric wire formats), [`records`] (log
 //! records, predicted issues, optimization and service events, control
-//! messages, the dashboard's input), [`files`] (pipeline and policy YAML),
+//! messages, the dashboard's input), [`files`] (pipeline and policy YAML), [`logs`] (raw log lines: headers, masks, mining),
 //! [`checkpoint`] (the scorer's checkpoint records), [`audit`] (the
 //! remediator's audit log).
 
 pub mod audit;
 pub mod checkpoint;
 pub mod files;
+pub mod logs;
 pub mod metrics;
 pub mod records;
 pub mod seeds;
@@ -43,6 +44,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("policy_yaml", files::policy_yaml),
     ("checkpoint", checkpoint::checkpoint),
     ("audit_log", audit::audit_log),
+    ("log_line", logs::log_line),
 ];
 
 /// Targets whose code under test catches panics of a dependency on

@@ -182,6 +182,11 @@ pub fn seeds() -> Vec<Seed> {
             l.as_bytes().to_vec(),
         );
     }
+    for (i, line) in crate::logs::SEED_LINES.iter().enumerate() {
+        let mut bytes = vec![i as u8];
+        bytes.extend_from_slice(line.as_bytes());
+        add("log_line", &format!("format-{i}.log"), bytes);
+    }
     let (events, _) = scored(usize::MAX, 400);
     let mut issues: Vec<PredictedIssue> = events.issues.clone();
     issues.dedup_by_key(|i| i.kind);
