@@ -152,7 +152,7 @@ impl MinerConfig {
             bad("max_templates".into(), "must be at least 1".into());
         }
         for (i, m) in self.masks.iter().enumerate() {
-            if let Err(e) = regex::Regex::new(m) {
+            if let Err(e) = crate::mask::compile(m) {
                 bad(format!("masks[{i}]"), e.to_string());
             }
         }

@@ -314,7 +314,7 @@ fn semantic(c: &PipelineConfig, out: &mut Vec<Problem>) {
         }
     }
     for (i, m) in c.models.logs.masks.iter().enumerate() {
-        if let Err(e) = regex::Regex::new(m) {
+        if let Err(e) = forewarn_logs::mask::compile(m) {
             let first = e
                 .to_string()
                 .lines()

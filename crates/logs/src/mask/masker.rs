@@ -80,7 +80,7 @@ impl Masker {
             .iter()
             .map(|p| {
                 let p = p.as_ref();
-                let regex = Regex::new(p).map_err(|source| Error::Mask {
+                let regex = super::compile(p).map_err(|source| Error::Mask {
                     pattern: p.to_owned(),
                     source,
                 })?;
