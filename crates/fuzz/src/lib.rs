@@ -16,13 +16,14 @@
 //!
 //! Layout: [`metrics`] (the four metric wire formats), [`records`] (log
 //! records, predicted issues, optimization and service events, control
-//! messages, the dashboard's input), [`files`] (pipeline and policy YAML), [`logs`] (raw log lines: headers, masks, mining),
+//! messages, the dashboard's input), [`files`] (pipeline and policy YAML), [`logs`] (raw log lines: headers, masks, mining), [`ledger`] (the ledger's event and audit lines),
 //! [`checkpoint`] (the scorer's checkpoint records), [`audit`] (the
 //! remediator's audit log).
 
 pub mod audit;
 pub mod checkpoint;
 pub mod files;
+pub mod ledger;
 pub mod logs;
 pub mod metrics;
 pub mod records;
@@ -45,6 +46,7 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("checkpoint", checkpoint::checkpoint),
     ("audit_log", audit::audit_log),
     ("log_line", logs::log_line),
+    ("ledger_lines", ledger::ledger_lines),
 ];
 
 /// Targets whose code under test catches panics of a dependency on

@@ -187,6 +187,22 @@ pub fn seeds() -> Vec<Seed> {
         bytes.extend_from_slice(line.as_bytes());
         add("log_line", &format!("format-{i}.log"), bytes);
     }
+    add(
+        "ledger_lines",
+        "known-events.jsonl",
+        crate::ledger::SEED_EVENTS.as_bytes().to_vec(),
+    );
+    add(
+        "ledger_lines",
+        "known-audit.jsonl",
+        crate::ledger::SEED_AUDIT.as_bytes().to_vec(),
+    );
+    let both = format!(
+        "{}{}",
+        crate::ledger::SEED_EVENTS,
+        crate::ledger::SEED_AUDIT
+    );
+    add("ledger_lines", "known-both.jsonl", both.into_bytes());
     let (events, _) = scored(usize::MAX, 400);
     let mut issues: Vec<PredictedIssue> = events.issues.clone();
     issues.dedup_by_key(|i| i.kind);

@@ -116,6 +116,21 @@ impl Entry {
         Self::from_json(text)
     }
 
+    /// The entry as JSON: what [`Ledger::replay`](crate::Ledger::replay)
+    /// orders entries of one [`OrderKey`] by, so that of two different
+    /// records under one key (a producer that reused an id and revision)
+    /// the same one is kept whatever order they came in.
+    pub fn canonical_json(&self) -> String {
+        let json = match self {
+            Entry::Prediction(p) => serde_json::to_string(p),
+            Entry::Outcome(o) => serde_json::to_string(o),
+            Entry::Service(s) => serde_json::to_string(s),
+            Entry::Sample(m) => serde_json::to_string(m),
+            Entry::Audit(a) => serde_json::to_string(a),
+        };
+        json.unwrap_or_default()
+    }
+
     /// The event time.
     pub fn ts(&self) -> DateTime<Utc> {
         match self {

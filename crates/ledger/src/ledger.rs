@@ -119,7 +119,12 @@ impl Ledger {
             }
             all.push((e.order_key(), e));
         }
-        all.sort_by(|a, b| a.0.cmp(&b.0));
+        // Ties (one key, different records) broken by content, so the
+        // one kept does not depend on the order they were given in.
+        all.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.canonical_json().cmp(&b.1.canonical_json()))
+        });
         let before = all.len();
         all.dedup_by(|a, b| a.0 == b.0);
         l.intake.duplicates += (before - all.len()) as u64;

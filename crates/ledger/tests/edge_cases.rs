@@ -188,3 +188,79 @@ fn entries_later_than_the_buffer_are_folded_and_counted_late() {
     assert_eq!(l.intake().late, 1);
     assert_eq!(l.intake().folded, 6);
 }
+
+/// Found by the `ledger_lines` fuzz target: a prediction id whose eighth
+/// byte is inside a character panicked the Markdown report, and a horizon
+/// past the calendar's end panicked the fold.
+#[test]
+fn ids_and_horizons_from_any_producer_never_panic_the_fold_or_the_report() {
+    let l = Ledger::replay(
+        LedgerOptions::default(),
+        [
+            ev(ServiceEventKind::Started, "", 0),
+            issue(
+                "ééééé-alarm",
+                IssueKind::MemoryExhaustion,
+                10,
+                60.0,
+                IssueStatus::Open,
+                0,
+            ),
+            issue(
+                "far",
+                IssueKind::DiskExhaustion,
+                20,
+                1e300,
+                IssueStatus::Open,
+                0,
+            ),
+            issue(
+                "back",
+                IssueKind::DiskExhaustion,
+                30,
+                -1e300,
+                IssueStatus::Open,
+                0,
+            ),
+        ],
+    );
+    let r = l.report(t(0), t(100_000), &[]);
+    let md = r.markdown();
+    assert!(
+        md.contains("`ééééé-al`"),
+        "the id cut at 8 characters: {md}"
+    );
+    assert_eq!(r.fleet.predictions, 3, "every prediction is counted");
+    assert!(
+        r.html().contains("</html>"),
+        "the HTML report renders whole"
+    );
+}
+
+/// Found by the `ledger_lines` fuzz target: two different records under
+/// one id and revision folded the one given first, so the replayed ledger
+/// depended on the order of its input.
+#[test]
+fn one_key_two_records_replay_the_same_in_either_order() {
+    let mut a = issue(
+        "i",
+        IssueKind::MemoryExhaustion,
+        100,
+        600.0,
+        IssueStatus::Open,
+        1,
+    );
+    let mut b = a.clone();
+    if let (Entry::Prediction(pa), Entry::Prediction(pb)) = (&mut a, &mut b) {
+        pa.predicted_failure_at = Some(t(200));
+        pb.predicted_failure_at = Some(t(900));
+    }
+    let fwd = Ledger::replay(LedgerOptions::default(), [a.clone(), b.clone()]);
+    let back = Ledger::replay(LedgerOptions::default(), [b, a]);
+    assert_eq!(fwd.snapshot(t(1000)), back.snapshot(t(1000)));
+    assert_eq!(
+        fwd.report(t(0), t(1000), &[]),
+        back.report(t(0), t(1000), &[])
+    );
+    assert_eq!(fwd.intake().duplicates, 1);
+}

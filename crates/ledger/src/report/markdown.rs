@@ -241,7 +241,7 @@ fn service_md(out: &mut String, s: &ServiceReport) {
         .map(|p| {
             format!(
                 "`{}` {} at {}",
-                &p.id[..p.id.len().min(8)],
+                p.id.chars().take(8).collect::<String>(),
                 crate::report::svg::wire(&p.kind),
                 when(p.opened_at)
             )

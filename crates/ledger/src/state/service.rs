@@ -220,7 +220,15 @@ impl ServiceState {
 
     /// A predicted-issue event.
     pub(crate) fn prediction(&mut self, p: &PredictedIssue, counted: bool, caps: &Caps) {
-        let horizon_end = p.opened_at + TimeDelta::milliseconds((p.horizon_s * 1000.0) as i64);
+        // A horizon past the calendar's end (read from a topic anyone can
+        // write) ends the window at the calendar's end, not in a panic.
+        let horizon_end = TimeDelta::try_milliseconds((p.horizon_s * 1000.0) as i64)
+            .and_then(|d| p.opened_at.checked_add_signed(d))
+            .unwrap_or(if p.horizon_s > 0.0 {
+                DateTime::<Utc>::MAX_UTC
+            } else {
+                p.opened_at
+            });
         let failure_end = p
             .failure_interval
             .as_ref()
