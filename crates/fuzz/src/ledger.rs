@@ -5,6 +5,8 @@
 //! same entries replayed in the opposite order give the same snapshot
 //! and the same report.
 
+use std::sync::OnceLock;
+
 use chrono::TimeDelta;
 use forewarn_ledger::{Entry, Ledger, LedgerOptions};
 
@@ -24,9 +26,10 @@ pub fn ledger_lines(data: &[u8]) {
         .lines()
         .filter_map(|l| Entry::from_json(l).ok())
         .collect();
-    let opts = LedgerOptions::from_pipeline(default_pipeline());
+    static OPTS: OnceLock<LedgerOptions> = OnceLock::new();
+    let opts = OPTS.get_or_init(|| LedgerOptions::from_pipeline(default_pipeline()));
     let forward = Ledger::replay(opts.clone(), entries.iter().cloned());
-    let backward = Ledger::replay(opts, entries.iter().rev().cloned());
+    let backward = Ledger::replay(opts.clone(), entries.iter().rev().cloned());
     let at = forward.newest().unwrap_or_else(now);
     assert_eq!(
         forward.snapshot(at),
