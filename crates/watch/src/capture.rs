@@ -106,8 +106,9 @@ impl LineSplitter {
 /// What receives each captured line.
 pub type OnLine = Arc<dyn Fn(Stream, String) + Send + Sync>;
 
-/// Copy `from` to `to` chunk by chunk (flushing each, so output is as
-/// timely as without the supervisor) and hand each line to `on_line`,
+/// Copy `from` to `to` chunk by chunk (flushing each, so a line is passed
+/// on at most [`BATCH`] after the child wrote it) and hand each line to
+/// `on_line`,
 /// until `from` ends, on a thread named after the stream. A failed write
 /// (our own stdout closed) stops the pass-through, not the capture. The
 /// receiver resolves when the stream has ended and its last line is

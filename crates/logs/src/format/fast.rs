@@ -84,7 +84,10 @@ pub(super) fn compile(parts: &[Part<'_>]) -> Option<Vec<Atom>> {
 /// What can begin a match of a list of atoms.
 #[derive(Debug, PartialEq)]
 enum Start {
-    /// One of these characters.
+    /// This character.
+    Char(char),
+    /// One of these characters (only after an optional group: no
+    /// allocation on the common path).
     Chars(Vec<char>),
     /// A whitespace character.
     Space,
@@ -92,19 +95,31 @@ enum Start {
     Any,
 }
 
-fn start(atoms: &[Atom]) -> Start {
-    match atoms.first() {
-        Some(Atom::Char(c)) => Start::Chars(vec![*c]),
-        Some(Atom::Space) => Start::Space,
-        Some(Atom::Field(_)) | None => Start::Any,
-        Some(Atom::Optional(n)) => match (start(&atoms[1..]), start(&atoms[1 + n..])) {
-            (Start::Chars(mut a), Start::Chars(b)) => {
-                a.extend(b);
-                Start::Chars(a)
-            }
-            (Start::Space, Start::Space) => Start::Space,
-            _ => Start::Any,
-        },
+impl Start {
+    fn of(atoms: &[Atom]) -> Self {
+        match atoms.first() {
+            Some(Atom::Char(c)) => Self::Char(*c),
+            Some(Atom::Space) => Self::Space,
+            Some(Atom::Field(_)) | None => Self::Any,
+            Some(Atom::Optional(n)) => match (Self::of(&atoms[1..]), Self::of(&atoms[1 + n..])) {
+                (Self::Space, Self::Space) => Self::Space,
+                (a, b) => match (a.chars(), b.chars()) {
+                    (Some(mut a), Some(b)) => {
+                        a.extend(b);
+                        Self::Chars(a)
+                    }
+                    _ => Self::Any,
+                },
+            },
+        }
+    }
+
+    fn chars(self) -> Option<Vec<char>> {
+        match self {
+            Self::Char(c) => Some(vec![c]),
+            Self::Chars(cs) => Some(cs),
+            Self::Space | Self::Any => None,
+        }
     }
 }
 
@@ -186,13 +201,17 @@ fn step(
             // Only try ends where what follows can start, shortest first:
             // where its character is (found with `memchr`, not one
             // character at a time), or where whitespace is.
-            match start(rest) {
+            match Start::of(rest) {
+                Start::Char(c) => {
+                    for (e, _) in tail.match_indices(c) {
+                        if step(rest, line, pos + e, spans, budget)? {
+                            spans[*f] = (pos, pos + e);
+                            return Some(true);
+                        }
+                    }
+                }
                 Start::Chars(cs) => {
-                    let ends: Box<dyn Iterator<Item = (usize, &str)>> = match cs[..] {
-                        [c] => Box::new(tail.match_indices(c)),
-                        _ => Box::new(tail.match_indices(|c| cs.contains(&c))),
-                    };
-                    for (e, _) in ends {
+                    for (e, _) in tail.match_indices(|c| cs.contains(&c)) {
                         if step(rest, line, pos + e, spans, budget)? {
                             spans[*f] = (pos, pos + e);
                             return Some(true);
