@@ -5,7 +5,7 @@
 //! start of an optional group), matched with the regex's leftmost-first
 //! backtracking order (lazy fields take the shortest extent that lets the
 //! rest match; whitespace runs take the longest; an optional group is tried
-//! present, then absent). A step budget bounds the
+//! present, then absent). A budget of steps and of bytes scanned bounds the
 //! work; when it runs out the caller uses the regex, so no line is ever
 //! slow.
 
@@ -182,6 +182,7 @@ fn step(
                     .find(|(_, c)| !c.is_whitespace())
                     .map_or(tail.len(), |(i, _)| i)
             };
+            charge(budget, run)?;
             // Longest run first, then shorter ones, down to one character.
             let mut e = run;
             while e > 0 {
@@ -202,23 +203,34 @@ fn step(
             // where its character is (found with `memchr`, not one
             // character at a time), or where whitespace is.
             match Start::of(rest) {
+                // Each scan is charged the bytes it passed, so retries of a
+                // long line cannot scan it again and again unbounded.
                 Start::Char(c) => {
+                    let mut last = 0;
                     for (e, _) in tail.match_indices(c) {
+                        charge(budget, e - last)?;
+                        last = e;
                         if step(rest, line, pos + e, spans, budget)? {
                             spans[*f] = (pos, pos + e);
                             return Some(true);
                         }
                     }
+                    charge(budget, tail.len() - last)?;
                 }
                 Start::Chars(cs) => {
+                    let mut last = 0;
                     for (e, _) in tail.match_indices(|c| cs.contains(&c)) {
+                        charge(budget, e - last)?;
+                        last = e;
                         if step(rest, line, pos + e, spans, budget)? {
                             spans[*f] = (pos, pos + e);
                             return Some(true);
                         }
                     }
+                    charge(budget, tail.len() - last)?;
                 }
                 Start::Space => {
+                    let mut last = 0;
                     let bytes = tail.as_bytes();
                     for (e, &b) in bytes.iter().enumerate() {
                         // ASCII whitespace, or a non-ASCII character (its
@@ -228,11 +240,16 @@ fn step(
                             0xc0.. => starts_with_space(&tail[e..]),
                             _ => false,
                         };
-                        if space && step(rest, line, pos + e, spans, budget)? {
-                            spans[*f] = (pos, pos + e);
-                            return Some(true);
+                        if space {
+                            charge(budget, e - last)?;
+                            last = e;
+                            if step(rest, line, pos + e, spans, budget)? {
+                                spans[*f] = (pos, pos + e);
+                                return Some(true);
+                            }
                         }
                     }
+                    charge(budget, tail.len() - last)?;
                 }
                 Start::Any => {
                     let ends = tail
@@ -250,6 +267,13 @@ fn step(
             Some(false)
         }
     }
+}
+
+/// Take `n` from the budget; `None` when it runs out.
+#[inline]
+fn charge(budget: &mut usize, n: usize) -> Option<()> {
+    *budget = budget.checked_sub(n)?;
+    Some(())
 }
 
 /// `s.starts_with(c)`, without the generic pattern machinery for ASCII `c`.

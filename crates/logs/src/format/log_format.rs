@@ -221,6 +221,31 @@ mod tests {
         }
     }
 
+    /// Found by the `log_line` fuzz target: long runs of whitespace and no
+    /// delimiter made the matcher scan the line again on every retry (each
+    /// retry cost one step of the budget but a scan of the whole line), so
+    /// a 30 KB line took minutes (this test ran for longer than the CI
+    /// limit). Scans are charged to the budget now.
+    #[test]
+    fn long_lines_of_whitespace_runs_stay_bounded_and_agree() {
+        let mut line = String::from("; u\u{5}h");
+        for _ in 0..60 {
+            line.push_str(&"\u{b}".repeat(40));
+            line.push_str("ppepute.wputk.wsgi.speppute.wsgid ");
+            line.push_str(&"\u{c}".repeat(300));
+            line.push('x');
+        }
+        assert!(line.len() > 20_000);
+        for format in [
+            r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+            r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
+        ] {
+            let f = LogFormat::new(format).unwrap();
+            assert_eq!(f.parse(&line), None, "the line does not fit {format}");
+            assert_eq!(f.parse(&line), f.parse_by_regex(&line), "format {format}");
+        }
+    }
+
     #[test]
     fn rejects_bad_formats() {
         assert!(LogFormat::new("<Date> <Level>").is_err());
