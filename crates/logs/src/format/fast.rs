@@ -206,67 +206,61 @@ fn step(
                 // Each scan is charged the bytes it passed, so retries of a
                 // long line cannot scan it again and again unbounded.
                 Start::Char(c) => {
-                    let mut last = 0;
-                    for (e, _) in tail.match_indices(c) {
-                        charge(budget, e - last)?;
-                        last = e;
-                        if step(rest, line, pos + e, spans, budget)? {
-                            spans[*f] = (pos, pos + e);
-                            return Some(true);
-                        }
-                    }
-                    charge(budget, tail.len() - last)?;
+                    let ends = tail.match_indices(c).map(|(e, _)| e);
+                    field_ends(ends, *f, rest, line, pos, spans, budget)
                 }
                 Start::Chars(cs) => {
-                    let mut last = 0;
-                    for (e, _) in tail.match_indices(|c| cs.contains(&c)) {
-                        charge(budget, e - last)?;
-                        last = e;
-                        if step(rest, line, pos + e, spans, budget)? {
-                            spans[*f] = (pos, pos + e);
-                            return Some(true);
-                        }
-                    }
-                    charge(budget, tail.len() - last)?;
+                    let ends = tail.match_indices(|c| cs.contains(&c)).map(|(e, _)| e);
+                    field_ends(ends, *f, rest, line, pos, spans, budget)
                 }
                 Start::Space => {
-                    let mut last = 0;
                     let bytes = tail.as_bytes();
-                    for (e, &b) in bytes.iter().enumerate() {
-                        // ASCII whitespace, or a non-ASCII character (its
-                        // first byte) that is whitespace.
+                    // ASCII whitespace, or a non-ASCII character (its first
+                    // byte) that is whitespace.
+                    let ends = bytes.iter().enumerate().filter_map(|(e, &b)| {
                         let space = match b {
                             0..0x80 => b.is_ascii_whitespace() || b == 0x0b,
                             0xc0.. => starts_with_space(&tail[e..]),
                             _ => false,
                         };
-                        if space {
-                            charge(budget, e - last)?;
-                            last = e;
-                            if step(rest, line, pos + e, spans, budget)? {
-                                spans[*f] = (pos, pos + e);
-                                return Some(true);
-                            }
-                        }
-                    }
-                    charge(budget, tail.len() - last)?;
+                        space.then_some(e)
+                    });
+                    field_ends(ends, *f, rest, line, pos, spans, budget)
                 }
                 Start::Any => {
                     let ends = tail
                         .char_indices()
                         .map(|(i, _)| i)
                         .chain(std::iter::once(tail.len()));
-                    for e in ends {
-                        if step(rest, line, pos + e, spans, budget)? {
-                            spans[*f] = (pos, pos + e);
-                            return Some(true);
-                        }
-                    }
+                    field_ends(ends, *f, rest, line, pos, spans, budget)
                 }
             }
-            Some(false)
         }
     }
+}
+
+/// Field `f` starting at `pos`: try each end in `ends` (byte offsets from
+/// `pos`, ascending) where the rest matches, charging the bytes passed.
+fn field_ends(
+    ends: impl Iterator<Item = usize>,
+    f: usize,
+    rest: &[Atom],
+    line: &str,
+    pos: usize,
+    spans: &mut [(usize, usize)],
+    budget: &mut usize,
+) -> Option<bool> {
+    let mut last = 0;
+    for e in ends {
+        charge(budget, e - last)?;
+        last = e;
+        if step(rest, line, pos + e, spans, budget)? {
+            spans[f] = (pos, pos + e);
+            return Some(true);
+        }
+    }
+    charge(budget, line.len() - pos - last)?;
+    Some(false)
 }
 
 /// Take `n` from the budget; `None` when it runs out.
