@@ -72,6 +72,12 @@ pub trait Source: Commit + Send {
         rebalance: &mut dyn Rebalance,
     ) -> Result<Option<Record>, Error>;
 
+    /// Hand back a record [`Source::poll`] returned, done with, so the
+    /// next poll may reuse its buffers (the default drops it).
+    fn recycle(&mut self, record: Record) {
+        drop(record);
+    }
+
     /// Read `topic`/`partition` from `offset` on.
     fn seek(&mut self, topic: &str, partition: i32, offset: i64) -> Result<(), Error>;
 

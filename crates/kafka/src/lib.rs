@@ -17,7 +17,8 @@
 //! - [`producer`]: [`Producer`] ([`ProducerBuilder`]), counting what the
 //!   broker acknowledged and refused, waiting for every report on flush.
 //! - [`consumer`]: [`ConsumerBuilder`] (group settings in one place) and
-//!   [`KafkaSource`], the group member.
+//!   [`KafkaSource`], the group member; `message`: rdkafka's messages
+//!   copied into [`Record`]s.
 //! - [`memory`]: [`MemoryBroker`], [`MemorySource`], [`MemorySink`].
 //! - [`embedded`]: [`EmbeddedBroker`], librdkafka's mock cluster in-process
 //!   (the demo's zero-setup broker).
@@ -44,6 +45,7 @@ pub mod embedded;
 pub mod error;
 pub mod io;
 pub mod memory;
+mod message;
 pub mod order;
 pub mod producer;
 pub mod reader;

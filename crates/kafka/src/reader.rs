@@ -11,8 +11,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::Offset;
 
-use crate::consumer::{ConsumerBuilder, to_record};
+use crate::consumer::ConsumerBuilder;
 use crate::error::Error;
+use crate::message::to_record;
 use crate::record::Record;
 
 /// Reads every partition of one topic from the beginning.
@@ -92,7 +93,7 @@ impl TopicReader {
                 if let Ok(mut next) = self.next.lock() {
                     next.insert(m.partition(), m.offset() + 1);
                 }
-                Some(to_record(&m))
+                Some(to_record(&m, true))
             }
             Err(e) => {
                 tracing::warn!(topic = %self.topic, "read: {e}");

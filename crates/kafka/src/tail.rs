@@ -13,8 +13,9 @@ use rdkafka::TopicPartitionList;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::Offset;
 
-use crate::consumer::{ConsumerBuilder, to_record};
+use crate::consumer::ConsumerBuilder;
 use crate::error::Error;
+use crate::message::to_record;
 use crate::record::Record;
 
 /// Where a topic is read from.
@@ -193,7 +194,7 @@ impl Tail {
     /// its own).
     pub fn next(&self, timeout: Duration) -> Option<Record> {
         match self.consumer.poll(timeout)? {
-            Ok(m) => Some(to_record(&m)),
+            Ok(m) => Some(to_record(&m, true)),
             Err(e) => {
                 tracing::debug!("tail: {e}");
                 None

@@ -65,6 +65,7 @@ impl Edge {
     /// idempotent producer, and a reader of the checkpoint topic.
     pub fn kafka(opts: &ScoreOptions) -> Result<Self, Error> {
         let consumer = ConsumerBuilder::new(&opts.brokers, &opts.group)
+            .headers(false)
             .set("partition.assignment.strategy", "range")
             .set("heartbeat.interval.ms", "1000")
             .set("statistics.interval.ms", "5000")
@@ -197,15 +198,19 @@ pub fn run_on(
             break Err(e);
         }
         match source.poll(POLL_WAIT, &mut w) {
-            Ok(Some(m)) => match w.handle(&m) {
-                Ok(None) => {}
-                Ok(Some(s)) => {
-                    if let Err(e) = source.seek(&s.topic, s.partition, s.offset) {
-                        break Err(Error::Consume(e));
+            Ok(Some(m)) => {
+                let handled = w.handle(&m);
+                source.recycle(m);
+                match handled {
+                    Ok(None) => {}
+                    Ok(Some(s)) => {
+                        if let Err(e) = source.seek(&s.topic, s.partition, s.offset) {
+                            break Err(Error::Consume(e));
+                        }
                     }
+                    Err(e) => break Err(e),
                 }
-                Err(e) => break Err(e),
-            },
+            }
             Ok(None) => {}
             Err(e) if e.is_transient() => {
                 if let Some(n) = read_errors.admit() {

@@ -124,6 +124,12 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         t.drained,
         t.drained as f64 / t.drain_secs
     );
+    if let Some(cpu) = t.cpu_secs {
+        note!(
+            "Scorer threads' CPU: {cpu:.2}s, {:.2} µs per sample",
+            cpu * 1e6 / t.samples.max(1) as f64
+        );
+    }
     let brokers = bench.brokers_label().to_string();
     let l = bench.latency()?;
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.1} ms"));
@@ -151,6 +157,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
             "throughput_samples_per_s": throughput,
             "backlog_drained_samples": t.drained,
             "backlog_drain_samples_per_s": t.drained as f64 / t.drain_secs,
+            "scorer_cpu_us_per_sample": t.cpu_secs.map(|c| c * 1e6 / t.samples.max(1) as f64),
             "latency_rate_samples_per_s": args.rate,
             "record_latency_p50_ms": l.record_p50_ms,
             "record_latency_p99_ms": l.record_p99_ms,

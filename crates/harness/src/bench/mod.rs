@@ -9,6 +9,7 @@
 //! produce → scored and produce → event-acknowledged latencies.
 
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use forewarn_kafka::{EmbeddedBroker, Producer};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::ScorerOptions;
 use forewarn_sim::{Fleet, SimConfig};
+use forewarn_stream::metrics::HowLabel;
 use forewarn_stream::{ScoreOptions, Stats, Summary, Topics};
 
 use crate::error::{Error, Result};
@@ -75,6 +77,11 @@ pub struct Throughput {
     /// when the scorers keep up with the producer (JSON: one record per
     /// sample).
     pub drain_secs: f64,
+    /// CPU time the scorers' threads used during this phase, in seconds
+    /// (the kernel's count, `/proc/self/task/TID/schedstat`; `None` where
+    /// there is no such file): `cpu_secs / samples` is what a sample
+    /// costs the scorer whatever else runs on the machine.
+    pub cpu_secs: Option<f64>,
 }
 
 /// Latencies at a fixed rate, in milliseconds.
@@ -110,7 +117,16 @@ pub struct StreamBench {
     stop: Arc<AtomicBool>,
     stats: Vec<Arc<Stats>>,
     scorers: Vec<JoinHandle<std::result::Result<Summary, forewarn_stream::Error>>>,
+    /// Each scorer thread's id (its `/proc/self/task` entry), once known.
+    tids: Vec<Arc<OnceLock<String>>>,
     producer: Option<Producer>,
+}
+
+/// The CPU time of this process's thread `tid` so far, in seconds.
+fn thread_cpu_secs(tid: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
 }
 
 /// p-quantile (0..1) of `v` (sorted here), seconds → milliseconds.
@@ -208,6 +224,7 @@ impl StreamBench {
             stop: Arc::new(AtomicBool::new(false)),
             stats: Vec::new(),
             scorers: Vec::new(),
+            tids: Vec::new(),
             producer: None,
         })
     }
@@ -268,9 +285,19 @@ impl StreamBench {
             let (pipeline, model, stop) =
                 (self.pipeline.clone(), model.clone(), Arc::clone(&self.stop));
             let run_stats = Arc::clone(&stats);
+            let tid = Arc::new(OnceLock::new());
+            self.tids.push(Arc::clone(&tid));
             let handle = std::thread::Builder::new()
                 .name(format!("scorer-{i}"))
-                .spawn(move || forewarn_stream::run(pipeline, model, opts, run_stats, stop))
+                .spawn(move || {
+                    // "/proc/thread-self" links to "PID/task/TID".
+                    if let Ok(link) = std::fs::read_link("/proc/thread-self")
+                        && let Some(t) = link.file_name()
+                    {
+                        let _ = tid.set(t.to_string_lossy().into_owned());
+                    }
+                    forewarn_stream::run(pipeline, model, opts, run_stats, stop)
+                })
                 .map_err(|source| Error::Io {
                     path: "scorer thread".into(),
                     source,
@@ -290,6 +317,23 @@ impl StreamBench {
         })
     }
 
+    /// CPU seconds of all scorer threads so far (`None` when unknown).
+    fn scorers_cpu_secs(&self) -> Option<f64> {
+        self.tids.iter().map(|t| thread_cpu_secs(t.get()?)).sum()
+    }
+
+    /// Whether a scorer accepted a gap in its offsets: records the broker
+    /// dropped before they were read, which the backlog never finishes
+    /// without.
+    fn records_lost(&self) -> bool {
+        let accepted = HowLabel {
+            how: "accepted".into(),
+        };
+        self.stats
+            .iter()
+            .any(|s| s.offset_gaps.get_or_create(&accepted).get() > 0)
+    }
+
     fn decoded(&self) -> u64 {
         self.stats.iter().map(|s| s.decoded.get()).sum()
     }
@@ -298,6 +342,7 @@ impl StreamBench {
     /// from the first sample scored to the last.
     pub fn throughput(&mut self) -> Result<Throughput> {
         let producer = Producer::new(&self.brokers, &self.opts.client)?;
+        let cpu_before = self.scorers_cpu_secs();
         // The scorers read while the backlog is produced (one JSON sample
         // per record takes seconds to produce): the clock starts at the
         // first sample scored, even when that is before the last record
@@ -331,12 +376,29 @@ impl StreamBench {
             if self.scorer_stopped() {
                 return Err(Error::Stalled("a scorer stopped early".into()));
             }
+            if self.records_lost() {
+                return Err(Error::Stalled(format!(
+                    "the broker no longer holds part of the backlog (the scorers \
+                     went on past a gap in the offsets){}",
+                    if self.opts.brokers.is_none() {
+                        ": the embedded broker keeps at most 100,000 records or \
+                         5 MB per partition; use --brokers, fewer --samples or \
+                         more --partitions"
+                    } else {
+                        ""
+                    }
+                )));
+            }
             if first.is_none() && self.decoded() > 0 {
                 first = Some(Instant::now());
             }
             std::thread::sleep(Duration::from_millis(2));
         }
         let done = Instant::now();
+        let cpu_secs = self
+            .scorers_cpu_secs()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
         let secs = done
             .duration_since(first.unwrap_or(done))
             .as_secs_f64()
@@ -347,6 +409,7 @@ impl StreamBench {
             secs,
             drained: samples.saturating_sub(decoded_then),
             drain_secs: done.duration_since(produced).as_secs_f64().max(1e-9),
+            cpu_secs,
         })
     }
 
