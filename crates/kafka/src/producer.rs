@@ -188,7 +188,10 @@ impl Producer {
         let c = &self.counts;
         let reported = c.acked.load(Ordering::Relaxed) + c.failed.load(Ordering::Relaxed);
         if c.sent.load(Ordering::Relaxed) <= reported
-            && c.idle_polls.fetch_add(1, Ordering::Relaxed) % IDLE_POLL_EVERY != 0
+            && !c
+                .idle_polls
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(IDLE_POLL_EVERY)
         {
             return;
         }
