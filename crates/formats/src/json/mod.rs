@@ -2,11 +2,13 @@
 //! decoded and checked by `forewarn_core::decode::decode_metric`, whose
 //! errors carry the dotted field path.
 //!
-//! Most records are well-formed, so they take a fast path first: plain
-//! `serde_json` into a borrowing mirror of the contract ([`Sample`]: the
-//! names borrow from the record unless they hold escapes), without the
-//! path tracking of `serde_path_to_error`, then the same checks (schema
-//! version, non-empty names, finite value). A record the fast path refuses
+//! Most records are well-formed, so they take a fast path first: a
+//! hand-written scan of the common shape (`scan`: a flat object, no
+//! escapes, no labels), else plain `serde_json` into a borrowing mirror of
+//! the contract ([`Sample`]: the names borrow from the record unless they
+//! hold escapes), without the path tracking of `serde_path_to_error`; then
+//! the same checks (schema version, non-empty names, finite value). A
+//! record the fast path refuses
 //! is decoded again by `decode_metric`, which names the offending field:
 //! the fast path decides nothing on its own, it only skips work for records
 //! both accept (a property test holds the two to the same answer).
@@ -48,24 +50,59 @@ fn schema_version() -> u32 {
 }
 
 /// The sample in `bytes` when it is valid; `None` for any problem, which
-/// `decode_metric` then describes.
+/// `decode_metric` then describes. The hand-written scan first (the common
+/// shape, see [`scan`]), then `serde_json` into [`Sample`].
 pub(crate) fn fast(bytes: &[u8]) -> Option<MetricSample> {
+    if let Some(f) = scan::scan(bytes) {
+        let version = f.schema_version.unwrap_or(SCHEMA_VERSION);
+        let instance = f.instance.unwrap_or_default();
+        return checked(
+            version,
+            f.ts?,
+            f.service?,
+            instance,
+            f.metric?,
+            f.value?,
+            BTreeMap::new(),
+        );
+    }
     let s: Sample<'_> = serde_json::from_slice(bytes).ok()?;
-    if s.schema_version > SCHEMA_VERSION {
+    checked(
+        s.schema_version,
+        &s.ts,
+        s.service,
+        s.instance,
+        s.metric,
+        s.value,
+        s.labels,
+    )
+}
+
+/// The sample of these fields when the contract accepts it.
+fn checked(
+    schema_version: u32,
+    ts: &str,
+    service: impl Into<String>,
+    instance: impl Into<String>,
+    metric: impl Into<String>,
+    value: f64,
+    labels: BTreeMap<String, String>,
+) -> Option<MetricSample> {
+    if schema_version > SCHEMA_VERSION {
         return None;
     }
-    let ts = match utc_seconds(&s.ts) {
+    let ts = match utc_seconds(ts) {
         Some(ts) => ts,
-        None => s.ts.parse().ok()?,
+        None => ts.parse().ok()?,
     };
     let sample = MetricSample {
-        schema_version: s.schema_version,
+        schema_version,
         ts,
-        service: s.service.into_owned(),
-        instance: s.instance.into_owned(),
-        metric: s.metric.into_owned(),
-        value: s.value,
-        labels: s.labels,
+        service: service.into(),
+        instance: instance.into(),
+        metric: metric.into(),
+        value,
+        labels,
     };
     sample.check().ok()?;
     Some(sample)
@@ -119,5 +156,6 @@ pub(crate) fn decode(bytes: &[u8], out: &mut Vec<MetricSample>) -> Result<()> {
     Ok(())
 }
 
+mod scan;
 #[cfg(test)]
 mod tests;

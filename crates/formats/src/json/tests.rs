@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use forewarn_core::decode::decode_metric;
 use proptest::prelude::*;
 
+use super::scan::scan;
 use super::{fast, utc_seconds};
 use crate::{Format, FormatError, decode};
 
@@ -242,4 +243,46 @@ fn refused_records_keep_the_contract_decoders_reason() {
         );
         assert!(out.is_empty());
     }
+}
+
+/// The scan reads the common shape (so the property tests above hold it
+/// to the contract decoder too) and leaves every other shape to the next
+/// tier, whose answer stands.
+#[test]
+fn the_scan_reads_the_common_shape_and_nothing_else() {
+    let common = [
+        r#"{"ts":"2026-01-01T00:00:10Z","service":"api","metric":"cpu","value":0.5}"#,
+        r#" { "schema_version" : 1 , "ts":"2026-01-01T00:00:10.25Z", "service":"api",
+            "instance":"i-1", "metric":"cpu", "value":-12e-3, "labels": { } }
+"#,
+        r#"{"value":3,"metric":"m","service":"zürich","ts":"2026-01-01 00:00:10+02:00"}"#,
+    ];
+    for r in common {
+        assert!(scan(r.as_bytes()).is_some(), "{r}");
+        let sample = fast(r.as_bytes());
+        assert!(sample.is_some(), "{r}");
+        assert_eq!(sample, decode_metric(r.as_bytes()).ok(), "{r}");
+    }
+    let base = r#""ts":"2026-01-01T00:00:10Z","service":"api","metric":"cpu""#;
+    let others = [
+        format!(r#"{{{base},"value":1,"labels":{{"a":"b"}}}}"#),
+        format!(r#"{{{base},"value":1,"zone":"eu"}}"#),
+        format!(r#"{{{base},"value":1,"value":2}}"#),
+        format!(r#"{{{base},"value":1}} x"#),
+        format!(r#"{{{base},"value":01}}"#),
+        format!(r#"{{{base},"value":1.}}"#),
+        format!(r#"{{{base},"value":"1"}}"#),
+        format!(r#"{{{base},"value":1,"instance":null}}"#),
+        format!(r#"{{{base},"value":1,"schema_version":1.0}}"#),
+        r#"{"ts":"2026-01-01T00:00:10Z","service":"a\u0070i","metric":"cpu","value":1}"#.into(),
+    ];
+    for r in &others {
+        assert!(scan(r.as_bytes()).is_none(), "{r}");
+    }
+    // The labels and the escape are the serde tier's to read.
+    assert!(fast(others[0].as_bytes()).is_some());
+    assert_eq!(
+        fast(others[9].as_bytes()).map(|s| s.service),
+        Some("api".into())
+    );
 }
