@@ -52,7 +52,9 @@ impl ConsumerBuilder {
         let settings = [
             ("enable.auto.commit", "false"),
             ("auto.offset.reset", "earliest"),
-            ("fetch.wait.max.ms", "10"),
+            // tansu holds a fetch for the whole wait when it has nothing
+            // at the time of asking: 10 -> 5 ms took ~8 ms off p50.
+            ("fetch.wait.max.ms", "5"),
             // A partition whose local queue is full (100,000 records) is
             // fetched again after this back-off, 1 s by default: a
             // consumer that empties it sooner sat idle (JSON through

@@ -223,7 +223,7 @@ pub(crate) fn write(
         &mut |key, value| {
             n += value.len();
             chunks += 1;
-            publisher.send(topic, key.as_bytes(), &value, &[], 0)?;
+            publisher.send_chunk(topic, key.as_bytes(), &value)?;
             if chunks % FLUSH_EVERY == 0 {
                 publisher.flush(Duration::from_secs(60))?;
             }

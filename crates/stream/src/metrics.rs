@@ -24,6 +24,7 @@
 //! | `forewarn_partitions_assigned` | gauge | partitions this process owns (`/health` is 503 at 0) |
 //! | `forewarn_assignment_wait_seconds` | gauge | how long the process has owned no partition (0 while it owns some) |
 //! | `forewarn_checkpoints_written_total` / `_bytes_total` | counter | state checkpoints |
+//! | `forewarn_checkpoint_seconds` | histogram | how long a checkpoint held the consumer loop (events flushed, state written and acknowledged, offsets committed) |
 //! | `forewarn_partitions_restored_total{how}` | counter | partitions resumed warm or started cold |
 //! | `forewarn_records_replayed_total` | counter | records read again after their partition's state (skipped) |
 //! | `forewarn_offset_gaps_total{how}` | counter | records handed out past the partition's next offset: `repaired` by seeking back, or `accepted` (the broker has no records there) |
@@ -134,6 +135,8 @@ pub struct Stats {
     pub checkpoints: Counter,
     /// Bytes of checkpoints written.
     pub checkpoint_bytes: Counter,
+    /// How long each checkpoint held the loop.
+    pub checkpoint_seconds: Histogram,
     /// Partitions taken on, warm or cold.
     pub restored: Family<HowLabel, Counter>,
     /// Records read again that the state already holds (skipped).
@@ -155,6 +158,8 @@ pub struct Latencies {
     pub record: Vec<f64>,
     /// Record produced → event acknowledged, seconds.
     pub event: Vec<f64>,
+    /// How long each checkpoint held the consumer loop, seconds.
+    pub checkpoint: Vec<f64>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -186,6 +191,7 @@ impl Stats {
             delivery_log: forewarn_kafka::Throttle::new(std::time::Duration::from_secs(10)),
             checkpoints: Counter::default(),
             checkpoint_bytes: Counter::default(),
+            checkpoint_seconds: latency_histogram(),
             restored: Family::default(),
             replayed: Counter::default(),
             offset_gaps: Family::default(),
@@ -240,6 +246,11 @@ impl Stats {
             "record_latency_seconds",
             "Record produced to record scored",
             s.record_latency.clone(),
+        );
+        r.register(
+            "checkpoint_seconds",
+            "How long a checkpoint held the consumer loop",
+            s.checkpoint_seconds.clone(),
         );
         r.register(
             "series_tracked",
@@ -351,6 +362,15 @@ impl Stats {
             && let Ok(mut l) = l.lock()
         {
             l.record.push(s);
+        }
+    }
+
+    pub(crate) fn record_checkpoint(&self, s: f64) {
+        self.checkpoint_seconds.observe(s);
+        if let Some(l) = &self.latencies
+            && let Ok(mut l) = l.lock()
+        {
+            l.checkpoint.push(s);
         }
     }
 

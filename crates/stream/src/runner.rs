@@ -1,7 +1,8 @@
 //! [`run`]: one `forewarn score` process; [`run_on`]: the same loop over
 //! any [`Edge`] (a Kafka one, or an in-memory one in tests). A synchronous
 //! loop on one thread polls the source, hands each record to the worker,
-//! and every [`ScoreOptions::checkpoint_every`] checkpoints and commits.
+//! and every [`ScoreOptions::checkpoint_every`] checkpoints (the state is
+//! queued, and its offsets committed once the broker has it all).
 //! Rebalances arrive inside `poll`, handed to the worker: on revocation
 //! the owned partitions are checkpointed and committed before they are
 //! given up; on assignment each partition's state is taken from the
@@ -225,6 +226,9 @@ pub fn run_on(
         }
         let now = Instant::now();
         w.poll_producer();
+        if let Err(e) = w.poll_checkpoint(source.as_mut()) {
+            break Err(e);
+        }
         if now >= next_housekeeping {
             let marks = source.watermarks();
             if let Err(e) = w.housekeeping(&marks) {
@@ -241,9 +245,11 @@ pub fn run_on(
             next_housekeeping = now + Duration::from_secs(1);
         }
         if now >= next_checkpoint {
-            if let Err(e) = w.checkpoint(source.as_mut()) {
+            let started = Instant::now();
+            if let Err(e) = w.checkpoint_in_background(source.as_mut()) {
                 break Err(e);
             }
+            stats.record_checkpoint(started.elapsed().as_secs_f64());
             next_checkpoint = now + every;
         }
     };

@@ -90,6 +90,8 @@ pub(crate) struct Worker {
     pub(crate) homes: Homes,
     pub(crate) epoch: u64,
     pub(crate) failed_at_last_checkpoint: u64,
+    /// A checkpoint written in the background, not yet all acknowledged.
+    pub(crate) pending: Option<crate::rebalance::Pending>,
     /// A failure inside a rebalance, for the loop to stop on.
     pub(crate) error: Option<Error>,
 }
@@ -144,6 +146,7 @@ impl Worker {
             homes: Homes::default(),
             epoch: now_ms() as u64,
             failed_at_last_checkpoint: 0,
+            pending: None,
             error: None,
         })
     }

@@ -144,6 +144,11 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
         fmt(l.event_p99_ms),
         l.events
     );
+    note!(
+        "Checkpoints in that phase: {}, the longest held the scorer's loop {}",
+        l.checkpoints,
+        fmt(l.checkpoint_max_ms)
+    );
     let arrow = args.format == Format::Arrow;
     super::print(
         &serde_json::json!({
@@ -165,6 +170,8 @@ fn stream(args: StreamArgs) -> anyhow::Result<ExitCode> {
             "event_latency_p50_ms": l.event_p50_ms,
             "event_latency_p99_ms": l.event_p99_ms,
             "events_measured": l.events,
+            "checkpoints_measured": l.checkpoints,
+            "checkpoint_max_ms": l.checkpoint_max_ms,
             "events_published": l.published,
         })
         .to_string(),

@@ -101,6 +101,11 @@ pub struct Latency {
     pub events: usize,
     /// Events the scorers published in the whole run.
     pub published: u64,
+    /// Checkpoints of this phase: how long the longest held the consumer
+    /// loop (records and acknowledgements wait meanwhile), ms.
+    pub checkpoint_max_ms: Option<f64>,
+    /// Checkpoints taken in this phase.
+    pub checkpoints: usize,
 }
 
 /// A benchmark in progress: fleet encoded, broker chosen, scorers running.
@@ -420,12 +425,35 @@ impl StreamBench {
             Some(p) => p,
             None => Producer::new(&self.brokers, &self.opts.client)?,
         };
-        let before: Vec<(usize, usize)> = self
+        // The backlog's last events may still wait for their
+        // acknowledgement (the event producer trails a scorer at full
+        // speed by up to a second): counted here, their backlog records'
+        // timestamps would pass for this phase's latencies.
+        let queued = |b: &Self| -> u64 {
+            b.stats
+                .iter()
+                .map(|s| {
+                    s.published_to(&b.topics.predictions) + s.published_to(&b.topics.optimizations)
+                })
+                .sum()
+        };
+        let acked = |b: &Self| -> u64 {
+            b.stats
+                .iter()
+                .map(|s| s.latencies().event.len() as u64)
+                .sum()
+        };
+        let settle = Instant::now() + Duration::from_secs(30);
+        while acked(&self) < queued(&self) && Instant::now() < settle {
+            producer.poll();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let before: Vec<(usize, usize, usize)> = self
             .stats
             .iter()
             .map(|s| {
                 let l = s.latencies();
-                (l.record.len(), l.event.len())
+                (l.record.len(), l.event.len(), l.checkpoint.len())
             })
             .collect();
         let live_samples: usize = self.live.iter().map(|r| r.2).sum();
@@ -450,11 +478,12 @@ impl StreamBench {
             std::thread::sleep(Duration::from_millis(5));
         }
         std::thread::sleep(Duration::from_millis(200)); // last event acknowledgements
-        let (mut rec, mut ev) = (Vec::new(), Vec::new());
-        for (s, (r0, e0)) in self.stats.iter().zip(before) {
+        let (mut rec, mut ev, mut cp) = (Vec::new(), Vec::new(), Vec::new());
+        for (s, (r0, e0, c0)) in self.stats.iter().zip(before) {
             let l = s.latencies();
             rec.extend_from_slice(&l.record[r0.min(l.record.len())..]);
             ev.extend_from_slice(&l.event[e0.min(l.event.len())..]);
+            cp.extend_from_slice(&l.checkpoint[c0.min(l.checkpoint.len())..]);
         }
         self.stop.store(true, Ordering::Relaxed);
         let mut published = 0;
@@ -469,6 +498,8 @@ impl StreamBench {
             event_p99_ms: quantile_ms(&mut ev, 0.99),
             events: ev.len(),
             published,
+            checkpoint_max_ms: quantile_ms(&mut cp, 1.0),
+            checkpoints: cp.len(),
         })
     }
 }
