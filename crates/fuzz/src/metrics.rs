@@ -70,11 +70,22 @@ fn same_through_json(s: &MetricSample) {
     }
 }
 
-/// Forewarn's JSON sample.
+/// Forewarn's JSON sample. The worker's decoder reads most records on
+/// its fast tiers (a hand-written scan, then plain serde) and the rest
+/// with the contract decoder; whichever answered, the answer is the
+/// contract decoder's, sample for sample and bit for bit.
 pub fn metric_json(data: &[u8]) {
-    if let Some(v) = decode_checked(Format::Json, data) {
+    let fast = decode_checked(Format::Json, data);
+    if let Some(v) = &fast {
         assert_eq!(v.len(), 1, "a JSON record carries one sample");
     }
+    let contract = forewarn_core::decode::decode_metric(data).ok();
+    let bits = |s: &MetricSample| s.value.to_bits();
+    assert_eq!(
+        fast.as_ref().map(|v| (&v[0], bits(&v[0]))),
+        contract.as_ref().map(|s| (s, bits(s))),
+        "the fast tiers and the contract decoder disagree"
+    );
 }
 
 /// InfluxDB line protocol (Telegraf).

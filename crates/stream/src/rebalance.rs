@@ -23,17 +23,7 @@ use crate::internal_events::{
     CheckpointWritten, InternalEvent, PartitionRestored, PartitionStarted, PartitionsAssigned,
     PartitionsRevoked, RunStoppedError,
 };
-use crate::worker::{Partition, Worker};
-
-/// A checkpoint queued, its chunks not all acknowledged yet.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    epoch: u64,
-    /// The offsets to commit once it is all acknowledged.
-    offsets: Vec<(TopicPartition, i64)>,
-    /// Per partition: bytes written, and the offsets the state stops at.
-    written: Vec<(i32, usize, BTreeMap<String, i64>)>,
-}
+use crate::worker::{Partition, Pending, Worker};
 
 impl Worker {
     fn fresh(&self) -> Result<Scorer, Error> {

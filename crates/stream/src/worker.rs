@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use forewarn_config::PipelineConfig;
 use forewarn_core::contracts::MetricSample;
 use forewarn_formats::Format;
-use forewarn_kafka::{ReadTopic, Record, Sink, Watermark, dead_letter_headers};
+use forewarn_kafka::{ReadTopic, Record, Sink, TopicPartition, Watermark, dead_letter_headers};
 use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Input, Scorer};
 
@@ -91,9 +91,19 @@ pub(crate) struct Worker {
     pub(crate) epoch: u64,
     pub(crate) failed_at_last_checkpoint: u64,
     /// A checkpoint written in the background, not yet all acknowledged.
-    pub(crate) pending: Option<crate::rebalance::Pending>,
+    pub(crate) pending: Option<Pending>,
     /// A failure inside a rebalance, for the loop to stop on.
     pub(crate) error: Option<Error>,
+}
+
+/// A checkpoint queued, its chunks not all acknowledged yet.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) epoch: u64,
+    /// The offsets to commit once it is all acknowledged.
+    pub(crate) offsets: Vec<(TopicPartition, i64)>,
+    /// Per partition: bytes written, and the offsets the state stops at.
+    pub(crate) written: Vec<(i32, usize, BTreeMap<String, i64>)>,
 }
 
 impl std::fmt::Debug for Worker {

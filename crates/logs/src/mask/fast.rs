@@ -8,6 +8,12 @@
 //! - a literal prefix followed by `\d+` or `-?\d+`, e.g. `blk_-?\d+`,
 //!   `core\.\d+` (prefix characters: ASCII letters, digits, `_`, and the
 //!   escapes `\.` `\-` `\_`)
+//! - the UUID rule of the default masks, [`UUID`]
+
+/// The UUID rule of the default masks (`8-4-4-4-12` hex digits between
+/// word boundaries).
+pub const UUID: &str =
+    r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b";
 
 /// A recognised mask regex.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +35,8 @@ pub enum FastPattern {
         /// `-?` between prefix and digits.
         minus: bool,
     },
+    /// [`UUID`].
+    Uuid,
 }
 
 impl FastPattern {
@@ -54,6 +62,7 @@ impl FastPattern {
                     port: true,
                 });
             }
+            UUID => return Some(Self::Uuid),
             _ => {}
         }
         let (head, minus) = if let Some(h) = pattern.strip_suffix(r"-?\d+") {
@@ -131,8 +140,40 @@ impl FastPattern {
                 }
                 None
             }
+            Self::Uuid => {
+                // Every match has its first `-` 8 bytes in: try the starts
+                // those give, leftmost first.
+                let mut i = from + 8;
+                while i < s.len() {
+                    let dash = i + text.get(i..)?.find('-')?;
+                    if uuid_at(s, dash - 8) {
+                        return Some((dash - 8, dash + 28));
+                    }
+                    i = dash + 1;
+                }
+                None
+            }
         }
     }
+}
+
+/// Whether [`UUID`] matches at `i`: a word boundary, `8-4-4-4-12` hex
+/// digits, a word boundary.
+fn uuid_at(s: &[u8], i: usize) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    let Some(m) = s.get(i..i + 36) else {
+        return false;
+    };
+    if i > 0 && word(&s[i - 1]) || s.get(i + 36).is_some_and(word) {
+        return false;
+    }
+    m.iter().enumerate().all(|(k, b)| {
+        if matches!(k, 8 | 13 | 18 | 23) {
+            *b == b'-'
+        } else {
+            b.is_ascii_hexdigit()
+        }
+    })
 }
 
 /// End of the digit run starting at `i` (`i` itself when there is none).
@@ -173,7 +214,8 @@ mod tests {
     use proptest::prelude::*;
     use regex::Regex;
 
-    const PATTERNS: [&str; 7] = [
+    const PATTERNS: [&str; 8] = [
+        UUID,
         r"\d+",
         r"(\d+\.){3}\d+",
         r"(\d+\.){3}\d+(:\d+)?",
@@ -234,7 +276,29 @@ mod tests {
         );
     }
 
+    /// Text made of hex runs of lengths around a UUID's groups, joined by
+    /// `-` and other separators, word characters or not.
+    fn uuid_like() -> impl Strategy<Value = String> {
+        let run = prop_oneof![
+            "[0-9a-fA-F]{8}",
+            "[0-9a-fA-F]{4}",
+            "[0-9a-fA-F]{12}",
+            "[0-9a-fA-Fg_]{1,13}",
+        ];
+        let sep = prop_oneof![8 => Just("-"), 1 => Just(" "), 1 => Just("_"), 1 => Just("=")];
+        proptest::collection::vec((run, sep), 0..12)
+            .prop_map(|parts| parts.into_iter().map(|(r, s)| format!("{r}{s}")).collect())
+    }
+
     proptest! {
+        #[test]
+        fn uuids_found_as_the_regex_finds_them(s in uuid_like()) {
+            let fast = FastPattern::recognise(UUID).unwrap();
+            let re = Regex::new(UUID).unwrap();
+            let want: Vec<(usize, usize)> = re.find_iter(&s).map(|m| (m.start(), m.end())).collect();
+            prop_assert_eq!(all_fast(&fast, &s), want);
+        }
+
         #[test]
         fn same_matches_as_the_regex(s in "[0-9./:_ blkcore\\-a]{0,40}") {
             for p in PATTERNS {
