@@ -49,15 +49,6 @@ pub const TARGETS: &[(&str, Harness)] = &[
     ("ledger_lines", ledger::ledger_lines),
 ];
 
-/// Targets whose code under test catches panics of a dependency on
-/// purpose, and whose caught panics are therefore not failures (an
-/// uncaught one still is): `arrow_ipc`, since arrow-buffer 60.1 still
-/// asserts on some malformed buffers (a data buffer whose length is not a
-/// multiple of its type's width, a slice past a buffer's end) while the
-/// IPC reader validates them; `forewarn_formats` catches those and
-/// refuses the record. Their inputs are kept in `regressions/arrow_ipc/`.
-pub const CATCHES_PANICS: &[&str] = &["arrow_ipc"];
-
 /// The harness of target `name`, if there is one.
 pub fn harness(name: &str) -> Option<Harness> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)

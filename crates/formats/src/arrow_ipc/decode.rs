@@ -1,20 +1,23 @@
 //! Reading an Arrow IPC stream into samples. The stream must end with the
 //! end-of-stream marker, so a record cut at a message boundary is reported
 //! as truncated instead of silently losing its last batches. The message
-//! framing is checked before the IPC reader sees it; a panic that remains
-//! in the reader (arrow 60 still panics validating a batch whose offsets
-//! buffer has a corrupted, non-multiple-of-4 length) is caught and reported
-//! as an error, though the default panic hook still prints it.
+//! framing, and every buffer's size against its column's layout
+//! (`layout`), are checked before the IPC reader sees the stream: arrow 60
+//! asserts on buffers of the wrong size. A panic that would still remain
+//! in the reader is caught and reported as an error (the default panic
+//! hook still prints it); none is known.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::StreamReader;
-use arrow_schema::Schema;
+use arrow_schema::{DataType, Schema};
 use forewarn_core::SCHEMA_VERSION;
 use forewarn_core::contracts::MetricSample;
 
 use super::columns::{LabelsCol, StrCol, TsCol, ValCol};
+use super::layout;
 use crate::error::{FormatError, Result};
 
 /// End-of-stream marker: continuation token and a zero length. (Pre-0.15
@@ -48,6 +51,8 @@ pub(crate) fn decode(bytes: &[u8], out: &mut Vec<MetricSample>) -> Result<()> {
 /// offsets).
 fn check_framing(bytes: &[u8]) -> Result<()> {
     let mut pos = 0usize;
+    // The stream's schema once read, and its dictionaries' value types.
+    let mut schema: Option<(Schema, HashMap<i64, DataType>)> = None;
     for msg_no in 0.. {
         let err =
             |reason: String| stream_error(format!("message {msg_no} at byte {pos}: {reason}"));
@@ -80,6 +85,38 @@ fn check_framing(bytes: &[u8]) -> Result<()> {
         let batch = message
             .header_as_record_batch()
             .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
+        if let Some(fb) = message.header_as_schema() {
+            // A schema the reader cannot convert is its to refuse.
+            schema = arrow_ipc::convert::try_fb_to_schema(fb)
+                .ok()
+                .map(|s| (layout::dictionaries(fb, &s), s))
+                .map(|(d, s)| (s, d));
+        }
+        let columns: Option<Vec<DataType>> = schema.as_ref().and_then(|(s, dicts)| {
+            if let Some(d) = message.header_as_dictionary_batch() {
+                return dicts.get(&d.id()).map(|t| vec![t.clone()]);
+            }
+            message
+                .header_as_record_batch()
+                .map(|_| s.fields().iter().map(|f| f.data_type().clone()).collect())
+        });
+        if let (Some(b), Some(columns)) = (batch, columns)
+            && b.compression().is_none()
+        {
+            let (nodes, buffers) = (
+                b.nodes().unwrap_or_default(),
+                b.buffers().unwrap_or_default(),
+            );
+            let mut walk = layout::Batch {
+                nodes: nodes.iter(),
+                buffers: buffers.iter(),
+                variadic: b.variadicBufferCounts().into_iter().flatten(),
+            };
+            for (i, dt) in columns.iter().enumerate() {
+                walk.column(dt)
+                    .map_err(|reason| err(format!("column {i} ({dt}): {reason}")))?;
+            }
+        }
         if let Some(buffers) = batch.and_then(|b| b.buffers()) {
             for (i, b) in buffers.iter().enumerate() {
                 let fits = usize::try_from(b.offset())

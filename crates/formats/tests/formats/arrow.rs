@@ -302,3 +302,39 @@ fn truncated_garbage_and_non_stream_bytes_are_errors() {
 pub(crate) fn samples_for_fuzz() -> Vec<MetricSample> {
     samples(12)
 }
+
+/// The batches that made arrow-buffer assert (the `arrow_ipc` fuzz target's
+/// inputs: a buffer whose length is not a multiple of its element width,
+/// one shorter than its column needs) are refused before the IPC reader
+/// runs, naming the column and the buffer, and nothing panics, caught or
+/// not.
+#[test]
+fn malformed_buffers_are_refused_before_the_reader_without_a_panic() {
+    use std::cell::Cell;
+    thread_local!(static PANICS: Cell<usize> = const { Cell::new(0) });
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.with(|p| p.set(p.get() + 1));
+        prev(info);
+    }));
+    let dir = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/regressions/arrow_ipc"
+    ));
+    let mut layout = 0;
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        files += 1;
+        let msg = err(Format::Arrow, &bytes).to_string();
+        if msg.contains(" buffer of ") {
+            layout += 1;
+        }
+    }
+    assert_eq!(PANICS.with(Cell::get), 0, "a panic, caught or not");
+    assert!(files >= 20, "{files} inputs");
+    assert!(
+        layout >= 10,
+        "only {layout} of {files} refused for a buffer's size"
+    );
+}
