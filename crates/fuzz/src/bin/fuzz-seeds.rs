@@ -2,8 +2,21 @@
 //! `crates/fuzz/corpus/<target>/` (or the directory given), printing what
 //! it wrote.
 
+const USAGE: &str = "usage: fuzz-seeds [DIR]   (default: crates/fuzz/corpus)";
+
 fn main() {
-    let root = std::env::args().nth(1).map_or_else(
+    let arg = std::env::args().nth(1);
+    // An option is never a directory: `--help` wrote a corpus named so.
+    if let Some(a) = arg.as_deref().filter(|a| a.starts_with('-')) {
+        let help = matches!(a, "-h" | "--help");
+        if help {
+            println!("{USAGE}");
+        } else {
+            eprintln!("unknown option {a}\n{USAGE}");
+        }
+        std::process::exit(if help { 0 } else { 2 });
+    }
+    let root = arg.map_or_else(
         || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
         std::path::PathBuf::from,
     );
