@@ -382,6 +382,19 @@ impl Stats {
         }
     }
 
+    /// How many of each exact latency are kept so far (records, events,
+    /// checkpoints), without copying them.
+    pub fn latency_counts(&self) -> (usize, usize, usize) {
+        self.latencies
+            .as_ref()
+            .and_then(|l| {
+                l.lock()
+                    .ok()
+                    .map(|l| (l.record.len(), l.event.len(), l.checkpoint.len()))
+            })
+            .unwrap_or_default()
+    }
+
     /// The exact latencies kept so far (empty unless asked for).
     pub fn latencies(&self) -> Latencies {
         self.latencies

@@ -143,13 +143,8 @@ impl Worker {
     /// periodic checkpoint waits in the background, see
     /// [`Worker::checkpoint_in_background`].)
     pub(crate) fn checkpoint(&mut self, commit: &mut dyn Commit) -> Result<(), Error> {
-        self.finish_pending(commit)?;
-        if let Some(pending) = self.write_checkpoint()? {
-            self.publisher.flush(Duration::from_secs(60))?;
-            self.check_deliveries()?;
-            self.committed(pending, commit)?;
-        }
-        Ok(())
+        self.checkpoint_in_background(commit)?;
+        self.finish_pending(commit)
     }
 
     /// The same, but the scorer goes on while the broker takes the chunks

@@ -371,25 +371,14 @@ impl StreamBench {
                 })
                 .sum()
         };
-        let acked = |b: &Self| -> u64 {
-            b.stats
-                .iter()
-                .map(|s| s.latencies().event.len() as u64)
-                .sum()
-        };
+        let acked = |b: &Self| -> u64 { b.stats.iter().map(|s| s.latency_counts().1 as u64).sum() };
         let settle = Instant::now() + Duration::from_secs(30);
         while acked(&self) < queued(&self) && Instant::now() < settle {
             producer.poll();
             std::thread::sleep(Duration::from_millis(5));
         }
-        let before: Vec<(usize, usize, usize)> = self
-            .stats
-            .iter()
-            .map(|s| {
-                let l = s.latencies();
-                (l.record.len(), l.event.len(), l.checkpoint.len())
-            })
-            .collect();
+        let before: Vec<(usize, usize, usize)> =
+            self.stats.iter().map(|s| s.latency_counts()).collect();
         let live_samples: usize = self.live.iter().map(|r| r.2).sum();
         let start = Instant::now();
         let mut sent = 0usize;
