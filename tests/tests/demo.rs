@@ -135,14 +135,27 @@ fn assert_same_events_as_golden(jsonl: &str) {
         .collect();
     let missing: Vec<_> = want.difference(&got).collect();
     let extra: Vec<_> = got.difference(&want).collect();
+    // The new events in full (kind, target, times, probability, evidence):
+    // what a difference seen only on another machine needs to be traced.
+    let new_lines: Vec<&str> = jsonl
+        .lines()
+        .filter(|l| {
+            id_revisions(l)
+                .iter()
+                .next()
+                .is_some_and(|k| extra.contains(&k))
+        })
+        .take(10)
+        .collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
-        "the demo's prediction events differ from {}: {} missing, {} new\nmissing: {:?}\nnew: {:?}",
+        "the demo's prediction events differ from {}: {} missing, {} new\nmissing: {:?}\nnew: {:?}\nthe new events:\n{}",
         path.display(),
         missing.len(),
         extra.len(),
         &missing[..missing.len().min(10)],
         &extra[..extra.len().min(10)],
+        new_lines.join("\n"),
     );
 }
 

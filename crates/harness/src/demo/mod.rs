@@ -277,7 +277,12 @@ impl Feeder {
         observed: Observed,
         sli_metrics: [String; 2],
     ) -> Result<Self> {
-        let producer = Producer::new(brokers, &[])?;
+        // Idempotent: a produce request retried on a loaded machine would
+        // otherwise write its batch twice or behind the next one, and a
+        // log line counted twice (or in the wrong minute) changes the
+        // log features the scorer judges.
+        let idempotent = [("enable.idempotence".to_string(), "true".to_string())];
+        let producer = Producer::new(brokers, &idempotent)?;
         let (metrics, logs) = (topics.metrics.clone(), topics.logs.clone());
         let steps_done = Arc::new(AtomicU64::new(0));
         let progress = Arc::clone(&steps_done);
