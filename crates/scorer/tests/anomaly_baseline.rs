@@ -60,8 +60,13 @@ fn scorer(warmup: &str) -> Scorer {
 
 fn scorer_with(warmup: &str, model: Model) -> Scorer {
     let yaml = include_str!("../../../pipelines/default.yaml")
-        .replace("    warmup: 1h\n", &format!("    warmup: {warmup}\n"));
+        .replace("    warmup: 8h\n", &format!("    warmup: {warmup}\n"));
     let pipeline = forewarn_config::load_str(&yaml).unwrap();
+    assert_eq!(
+        pipeline.models.anomaly.warmup,
+        warmup.parse().unwrap(),
+        "the default pipeline's anomaly warm-up line was not replaced"
+    );
     Scorer::new(pipeline, model, ScorerOptions::default()).unwrap()
 }
 

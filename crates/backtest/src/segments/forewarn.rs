@@ -20,8 +20,9 @@ use crate::incidents::{ReplayOptions, replay};
 #[derive(Debug, Clone)]
 pub struct ForewarnOptions {
     /// Train rows replayed before the test half (they warm the windows up;
-    /// alerts on them are not counted).
-    pub warm_rows: usize,
+    /// alerts on them are not counted); `None`: [`warm_rows_for`] the
+    /// pipeline.
+    pub warm_rows: Option<usize>,
     /// Scorer knobs.
     pub scorer: ScorerOptions,
     /// Training settings beyond the pipeline.
@@ -33,7 +34,7 @@ pub struct ForewarnOptions {
 impl Default for ForewarnOptions {
     fn default() -> Self {
         Self {
-            warm_rows: 180,
+            warm_rows: None,
             scorer: ScorerOptions::default(),
             fit: FitConfig::default(),
             seed: 42,
@@ -59,6 +60,23 @@ pub struct ForewarnRun {
     pub replay_s: f64,
 }
 
+/// Train rows to replay before the test half at one row per `step_ms`:
+/// the pipeline's longest window (to fill it), its anomaly warm-up, and an
+/// hour more, so the test half is scored with warm baselines (180 rows for
+/// 1-minute rows, a 1 h window and a 1 h warm-up).
+pub fn warm_rows_for(pipeline: &PipelineConfig, step_ms: i64) -> usize {
+    let window = pipeline
+        .features
+        .windows
+        .iter()
+        .map(|w| w.length.as_millis())
+        .max()
+        .unwrap_or(0);
+    let warmup = pipeline.models.anomaly.warmup.as_millis();
+    let ms = window + warmup + 3_600_000;
+    (ms / step_ms.max(1)).max(0) as usize
+}
+
 /// Train on `m`'s train half and replay its test half.
 pub fn run_forewarn(
     pipeline: &PipelineConfig,
@@ -77,7 +95,10 @@ pub fn run_forewarn(
         .train_history(&m.train_history(layout, 0), &format!("smd-{}", m.name))
         .map_err(|e| detector(format!("training failed: {e}")))?;
     let train_s = started.elapsed().as_secs_f64();
-    let history = m.replay_history(layout, opts.warm_rows);
+    let warm_rows = opts
+        .warm_rows
+        .unwrap_or_else(|| warm_rows_for(pipeline, layout.step_ms));
+    let history = m.replay_history(layout, warm_rows);
     let replayed = replay(
         pipeline,
         trained.artifact.model,
@@ -120,4 +141,26 @@ pub fn run_forewarn(
             .push(resolved.get(id).map(|r| (*r - row as i64).max(0) as usize));
     }
     Ok(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(warmup: &str) -> PipelineConfig {
+        let yaml = include_str!("../../../../pipelines/default.yaml");
+        let line = yaml
+            .lines()
+            .find(|l| l.starts_with("    warmup: ") && !l.contains("30m"))
+            .expect("the anomaly warm-up line");
+        forewarn_config::load_str(&yaml.replace(line, &format!("    warmup: {warmup}"))).unwrap()
+    }
+
+    #[test]
+    fn the_replay_covers_the_longest_window_the_warm_up_and_an_hour() {
+        // 1 h window + warm-up + 1 h, in 1-minute rows, then 30-second rows.
+        assert_eq!(warm_rows_for(&pipeline("1h"), 60_000), 180);
+        assert_eq!(warm_rows_for(&pipeline("4h"), 60_000), 360);
+        assert_eq!(warm_rows_for(&pipeline("4h"), 30_000), 720);
+    }
 }

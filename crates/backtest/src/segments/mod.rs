@@ -17,6 +17,6 @@ pub mod report;
 pub mod score;
 
 pub use data::{Layout, Machine, SMD_COLUMNS};
-pub use forewarn::{ForewarnOptions, run_forewarn};
+pub use forewarn::{ForewarnOptions, run_forewarn, warm_rows_for};
 pub use report::{DetectorScores, MachineReport, Report};
 pub use score::{Score, Segment, segments};

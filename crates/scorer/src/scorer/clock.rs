@@ -12,24 +12,25 @@ use super::signal::{emit, ts_of};
 use super::{Scorer, presence};
 use crate::incidents::Signal;
 
-/// How often (event time) the scorer looks for services gone silent.
-const PRESENCE_CHECK_MS: i64 = 10_000;
-
 impl Scorer {
     /// On the input's own clock (at `ts`, so a replay finds the same
-    /// incidents at the same points): every 10 s, open a `service_silent`
-    /// incident for each service that stopped reporting (see
+    /// incidents at the same points): at each 10-s boundary both inputs
+    /// have passed, open a `service_silent` incident for each service that
+    /// stopped reporting and resolve it for each whose data returned (see
     /// [`presence`]); once a minute, resolve the open incidents without a
     /// signal for [`ScorerOptions::idle_after`], except those of silent
     /// services.
     pub(super) fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
-        if ts >= self.next_presence_check_ms {
-            self.next_presence_check_ms =
-                ts.div_euclid(PRESENCE_CHECK_MS) * PRESENCE_CHECK_MS + PRESENCE_CHECK_MS;
-            for s in self.presence.newly_silent() {
-                let strategy = self.pipeline.services.get(&s.service);
-                let signal = presence::signal(&self.stamp, &s, ts, strategy);
-                self.emit_one(signal, out);
+        for change in self.presence.advance() {
+            match change {
+                presence::Change::Silent { silent, at_ms } => {
+                    let strategy = self.pipeline.services.get(&silent.service);
+                    let signal = presence::signal(&self.stamp, &silent, at_ms, strategy);
+                    self.emit_one(signal, out);
+                }
+                presence::Change::Returned { service, at_ms } => {
+                    self.returned(&service, at_ms, out)
+                }
             }
         }
         if ts < self.next_silence_check_ms {
@@ -46,9 +47,9 @@ impl Scorer {
         );
     }
 
-    /// Data of `service` at `ts` after its silence: resolve the
-    /// `service_silent` incident.
-    pub(super) fn returned(&mut self, service: &str, ts: i64, out: &mut Events) {
+    /// The data of `service` returned (judged at the boundary `ts`):
+    /// resolve its `service_silent` incident.
+    fn returned(&mut self, service: &str, ts: i64, out: &mut Events) {
         let silent = presence::Silent {
             service: service.to_string(),
             last_ms: ts,

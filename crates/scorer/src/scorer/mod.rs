@@ -126,8 +126,6 @@ pub struct Scorer {
     next_silence_check_ms: i64,
     /// Each service's cadence, and which are silent.
     presence: Presence,
-    /// Event time (ms) of the next check for silent services.
-    next_presence_check_ms: i64,
 }
 
 impl Scorer {
@@ -174,7 +172,6 @@ impl Scorer {
             logs,
             next_silence_check_ms: i64::MIN,
             presence: Presence::new(&pipeline.thresholds.silence),
-            next_presence_check_ms: i64::MIN,
             pipeline,
             model,
             opts,
@@ -225,9 +222,7 @@ impl Scorer {
         let ts = r.ts.timestamp_millis();
         self.presence.clock(Input::Logs, ts);
         self.resolve_silent(ts, out);
-        if self.presence.see_log(&r.service, ts) {
-            self.returned(&r.service, ts, out);
-        }
+        self.presence.see_log(&r.service, ts);
         let Some(logs) = self.logs.as_mut() else {
             return;
         };
@@ -293,10 +288,10 @@ impl Scorer {
         let (route, inst) = (st.route as usize, st.instance as usize);
         let instance = &mut registry.instances[inst];
         // Once per tick of the instance: its service reported.
-        let came_back = !s.from_logs && s.ts > instance.seen_ms && {
+        if !s.from_logs && s.ts > instance.seen_ms {
             instance.seen_ms = s.ts;
-            self.presence.see_metric(s.series.service, s.ts)
-        };
+            self.presence.see_metric(s.series.service, s.ts);
+        }
         let route = &registry.routes[route];
         if route.is_limit {
             let limits = &mut registry.instances[inst].limits;
@@ -324,9 +319,6 @@ impl Scorer {
                 emit(tracker, graph, &ctx.stamp.policy, signal, &mut out.issues);
             }
         });
-        if came_back {
-            self.returned(s.series.service, s.ts, out);
-        }
         Ok(())
     }
 

@@ -11,12 +11,18 @@
 //! between sample times (gaps under a second are one tick, spread across
 //! series); that of its logs is the longest of its recent gaps between
 //! minutes with a record, so bursty logging does not count as steady.
-//! Each stream is judged on its own clock, the newest event time of its
-//! kind (metrics, logs) in this scorer, so a consumer that reads one topic
-//! minutes ahead of the other finds no false silence, and a replay finds
-//! the same silences at the same points; a live partition with nothing
-//! else to read is moved on by the stream worker
-//! ([`Scorer::advance_to`](super::Scorer::advance_to)).
+//!
+//! A service is silent at an event time `t` when every stream it has
+//! learned is overdue as of `t`: its newest data at or before `t`, with the
+//! gaps it had shown by then. That is judged every 10 s of event time, at
+//! the boundaries both inputs' clocks (the newest event time of each kind
+//! in this scorer) have passed, so the same silences open and resolve at
+//! the same times however the consumer interleaves the metrics and logs
+//! topics (one read minutes ahead of the other, a replay, a restart). A
+//! stream that raced more than [`GAPS_KEPT`] − [`GAPS`] of its own data
+//! past a boundary is judged not overdue there. A live partition with
+//! nothing of one kind to read has that clock moved on by the stream
+//! worker ([`Scorer::advance_to`](super::Scorer::advance_to)).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -27,8 +33,11 @@ use serde::{Deserialize, Serialize};
 use super::signal::Stamp;
 use crate::incidents::Signal;
 
-/// Recent gaps kept per stream.
+/// Recent gaps a stream's interval is learned from.
 const GAPS: usize = 16;
+/// Gaps kept per stream: those learned from, and as many more so a stream
+/// read ahead of the other input can still be seen as it was.
+const GAPS_KEPT: usize = 2 * GAPS;
 /// Gaps of metrics before their interval counts as learned.
 const METRIC_GAPS_LEARNED: usize = 3;
 /// Gaps of log minutes before a log stream counts as steady.
@@ -37,6 +46,11 @@ const LOG_GAPS_LEARNED: usize = 8;
 const SAME_TICK_MS: i64 = 1_000;
 /// A minute, the log stream's unit.
 const MINUTE_MS: i64 = 60_000;
+/// How often (event time) silence is judged.
+pub(crate) const CHECK_MS: i64 = 10_000;
+/// Boundaries judged at most in one step; a longer jump of both clocks
+/// (a day of nothing from either input) skips to its end.
+const MAX_BOUNDARIES: i64 = 8_640;
 
 /// One stream of a service (its metrics, or its log minutes): when it was
 /// last seen and its recent gaps.
@@ -48,13 +62,21 @@ struct Stream {
     gaps: VecDeque<i64>,
 }
 
+/// A stream as it was at some event time: its newest data then and the
+/// gaps it had shown (newest last, at most [`GAPS`]).
+struct AsOf<'a> {
+    last_ms: i64,
+    gaps: std::iter::Skip<std::collections::vec_deque::Iter<'a, i64>>,
+    count: usize,
+}
+
 impl Stream {
     fn see(&mut self, ts: i64, min_gap: i64) {
         match self.last_ms {
             Some(last) if ts <= last => {}
             Some(last) => {
                 if ts - last >= min_gap {
-                    if self.gaps.len() == GAPS {
+                    if self.gaps.len() == GAPS_KEPT {
                         self.gaps.pop_front();
                     }
                     self.gaps.push_back(ts - last);
@@ -65,18 +87,58 @@ impl Stream {
         }
     }
 
-    fn median_gap(&self, learned: usize) -> Option<i64> {
-        if self.gaps.len() < learned {
+    /// The stream as of event time `t` (data after `t` taken back).
+    fn as_of(&self, t: i64) -> Then<'_> {
+        let Some(mut last) = self.last_ms else {
+            return Then::Nothing;
+        };
+        let mut end = self.gaps.len();
+        while last > t {
+            if end == 0 {
+                // Its first data came after `t`, unless older gaps were
+                // dropped: then it is too far ahead to tell.
+                return if self.gaps.len() == GAPS_KEPT {
+                    Then::Unknown
+                } else {
+                    Then::Nothing
+                };
+            }
+            end -= 1;
+            last -= self.gaps[end];
+        }
+        let start = end.saturating_sub(GAPS);
+        Then::Seen(AsOf {
+            last_ms: last,
+            gaps: self.gaps.range(..end).skip(start),
+            count: end - start,
+        })
+    }
+}
+
+/// What a stream was at some event time.
+enum Then<'a> {
+    /// No data yet.
+    Nothing,
+    /// Read so far past it that its state then is no longer kept: taken as
+    /// reporting.
+    Unknown,
+    /// Its newest data and gaps then.
+    Seen(AsOf<'a>),
+}
+
+impl AsOf<'_> {
+    fn median_gap(self, learned: usize) -> Option<i64> {
+        if self.count < learned {
             return None;
         }
-        let mut g: Vec<i64> = self.gaps.iter().copied().collect();
+        let mut g: Vec<i64> = self.gaps.copied().collect();
         g.sort_unstable();
         Some(g[g.len() / 2])
     }
 
-    fn longest_gap(&self, learned: usize) -> Option<i64> {
-        (self.gaps.len() >= learned)
-            .then(|| self.gaps.iter().copied().max())
+    fn longest_gap(self, learned: usize) -> Option<i64> {
+        (self.count >= learned)
+            .then(|| self.gaps.copied().max())
             .flatten()
     }
 }
@@ -109,6 +171,15 @@ pub(crate) struct Silent {
     pub(crate) interval_ms: i64,
 }
 
+/// A change of a service's silence at a judged boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Change {
+    /// It went silent (judged at `at_ms`).
+    Silent { silent: Silent, at_ms: i64 },
+    /// Its data returned (judged at `at_ms`).
+    Returned { service: String, at_ms: i64 },
+}
+
 /// The learned cadence of every service, saved with the scorer's state.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PresenceState {
@@ -116,6 +187,9 @@ pub struct PresenceState {
     /// The newest event time of any metric sample, and of any log record.
     metrics_now: Option<i64>,
     logs_now: Option<i64>,
+    /// The last boundary judged (ms).
+    #[serde(default)]
+    checked_ms: Option<i64>,
 }
 
 fn later(clock: &mut Option<i64>, ts: i64) {
@@ -155,6 +229,14 @@ impl Presence {
         }
     }
 
+    /// The event time both inputs have reached (of those seen at all).
+    pub(crate) fn both_ms(&self) -> Option<i64> {
+        match (self.state.metrics_now, self.state.logs_now) {
+            (Some(m), Some(l)) => Some(m.min(l)),
+            (m, l) => m.or(l),
+        }
+    }
+
     /// Move the clock of `input` on to `ts` (never back).
     pub(crate) fn clock(&mut self, input: Input, ts: i64) {
         match input {
@@ -163,30 +245,27 @@ impl Presence {
         }
     }
 
-    /// A metric sample of `service` at `ts`. True when the service was
-    /// silent: its incident is to be resolved.
-    pub(crate) fn see_metric(&mut self, service: &str, ts: i64) -> bool {
+    /// A metric sample of `service` at `ts`.
+    pub(crate) fn see_metric(&mut self, service: &str, ts: i64) {
         self.clock(Input::Metrics, ts);
-        self.with(service, |s| s.metrics.see(ts, SAME_TICK_MS))
+        self.with(service, |s| s.metrics.see(ts, SAME_TICK_MS));
     }
 
-    /// A log record of `service` at `ts`; true as for [`Self::see_metric`].
-    pub(crate) fn see_log(&mut self, service: &str, ts: i64) -> bool {
+    /// A log record of `service` at `ts`.
+    pub(crate) fn see_log(&mut self, service: &str, ts: i64) {
         self.clock(Input::Logs, ts);
         let minute = ts.div_euclid(MINUTE_MS) * MINUTE_MS;
-        self.with(service, |s| s.logs.see(minute, MINUTE_MS))
+        self.with(service, |s| s.logs.see(minute, MINUTE_MS));
     }
 
-    fn with(&mut self, service: &str, f: impl FnOnce(&mut Service)) -> bool {
+    fn with(&mut self, service: &str, f: impl FnOnce(&mut Service)) {
         if self.missed == 0 {
-            return false;
+            return;
         }
-        let s = match self.state.services.get_mut(service) {
-            Some(s) => s,
-            None => self.state.services.entry(service.to_string()).or_default(),
-        };
-        f(s);
-        std::mem::take(&mut s.silent)
+        match self.state.services.get_mut(service) {
+            Some(s) => f(s),
+            None => f(self.state.services.entry(service.to_string()).or_default()),
+        }
     }
 
     /// Whether `service` has an open `service_silent` incident.
@@ -194,58 +273,78 @@ impl Presence {
         self.state.services.get(service).is_some_and(|s| s.silent)
     }
 
-    /// Each learned stream of `service`: whether it is overdue on its
-    /// own clock, its newest data and its interval; metrics first.
-    fn streams(&self, s: &Service) -> [Option<(bool, i64, i64)>; 2] {
+    /// Whether `s` was silent at `t`: every stream it had learned by then
+    /// overdue then. With its newest data and interval (metrics first).
+    fn silent_at(&self, s: &Service, t: i64) -> Option<(i64, i64)> {
         let allow = |gap: i64| (self.missed * gap).max(self.min_ms);
-        let metrics = s
-            .metrics
-            .median_gap(METRIC_GAPS_LEARNED)
-            .zip(s.metrics.last_ms)
-            .map(|(g, last)| {
-                let overdue = self.state.metrics_now.is_some_and(|n| n > last + allow(g));
-                (overdue, last, g)
-            });
-        let logs = s
-            .logs
-            .longest_gap(LOG_GAPS_LEARNED)
-            .zip(s.logs.last_ms)
-            .map(|(g, last)| {
-                let due = last + MINUTE_MS + allow(g);
-                (self.state.logs_now.is_some_and(|n| n > due), last, g)
-            });
-        [metrics, logs]
+        let judge = |then: Then<'_>, logs: bool| match then {
+            Then::Nothing => None,
+            Then::Unknown => Some((false, t, 0)),
+            Then::Seen(a) => {
+                let last = a.last_ms;
+                if logs {
+                    a.longest_gap(LOG_GAPS_LEARNED)
+                        .map(|g| (t > last + MINUTE_MS + allow(g), last, g))
+                } else {
+                    a.median_gap(METRIC_GAPS_LEARNED)
+                        .map(|g| (t > last + allow(g), last, g))
+                }
+            }
+        };
+        let metrics = judge(s.metrics.as_of(t), false);
+        let logs = judge(s.logs.as_of(t), true);
+        let learned: Vec<(bool, i64, i64)> = [metrics, logs].into_iter().flatten().collect();
+        let &(_, last, interval) = learned.first()?;
+        learned.iter().all(|l| l.0).then_some((last, interval))
     }
 
-    /// The services that have become silent (every learned stream overdue
-    /// on its clock), sorted by name; each is marked silent until its data
-    /// returns.
-    pub(crate) fn newly_silent(&mut self) -> Vec<Silent> {
+    /// Judge every 10-s boundary both clocks have passed since the last
+    /// one judged: the services that went silent there and those whose
+    /// data returned, in boundary order (services by name within one).
+    pub(crate) fn advance(&mut self) -> Vec<Change> {
+        let mut out = Vec::new();
+        let Some(now) = self.both_ms() else {
+            return out;
+        };
         if self.missed == 0 {
-            return Vec::new();
+            return out;
         }
-        let mut found = Vec::new();
-        for (name, s) in &self.state.services {
-            if s.silent {
-                continue;
-            }
-            let learned: Vec<(bool, i64, i64)> = self.streams(s).into_iter().flatten().collect();
-            if let Some(&(_, last_ms, interval_ms)) = learned.first()
-                && learned.iter().all(|l| l.0)
-            {
-                found.push(Silent {
-                    service: name.clone(),
-                    last_ms,
-                    interval_ms,
+        // The last boundary strictly before `now`: every record at or
+        // before it has been read from both inputs.
+        let last = (now - 1).div_euclid(CHECK_MS) * CHECK_MS;
+        let first = match self.state.checked_ms {
+            Some(c) if c >= last => return out,
+            Some(c) => (c + CHECK_MS).max(last - (MAX_BOUNDARIES - 1) * CHECK_MS),
+            None => last,
+        };
+        self.state.checked_ms = Some(last);
+        let mut b = first;
+        while b <= last {
+            let verdicts: Vec<(String, Option<(i64, i64)>)> = self
+                .state
+                .services
+                .iter()
+                .map(|(name, s)| (name.clone(), self.silent_at(s, b)))
+                .filter(|(name, v)| v.is_some() != self.state.services[name].silent)
+                .collect();
+            for (service, verdict) in verdicts {
+                let s = self.state.services.get_mut(&service).expect("listed above");
+                s.silent = verdict.is_some();
+                out.push(match verdict {
+                    Some((last_ms, interval_ms)) => Change::Silent {
+                        silent: Silent {
+                            service,
+                            last_ms,
+                            interval_ms,
+                        },
+                        at_ms: b,
+                    },
+                    None => Change::Returned { service, at_ms: b },
                 });
             }
+            b += CHECK_MS;
         }
-        for f in &found {
-            if let Some(s) = self.state.services.get_mut(&f.service) {
-                s.silent = true;
-            }
-        }
-        found
+        out
     }
 }
 
@@ -271,113 +370,4 @@ pub(crate) fn signal(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    impl Presence {
-        fn clock_both(&mut self, ts: i64) {
-            self.clock(Input::Metrics, ts);
-            self.clock(Input::Logs, ts);
-        }
-    }
-    use forewarn_core::HumanDuration;
-
-    fn presence(missed: u32) -> Presence {
-        Presence::new(&Silence {
-            missed_intervals: missed,
-            min_silence: HumanDuration::from_secs(30),
-        })
-    }
-
-    #[test]
-    fn a_service_that_stops_is_silent_after_the_stated_intervals() {
-        let mut p = presence(5);
-        for t in 0..10 {
-            p.see_metric("api", t * 10_000);
-            p.see_metric("db", t * 10_000);
-        }
-        // api stops at 90 s; db goes on. 5 × 10 s after 90 s is 140 s.
-        for t in 10..15 {
-            p.see_metric("db", t * 10_000);
-        }
-        assert!(p.newly_silent().is_empty(), "140 s is not past due");
-        p.see_metric("db", 150_000);
-        let silent = p.newly_silent();
-        assert_eq!(
-            silent,
-            vec![Silent {
-                service: "api".into(),
-                last_ms: 90_000,
-                interval_ms: 10_000
-            }]
-        );
-        assert!(p.is_silent("api") && !p.is_silent("db"));
-        assert!(p.newly_silent().is_empty(), "raised once");
-        assert!(p.see_metric("api", 160_000), "its return resolves it");
-        assert!(!p.is_silent("api"));
-        assert!(!p.see_metric("api", 170_000));
-    }
-
-    #[test]
-    fn a_service_seen_too_rarely_to_learn_its_interval_is_never_silent() {
-        let mut p = presence(5);
-        p.see_metric("once", 0);
-        p.see_metric("once", 10_000);
-        p.clock_both(86_400_000);
-        assert!(p.newly_silent().is_empty());
-    }
-
-    #[test]
-    fn samples_of_one_tick_across_series_are_one_sample() {
-        let mut p = presence(5);
-        for t in 0..6 {
-            for jitter in [0, 3, 250, 700] {
-                p.see_metric("api", t * 60_000 + jitter);
-            }
-        }
-        p.clock_both(5 * 60_000 + 700 + 5 * 59_300);
-        assert!(p.newly_silent().is_empty(), "the interval is ~60 s");
-        p.clock_both(5 * 60_000 + 700 + 5 * 59_300 + 1);
-        assert_eq!(p.newly_silent()[0].interval_ms, 59_300);
-    }
-
-    #[test]
-    fn bursty_logs_are_judged_by_their_longest_gap() {
-        let mut p = presence(5);
-        // A burst every 3 minutes, 10 lines each.
-        for b in 0..10 {
-            for l in 0..10 {
-                p.see_log("batch", b * 180_000 + l * 100);
-            }
-        }
-        let last = 9 * 180_000;
-        p.clock_both(last + 60_000 + 5 * 180_000);
-        assert!(p.newly_silent().is_empty());
-        p.clock_both(last + 60_000 + 5 * 180_000 + 1);
-        assert_eq!(p.newly_silent().len(), 1);
-    }
-
-    #[test]
-    fn zero_missed_intervals_turns_the_check_off() {
-        let mut p = presence(0);
-        for t in 0..10 {
-            p.see_metric("api", t * 10_000);
-        }
-        p.clock_both(10_000_000);
-        assert!(p.newly_silent().is_empty());
-    }
-
-    #[test]
-    fn the_state_round_trips() {
-        let mut p = presence(5);
-        for t in 0..10 {
-            p.see_metric("api", t * 10_000);
-        }
-        let bytes = serde_json::to_vec(p.state()).unwrap();
-        let mut q = presence(5);
-        q.restore(serde_json::from_slice(&bytes).unwrap());
-        q.clock_both(200_000);
-        p.clock_both(200_000);
-        assert_eq!(q.newly_silent(), p.newly_silent());
-    }
-}
+mod tests;

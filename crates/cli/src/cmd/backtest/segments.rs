@@ -38,10 +38,11 @@ pub(crate) struct Args {
     /// Rows before a segment's start an alert still counts for it.
     #[arg(long, default_value_t = 10)]
     early_rows: usize,
-    /// Train rows replayed before the test half to fill the windows (1 h)
-    /// and run the anomaly warm-up (1 h).
-    #[arg(long, default_value_t = 180)]
-    warm_rows: usize,
+    /// Train rows replayed before the test half to fill the windows and
+    /// run the anomaly warm-up [default: the pipeline's longest window
+    /// plus its `models.anomaly.warmup`, plus an hour, in rows].
+    #[arg(long)]
+    warm_rows: Option<usize>,
     /// Anomaly-model setting to train with instead of the default, for
     /// cross-validation: share of features whose largest deviations make
     /// the score.
