@@ -151,11 +151,18 @@ fn a_lone_service_is_found_silent_when_the_clock_is_advanced_without_input() {
     sc.advance_to(Input::Metrics, at(540 + 300).timestamp_millis(), &mut out);
     assert!(out.issues.is_empty(), "due at 840 s, not past it");
     sc.advance_to(Input::Metrics, at(850).timestamp_millis(), &mut out);
-    assert!(out.issues.is_empty(), "the boundary at 850 s not yet passed");
+    assert!(
+        out.issues.is_empty(),
+        "the boundary at 850 s not yet passed"
+    );
     sc.advance_to(Input::Metrics, at(851).timestamp_millis(), &mut out);
     let silent = of_kind(&out.issues, IssueKind::ServiceSilent);
     assert_eq!(silent.len(), 1);
-    assert_eq!(silent[0].detected_at, at(850), "the first boundary past due");
+    assert_eq!(
+        silent[0].detected_at,
+        at(850),
+        "the first boundary past due"
+    );
     assert_eq!(silent[0].evidence[0].baseline, Some(60.0));
 }
 
