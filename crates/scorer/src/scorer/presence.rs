@@ -324,8 +324,10 @@ impl Presence {
                 .state
                 .services
                 .iter()
-                .map(|(name, s)| (name.clone(), self.silent_at(s, b)))
-                .filter(|(name, v)| v.is_some() != self.state.services[name].silent)
+                .filter_map(|(name, s)| {
+                    let verdict = self.silent_at(s, b);
+                    (verdict.is_some() != s.silent).then(|| (name.clone(), verdict))
+                })
                 .collect();
             for (service, verdict) in verdicts {
                 let s = self.state.services.get_mut(&service).expect("listed above");
