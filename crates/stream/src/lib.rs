@@ -45,6 +45,7 @@ pub mod checkpoint;
 mod clock;
 mod copartition;
 pub mod error;
+mod idle;
 mod internal_events;
 pub mod limits;
 pub mod metrics;

@@ -27,12 +27,13 @@ use crate::worker::{Partition, Pending, Worker};
 
 impl Worker {
     fn fresh(&self) -> Result<Scorer, Error> {
-        Scorer::new(
+        let mut scorer = Scorer::new(
             self.pipeline.clone(),
             self.model.clone(),
             self.opts.scorer.clone(),
-        )
-        .map_err(Error::from)
+        )?;
+        scorer.expect_inputs();
+        Ok(scorer)
     }
 
     /// Take on the partitions of an assignment: state from the checkpoint
@@ -58,12 +59,13 @@ impl Worker {
         for p in numbers {
             let part = match loaded.remove(&p) {
                 Some(cp) if cp.fingerprint == self.fingerprint => {
-                    let (scorer, r) = Scorer::restore(
+                    let (mut scorer, r) = Scorer::restore(
                         self.pipeline.clone(),
                         self.model.clone(),
                         self.opts.scorer.clone(),
                         cp.state,
                     )?;
+                    scorer.expect_inputs();
                     PartitionRestored {
                         partition: p,
                         series: r.series,
@@ -80,6 +82,7 @@ impl Worker {
                         dirty: false,
                         read_at,
                         quiet_since: std::time::Instant::now(),
+                        taken_at: Instant::now(),
                     }
                 }
                 other => {
@@ -95,6 +98,7 @@ impl Worker {
                         dirty: false,
                         read_at: [None, None],
                         quiet_since: std::time::Instant::now(),
+                        taken_at: Instant::now(),
                         clock: Clock::default(),
                     }
                 }

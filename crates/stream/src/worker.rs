@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use forewarn_config::PipelineConfig;
 use forewarn_core::contracts::MetricSample;
@@ -54,10 +54,9 @@ pub(crate) struct Partition {
     /// Since when the partition counts as quiet for [`crate::stall`]
     /// (taken on, or last sent back), besides its last read.
     pub(crate) quiet_since: Instant,
+    /// When this process took the partition on.
+    pub(crate) taken_at: Instant,
 }
-
-/// Wall time without a record after which a partition counts as idle.
-const IDLE_PARTITION: Duration = Duration::from_secs(5);
 
 /// Where a consumer must seek to before the next poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +81,7 @@ pub(crate) struct Worker {
     pub(crate) checkpoints: Box<dyn ReadTopic>,
     pub(crate) stats: Arc<Stats>,
     buf: Vec<MetricSample>,
-    out: Events,
+    pub(crate) out: Events,
     /// Records read from the metrics topic (the family's counter, kept:
     /// counted once per record without a lookup).
     consumed_metrics: prometheus_client::metrics::counter::Counter,
@@ -410,18 +409,7 @@ impl Worker {
     /// from the consumer's `watermarks`. (Incidents silent as long are
     /// resolved by the scorer on the input's own clock.)
     pub(crate) fn housekeeping(&mut self, watermarks: &[Watermark]) -> Result<(), Error> {
-        for part in self.parts.values_mut() {
-            for input in [Input::Metrics, Input::Logs] {
-                if let Some((read, newest)) = part.read_at[input as usize]
-                    && self.opts.idle_advance
-                    && read.elapsed() >= IDLE_PARTITION
-                {
-                    let now = newest + read.elapsed().as_millis() as i64;
-                    part.scorer.advance_to(input, now, &mut self.out);
-                    part.dirty |= !self.out.is_empty();
-                }
-            }
-        }
+        self.advance_idle_inputs();
         self.publish(now_ms())?;
         let idle_ms = self.opts.scorer.idle_after.as_millis() as i64;
         let (mut total, mut evicted) = (0usize, 0usize);

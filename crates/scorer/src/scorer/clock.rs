@@ -73,6 +73,19 @@ impl Scorer {
         );
     }
 
+    /// Judge silence only once every input this scorer reads has started
+    /// (metrics, and logs when the pipeline reads them): a consumer may
+    /// read hours of one topic before its first fetch of the other, and
+    /// the silences must not depend on that. The stream worker calls it
+    /// for each partition (and starts an input that stays unread with
+    /// [`Self::advance_to`]); a replay in time order need not.
+    pub fn expect_inputs(&mut self) {
+        self.presence.expect(Input::Metrics);
+        if self.logs.is_some() {
+            self.presence.expect(Input::Logs);
+        }
+    }
+
     /// The event-time clock of `input`: the newest sample or record of
     /// that kind seen (ms).
     pub fn clock_ms(&self, input: Input) -> Option<i64> {
@@ -85,7 +98,7 @@ impl Scorer {
     /// since it was read), so services that stopped reporting are found
     /// silent even when nothing else of that kind shares the partition.
     pub fn advance_to(&mut self, input: Input, now_ms: i64, out: &mut Events) {
-        if self.presence.now_ms(input).is_some_and(|n| now_ms > n) {
+        if self.presence.now_ms(input).is_none_or(|n| now_ms > n) {
             self.presence.clock(input, now_ms);
             self.resolve_silent(now_ms, out);
         }

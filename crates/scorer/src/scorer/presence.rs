@@ -19,10 +19,15 @@
 //! in this scorer) have passed, so the same silences open and resolve at
 //! the same times however the consumer interleaves the metrics and logs
 //! topics (one read minutes ahead of the other, a replay, a restart). A
-//! stream that raced more than [`GAPS_KEPT`] − [`GAPS`] of its own data
-//! past a boundary is judged not overdue there. A live partition with
-//! nothing of one kind to read has that clock moved on by the stream
-//! worker ([`Scorer::advance_to`](super::Scorer::advance_to)).
+//! stream that raced so far past a boundary that its state then is no
+//! longer kept ([`RUNS_KEPT`] runs of equal gaps: a steady cadence is one
+//! run) counts as reporting there. An input the owner expects
+//! ([`Scorer::expect_inputs`](super::Scorer::expect_inputs), which the
+//! stream worker calls) is waited for until its first record, so a
+//! consumer that reads hours of one topic before the other's first fetch
+//! judges nothing meanwhile. A live partition with nothing of one kind to
+//! read has that clock moved on (or started) by the stream worker
+//! ([`Scorer::advance_to`](super::Scorer::advance_to)).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -35,9 +40,10 @@ use crate::incidents::Signal;
 
 /// Recent gaps a stream's interval is learned from.
 const GAPS: usize = 16;
-/// Gaps kept per stream: those learned from, and as many more so a stream
-/// read ahead of the other input can still be seen as it was.
-const GAPS_KEPT: usize = 2 * GAPS;
+/// Runs of equal gaps kept per stream: those learned from, and older ones
+/// so a stream read ahead of the other input can still be seen as it was
+/// (a steady cadence is one run, however long).
+const RUNS_KEPT: usize = 64;
 /// Gaps of metrics before their interval counts as learned.
 const METRIC_GAPS_LEARNED: usize = 3;
 /// Gaps of log minutes before a log stream counts as steady.
@@ -53,20 +59,22 @@ pub(crate) const CHECK_MS: i64 = 10_000;
 const MAX_BOUNDARIES: i64 = 8_640;
 
 /// One stream of a service (its metrics, or its log minutes): when it was
-/// last seen and its recent gaps.
+/// last seen and its recent gaps. (A checkpoint from before the runs holds
+/// `gaps` instead, which is not read: the cadence is learned again.)
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Stream {
     /// Event time of the newest sample (ms); `None` before the first.
     last_ms: Option<i64>,
-    /// Recent gaps (ms), newest last.
-    gaps: VecDeque<i64>,
+    /// Recent gaps as runs of equal gaps `(gap ms, how many)`, newest last.
+    #[serde(default)]
+    runs: VecDeque<(i64, u32)>,
 }
 
-/// A stream as it was at some event time: its newest data then and the
-/// gaps it had shown (newest last, at most [`GAPS`]).
-struct AsOf<'a> {
+/// A stream as it was at some event time: its newest data then and its
+/// last [`GAPS`] gaps then (newest first).
+struct AsOf {
     last_ms: i64,
-    gaps: std::iter::Skip<std::collections::vec_deque::Iter<'a, i64>>,
+    gaps: [i64; GAPS],
     count: usize,
 }
 
@@ -75,11 +83,17 @@ impl Stream {
         match self.last_ms {
             Some(last) if ts <= last => {}
             Some(last) => {
-                if ts - last >= min_gap {
-                    if self.gaps.len() == GAPS_KEPT {
-                        self.gaps.pop_front();
+                let gap = ts - last;
+                if gap >= min_gap {
+                    match self.runs.back_mut() {
+                        Some((g, n)) if *g == gap && *n < u32::MAX => *n += 1,
+                        _ => {
+                            if self.runs.len() == RUNS_KEPT {
+                                self.runs.pop_front();
+                            }
+                            self.runs.push_back((gap, 1));
+                        }
                     }
-                    self.gaps.push_back(ts - last);
                 }
                 self.last_ms = Some(ts);
             }
@@ -88,57 +102,88 @@ impl Stream {
     }
 
     /// The stream as of event time `t` (data after `t` taken back).
-    fn as_of(&self, t: i64) -> Then<'_> {
+    fn as_of(&self, t: i64) -> Then {
         let Some(mut last) = self.last_ms else {
             return Then::Nothing;
         };
-        let mut end = self.gaps.len();
+        // Walk back run by run; `left` gaps of run `i` remain before `t`.
+        let truncated = self.runs.len() == RUNS_KEPT;
+        let mut i = self.runs.len();
+        let mut left = 0u32;
         while last > t {
-            if end == 0 {
-                // Its first data came after `t`, unless older gaps were
-                // dropped: then it is too far ahead to tell.
-                return if self.gaps.len() == GAPS_KEPT {
-                    Then::Unknown
-                } else {
-                    Then::Nothing
-                };
+            if left == 0 {
+                if i == 0 {
+                    // Its first data came after `t`, unless older runs were
+                    // dropped: then it is too far ahead to tell.
+                    return if truncated {
+                        Then::Unknown
+                    } else {
+                        Then::Nothing
+                    };
+                }
+                i -= 1;
+                left = self.runs[i].1;
             }
-            end -= 1;
-            last -= self.gaps[end];
+            let g = self.runs[i].0;
+            let steps = ((last - t + g - 1) / g).min(i64::from(left));
+            last -= steps * g;
+            left -= steps as u32;
         }
-        let start = end.saturating_sub(GAPS);
+        // The last GAPS gaps before that point, newest first.
+        let mut gaps = [0; GAPS];
+        let mut count = 0;
+        let mut j = i;
+        // The `left` gaps of run `i` not walked over, then older runs.
+        let mut n = left;
+        loop {
+            while n > 0 && count < GAPS {
+                gaps[count] = self.runs[j].0;
+                count += 1;
+                n -= 1;
+            }
+            if count == GAPS || j == 0 {
+                break;
+            }
+            j -= 1;
+            n = self.runs[j].1;
+        }
+        if count < GAPS && truncated {
+            // Fewer than a full window, and older gaps were dropped: what
+            // was learned then is not known.
+            return Then::Unknown;
+        }
         Then::Seen(AsOf {
             last_ms: last,
-            gaps: self.gaps.range(..end).skip(start),
-            count: end - start,
+            gaps,
+            count,
         })
     }
 }
 
 /// What a stream was at some event time.
-enum Then<'a> {
+enum Then {
     /// No data yet.
     Nothing,
     /// Read so far past it that its state then is no longer kept: taken as
     /// reporting.
     Unknown,
     /// Its newest data and gaps then.
-    Seen(AsOf<'a>),
+    Seen(AsOf),
 }
 
-impl AsOf<'_> {
-    fn median_gap(self, learned: usize) -> Option<i64> {
+impl AsOf {
+    fn median_gap(&self, learned: usize) -> Option<i64> {
         if self.count < learned {
             return None;
         }
-        let mut g: Vec<i64> = self.gaps.copied().collect();
+        let mut g = self.gaps[..self.count].to_vec();
         g.sort_unstable();
         Some(g[g.len() / 2])
     }
 
-    fn longest_gap(self, learned: usize) -> Option<i64> {
+    fn longest_gap(&self, learned: usize) -> Option<i64> {
         (self.count >= learned)
-            .then(|| self.gaps.copied().max())
+            .then(|| self.gaps[..self.count].iter().copied().max())
             .flatten()
     }
 }
@@ -202,6 +247,8 @@ pub(crate) struct Presence {
     state: PresenceState,
     missed: i64,
     min_ms: i64,
+    /// Inputs waited for before anything is judged (by [`Input`]).
+    expected: [bool; 2],
 }
 
 impl Presence {
@@ -210,7 +257,14 @@ impl Presence {
             state: PresenceState::default(),
             missed: i64::from(cfg.missed_intervals),
             min_ms: cfg.min_silence.as_millis(),
+            expected: [false; 2],
         }
+    }
+
+    /// Judge nothing until `input` has a clock (its first record, or a
+    /// start by [`Self::clock`]).
+    pub(crate) fn expect(&mut self, input: Input) {
+        self.expected[input as usize] = true;
     }
 
     pub(crate) fn state(&self) -> &PresenceState {
@@ -229,12 +283,18 @@ impl Presence {
         }
     }
 
-    /// The event time both inputs have reached (of those seen at all).
+    /// The event time both inputs have reached: of those seen so far,
+    /// `None` while an expected one has not started.
     pub(crate) fn both_ms(&self) -> Option<i64> {
-        match (self.state.metrics_now, self.state.logs_now) {
-            (Some(m), Some(l)) => Some(m.min(l)),
-            (m, l) => m.or(l),
+        let mut both: Option<i64> = None;
+        for input in [Input::Metrics, Input::Logs] {
+            match self.now_ms(input) {
+                Some(c) => both = Some(both.map_or(c, |b| b.min(c))),
+                None if self.expected[input as usize] => return None,
+                None => {}
+            }
         }
+        both
     }
 
     /// Move the clock of `input` on to `ts` (never back).
@@ -277,7 +337,7 @@ impl Presence {
     /// overdue then. With its newest data and interval (metrics first).
     fn silent_at(&self, s: &Service, t: i64) -> Option<(i64, i64)> {
         let allow = |gap: i64| (self.missed * gap).max(self.min_ms);
-        let judge = |then: Then<'_>, logs: bool| match then {
+        let judge = |then: Then, logs: bool| match then {
             Then::Nothing => None,
             Then::Unknown => Some((false, t, 0)),
             Then::Seen(a) => {

@@ -71,11 +71,13 @@ fn a_service_that_stops_is_silent_after_the_stated_intervals() {
     assert!(!p.is_silent("api"));
 }
 
-/// A service whose metrics and logs both stop, read in three orders:
+/// A service whose metrics and logs both stop, read in four orders:
 /// metrics 25 minutes ahead of logs (a consumer ahead on one topic), logs
-/// ahead of metrics, and both in time order. The silence opens and
-/// resolves at the same boundaries in all three, including when its data
-/// returned before the lagging input reached the silence.
+/// ahead of metrics, every log before the first metric (a consumer that
+/// fetched one topic's backlog first), and both in time order. The
+/// silence opens and resolves at the same boundaries in all four,
+/// including when its data returned before the lagging input reached the
+/// silence.
 #[test]
 fn silences_do_not_depend_on_how_the_inputs_interleave() {
     // "api" reports every minute (metrics at :00, a log line at :20) but
@@ -90,15 +92,19 @@ fn silences_do_not_depend_on_how_the_inputs_interleave() {
             records.push((Input::Logs, "api", t + 20_000));
         }
     }
-    // `lead`: the input read 25 minutes ahead of the other; none: both in
+    // `lead`: the input read `by` ms ahead of the other; none: both in
     // time order.
-    let run = |lead: Option<Input>| {
+    let run = |lead: Option<Input>, by: i64, expect: bool| {
         let mut order = records.clone();
         order.sort_by_key(|&(input, _, t)| match lead {
-            Some(l) if input != l => t + 25 * 60_000,
+            Some(l) if input != l => t + by,
             _ => t,
         });
         let mut p = presence(3);
+        if expect {
+            p.expect(Input::Metrics);
+            p.expect(Input::Logs);
+        }
         let mut out = Vec::new();
         for (input, service, t) in order {
             p.clock(input, t);
@@ -128,9 +134,26 @@ fn silences_do_not_depend_on_how_the_inputs_interleave() {
             at_ms: 2_400_000,
         },
     ];
-    assert_eq!(run(Some(Input::Metrics)), want, "metrics read ahead");
-    assert_eq!(run(Some(Input::Logs)), want, "logs read ahead");
-    assert_eq!(run(None), want, "in time order");
+    let minutes = 60_000;
+    assert_eq!(
+        run(Some(Input::Metrics), 25 * minutes, true),
+        want,
+        "metrics ahead"
+    );
+    assert_eq!(
+        run(Some(Input::Logs), 25 * minutes, true),
+        want,
+        "logs ahead"
+    );
+    assert_eq!(
+        run(Some(Input::Logs), 61 * minutes, true),
+        want,
+        "every log first"
+    );
+    assert_eq!(run(None, 0, true), want, "in time order");
+    // Without waiting for the metrics, the logs alone judge api silent
+    // at once, and resolve it only when its metrics arrive.
+    assert_ne!(run(Some(Input::Logs), 61 * minutes, false), want);
 }
 
 #[test]
@@ -201,4 +224,35 @@ fn the_state_round_trips() {
     let (a, b) = (q.advance(), p.advance());
     assert_eq!(a, b);
     assert_eq!(a.len(), 1, "{a:?}");
+}
+
+#[test]
+fn a_steady_stream_is_seen_as_it_was_hours_back() {
+    let mut s = Stream::default();
+    for m in 0..300 {
+        s.see(m * 60_000, SAME_TICK_MS);
+    }
+    assert_eq!(s.runs.len(), 1, "one run for a steady cadence");
+    match s.as_of(100 * 60_000 + 30_000) {
+        Then::Seen(a) => {
+            assert_eq!(a.last_ms, 100 * 60_000);
+            assert_eq!(a.count, GAPS);
+            assert_eq!(a.median_gap(METRIC_GAPS_LEARNED), Some(60_000));
+        }
+        _ => panic!("a steady stream is known that far back"),
+    }
+    match s.as_of(2 * 60_000) {
+        Then::Seen(a) => assert_eq!((a.last_ms, a.count), (2 * 60_000, 2)),
+        _ => panic!("its start is known"),
+    }
+    assert!(matches!(s.as_of(-1), Then::Nothing));
+    // Gaps that all differ, more than are kept: too far back to tell.
+    let mut r = Stream::default();
+    let mut t = 0;
+    for k in 0..200i64 {
+        t += 60_000 + (k % 97) * 1_000;
+        r.see(t, SAME_TICK_MS);
+    }
+    assert!(matches!(r.as_of(50 * 60_000), Then::Unknown));
+    assert!(matches!(r.as_of(t), Then::Seen(_)));
 }
