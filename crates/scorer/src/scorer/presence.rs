@@ -176,7 +176,8 @@ impl AsOf {
         if self.count < learned {
             return None;
         }
-        let mut g = self.gaps[..self.count].to_vec();
+        let mut g = self.gaps;
+        let g = &mut g[..self.count];
         g.sort_unstable();
         Some(g[g.len() / 2])
     }
@@ -353,9 +354,13 @@ impl Presence {
         };
         let metrics = judge(s.metrics.as_of(t), false);
         let logs = judge(s.logs.as_of(t), true);
-        let learned: Vec<(bool, i64, i64)> = [metrics, logs].into_iter().flatten().collect();
-        let &(_, last, interval) = learned.first()?;
-        learned.iter().all(|l| l.0).then_some((last, interval))
+        let learned = [metrics, logs];
+        let &(_, last, interval) = learned.iter().flatten().next()?;
+        learned
+            .iter()
+            .flatten()
+            .all(|l| l.0)
+            .then_some((last, interval))
     }
 
     /// Judge every 10-s boundary both clocks have passed since the last
