@@ -297,16 +297,18 @@ pub struct AnomalyConfig {
     /// How long each instance's multivariate baseline runs (learning, not
     /// alarming) after its windows first filled, before it may raise a
     /// `metric_anomaly`: it takes the instance's level and widens each
-    /// feature's spread to what the instance shows. Default 8 h, chosen
-    /// across sources (README, "Anomaly model": smd-dev and simulated
-    /// fleets); the cost is that a new instance is judged by this layer
-    /// only after its longest window plus the warm-up.
+    /// feature's spread to what the instance shows (afterwards the spread
+    /// keeps widening, with a 12 h half-life, to what the instance shows).
+    /// Default 2 h, chosen across sources with that growth half-life
+    /// (README, "Anomaly model": smd-dev and simulated fleets); a new
+    /// instance is judged by this layer after its longest window plus the
+    /// warm-up.
     #[serde(default = "default_anomaly_warmup")]
     pub warmup: HumanDuration,
 }
 
 fn default_anomaly_warmup() -> HumanDuration {
-    HumanDuration::from_secs(8 * 3600)
+    HumanDuration::from_secs(2 * 3600)
 }
 
 impl Default for AnomalyConfig {

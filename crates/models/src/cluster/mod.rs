@@ -26,8 +26,11 @@
 //!    behaviour, 0.9 (the default opening threshold) at a p-value of 10⁻⁴,
 //!    0.99 at 10⁻⁵.
 //! 5. Learning: a vector whose p-value is at least [`LEARN_ALPHA`] (normal
-//!    at the 10⁻³ level) moves the nearest centroid and the variances
-//!    toward itself with half-life `half_life_s`; an abnormal one teaches
+//!    at the 10⁻³ level) moves the nearest centroid toward itself with
+//!    half-life `half_life_s`, and each feature's variance with the same
+//!    half-life when it narrows but `growth_half_life_s` (12 h) when the
+//!    vector lies wider than the variance: a daily peak wider than the
+//!    night the warm-up saw is learned within the day; an abnormal one teaches
 //!    nothing, so an incident does not become the new normal while it lasts,
 //!    but a lasting shift in a quiet direction is absorbed.
 //!
@@ -68,6 +71,23 @@ pub struct ClusterModel {
     /// Sorted quantiles of the training scores, evenly spaced in
     /// probability from 0 to 1.
     pub calibration: Vec<f64>,
+    /// Half-life with which a feature's variance grows toward a wider
+    /// spread the instance shows (seconds of event time); it narrows with
+    /// `half_life_s`. Models trained before it get
+    /// [`DEFAULT_GROWTH_HALF_LIFE_S`].
+    #[serde(default = "default_growth_half_life_s")]
+    pub growth_half_life_s: f64,
+}
+
+/// Default of [`ClusterModel::growth_half_life_s`]: 12 hours, so an
+/// instance whose daily peak is wider than the night its warm-up saw is
+/// learned within the day, while a quiet spell narrows the spread only
+/// over days (`half_life_s`, 3 days by default). Chosen across sources
+/// (smd-dev and simulated fleets; README, "Anomaly model").
+pub const DEFAULT_GROWTH_HALF_LIFE_S: f64 = 12.0 * 3600.0;
+
+fn default_growth_half_life_s() -> f64 {
+    DEFAULT_GROWTH_HALF_LIFE_S
 }
 
 /// Significance level of [`ClusterModel::score`]'s probability: p-values at
@@ -161,6 +181,12 @@ impl ClusterModel {
         if !(self.half_life_s > 0.0 && self.half_life_s.is_finite()) {
             out.push(format!("half_life_s {} is not positive", self.half_life_s));
         }
+        if !(self.growth_half_life_s > 0.0 && self.growth_half_life_s.is_finite()) {
+            out.push(format!(
+                "growth_half_life_s {} is not positive",
+                self.growth_half_life_s
+            ));
+        }
         if self.calibration.len() < 2 || self.calibration.windows(2).any(|w| w[0] > w[1]) {
             out.push("calibration must hold at least two sorted quantiles".into());
         }
@@ -244,8 +270,9 @@ impl ClusterModel {
     /// Warm-up: move the centroid nearest to `x` to the running mean of the
     /// instance's first vectors (`x` is its `n`-th, from 0), whatever they
     /// score, and widen a feature's variance to what the instance shows
-    /// when that is more than training's (never narrow it: an hour is too
-    /// short to see all of normal). A model trained on another fleet, or
+    /// when that is more than training's (never narrow it: a warm-up is too
+    /// short to see all of normal; afterwards the spread keeps widening
+    /// with `growth_half_life_s`). A model trained on another fleet, or
     /// on this service before it changed, then judges the instance's moves
     /// from its own level and spread rather than alarming on the level
     /// itself; the calibration stays the trained one.
@@ -309,12 +336,15 @@ impl ClusterModel {
         let p_value = self.p_value(distance);
         if elapsed_s > 0.0 && p_value >= LEARN_ALPHA {
             let a = 1.0 - 0.5_f64.powf(elapsed_s / self.half_life_s);
+            let grow = 1.0 - 0.5_f64.powf(elapsed_s / self.growth_half_life_s);
             let c = &mut state.centroids[nearest];
             for ((zi, ci), vi) in z.iter().zip(c.iter_mut()).zip(state.var.iter_mut()) {
                 if zi.is_finite() {
                     let d = zi - *ci;
                     *ci += a * d;
-                    *vi = (1.0 - a) * (*vi + a * d * d);
+                    // Widen fast, narrow slowly.
+                    let w = if d * d > *vi { grow } else { a };
+                    *vi = (1.0 - w) * (*vi + w * d * d);
                 }
             }
             state.learned += 1;

@@ -11,6 +11,7 @@ fn model() -> ClusterModel {
         rank: 0,
         half_life_s: 3600.0,
         calibration: vec![0.0, 0.5, 1.0, 2.0, 4.0],
+        growth_half_life_s: DEFAULT_GROWTH_HALF_LIFE_S,
     }
 }
 
@@ -180,4 +181,48 @@ fn inconsistent_models_are_described() {
     m.calibration = vec![2.0, 1.0];
     m.top_share = 0.0;
     assert_eq!(m.problems().len(), 4, "{:?}", m.problems());
+}
+
+#[test]
+fn the_spread_widens_within_hours_and_narrows_over_days() {
+    let m = ClusterModel {
+        half_life_s: 3.0 * 86_400.0,
+        ..model()
+    };
+    assert_eq!(m.growth_half_life_s, 12.0 * 3600.0);
+    // Feature a swings ±1.5 training deviations for 12 hours, one vector a
+    // minute: a spread wider than the unit variance of training, and each
+    // vector scores normal (p ≥ LEARN_ALPHA), so it is learned.
+    let mut st = m.state();
+    for n in 0..720 {
+        let a = if n % 2 == 0 { 11.5 } else { 8.5 };
+        let s = m.score_with(&mut st, &[a, 100.0, 0.0], 60.0);
+        assert!(s.p_value >= LEARN_ALPHA, "{s:?}");
+    }
+    let wide = st.var[0];
+    // Half-way from 1 toward the swing's 2.25 in one growth half-life
+    // (the centroid barely moves: the swing is symmetric).
+    assert!(wide > 1.5 && wide < 1.8, "{wide}");
+    // Then 12 quiet hours narrow it only by the slow half-life.
+    for _ in 0..720 {
+        m.score_with(&mut st, &[10.0, 100.0, 0.0], 60.0);
+    }
+    let quiet = st.var[0];
+    let slow = 0.5_f64.powf(12.0 / 72.0);
+    assert!(
+        quiet < wide && quiet > wide * slow * 0.99,
+        "{wide} → {quiet}"
+    );
+    // With the growth half-life as slow as the narrowing one, the same
+    // swing widens it far less.
+    let slow_model = ClusterModel {
+        growth_half_life_s: m.half_life_s,
+        ..m.clone()
+    };
+    let mut st = slow_model.state();
+    for n in 0..720 {
+        let a = if n % 2 == 0 { 11.5 } else { 8.5 };
+        slow_model.score_with(&mut st, &[a, 100.0, 0.0], 60.0);
+    }
+    assert!(st.var[0] < 1.2, "{}", st.var[0]);
 }

@@ -3,11 +3,11 @@
 //! all its metrics every `eval_every`, once the longest window has filled,
 //! against its own copy of the model's baseline, which learns the vectors
 //! it judges normal (`forewarn_models::cluster`). Warm-up, per instance:
-//! for `models.anomaly.warmup` (1 h) after its first evaluation the
-//! baseline takes the instance's own level (a model trained on another
-//! fleet, or matched by a reused service name, must not alarm on a level
-//! alone) and raises nothing. Features the instance lacks are left out of
-//! its score, and named once in a warning.
+//! for `models.anomaly.warmup` (2 h by default) after its first evaluation
+//! the baseline takes the instance's own level and spread (a model trained
+//! on another fleet, or matched by a reused service name, must not alarm
+//! on a level alone) and raises nothing. Features the instance lacks are
+//! left out of its score, and named once in a warning.
 //! A [`ClusterPlan`] binds a model's feature vector to the pipeline's
 //! windows once, so an evaluation reads only the windows the model uses.
 

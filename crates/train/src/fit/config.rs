@@ -124,6 +124,9 @@ pub struct AnomalyFit {
     pub top_share: f64,
     /// Half-life of the online baseline (seconds of event time).
     pub half_life_s: f64,
+    /// Half-life with which the online spread widens (seconds of event
+    /// time; it narrows with `half_life_s`).
+    pub growth_half_life_s: f64,
     /// Score by the `rank`-th largest deviation (0: the top-share mean).
     pub rank: usize,
 }
@@ -151,6 +154,7 @@ impl Default for AnomalyFit {
             calibration_quantiles: 1001,
             top_share: DEFAULT_TOP_SHARE,
             half_life_s: DEFAULT_HALF_LIFE_S,
+            growth_half_life_s: forewarn_models::cluster::DEFAULT_GROWTH_HALF_LIFE_S,
             rank: DEFAULT_RANK,
         }
     }

@@ -55,6 +55,10 @@ pub(crate) struct Args {
     /// Anomaly-model setting: half-life of the online baseline.
     #[arg(long)]
     half_life: Option<HumanDuration>,
+    /// Anomaly-model setting: half-life with which the online spread
+    /// widens (it narrows with `--half-life`).
+    #[arg(long)]
+    growth_half_life: Option<HumanDuration>,
     /// Anomaly-model setting: per-metric features (`window.feature`,
     /// comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -100,6 +104,9 @@ pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(v) = a.half_life {
         opts.fit.anomaly.half_life_s = v.as_millis() as f64 / 1000.0;
+    }
+    if let Some(v) = a.growth_half_life {
+        opts.fit.anomaly.growth_half_life_s = v.as_millis() as f64 / 1000.0;
     }
     if !a.anomaly_features.is_empty() {
         opts.fit.anomaly.features = a.anomaly_features.clone();

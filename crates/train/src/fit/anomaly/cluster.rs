@@ -255,6 +255,7 @@ pub(crate) fn fit_cluster(
         top_share: cfg.top_share,
         rank: cfg.rank,
         half_life_s: cfg.half_life_s,
+        growth_half_life_s: cfg.growth_half_life_s,
         calibration: vec![0.0, 0.0],
     };
     let mut scores = model.training_scores(&rows);
