@@ -219,8 +219,9 @@ fn gaussian(i: i64, j: usize) -> f64 {
 }
 
 /// [`model`] trained on normal noise instead of uniform: a calibration
-/// with a tail, as real training has (an alarm needs about 4.3 training
-/// deviations, learning stops near 3.9).
+/// with a tail, as real training has (the score is the largest of three
+/// deviations: learning stops near 3.6 training deviations, p = 10⁻³, and
+/// an alarm needs about 4.1, p = 10⁻⁴).
 fn gaussian_model() -> Model {
     let mut m = model();
     let c = m.services.get_mut("svc").unwrap();
