@@ -178,6 +178,16 @@ impl FeatureSpec {
         }
     }
 
+    /// Length of the longest window in milliseconds (0 without windows):
+    /// how long a series must run before every window has filled once.
+    pub fn longest_window_ms(&self) -> i64 {
+        self.windows
+            .iter()
+            .map(|w| w.length.as_millis())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Every problem with the spec; empty when it is valid.
     pub fn validate(&self) -> Vec<SpecProblem> {
         let mut out = Vec::new();

@@ -200,13 +200,7 @@ impl<'a> Trainer<'a> {
         let fit_start = Instant::now();
         bar.stage("fitting trends", targets.len() as u64);
         let mut trend_fits: BTreeMap<String, MetricFit> = BTreeMap::new();
-        let line_ms = spec
-            .spec
-            .windows
-            .iter()
-            .map(|w| w.length.as_millis())
-            .max()
-            .unwrap_or(0);
+        let line_ms = spec.spec.longest_window_ms();
         for t in &targets {
             let series: Vec<TrendSeries> = t
                 .series

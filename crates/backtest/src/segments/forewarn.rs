@@ -65,13 +65,7 @@ pub struct ForewarnRun {
 /// hour more, so the test half is scored with warm baselines (180 rows for
 /// 1-minute rows, a 1 h window and a 1 h warm-up).
 pub fn warm_rows_for(pipeline: &PipelineConfig, step_ms: i64) -> usize {
-    let window = pipeline
-        .features
-        .windows
-        .iter()
-        .map(|w| w.length.as_millis())
-        .max()
-        .unwrap_or(0);
+    let window = pipeline.features.longest_window_ms();
     let warmup = pipeline.models.anomaly.warmup.as_millis();
     let ms = window + warmup + 3_600_000;
     (ms / step_ms.max(1)).max(0) as usize

@@ -121,13 +121,7 @@ impl VectorPlan {
                 .iter()
                 .filter_map(|r| r.limit_metric.clone())
                 .collect(),
-            warmup_ms: spec
-                .spec
-                .windows
-                .iter()
-                .map(|w| w.length.as_millis())
-                .max()
-                .unwrap_or(0),
+            warmup_ms: spec.spec.longest_window_ms(),
         })
     }
 }
