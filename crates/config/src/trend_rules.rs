@@ -28,6 +28,9 @@ pub enum TrendRule<'a> {
     Saturation {
         /// The value from which the metric is saturated (`level × limit`).
         at: f64,
+        /// The value the metric must have reached before its trend may
+        /// raise an incident (`forecast_from × limit`).
+        from: f64,
         /// The issue raised.
         issue: IssueKind,
     },
@@ -132,10 +135,12 @@ impl PipelineConfig {
             .map(|r| (r.metric.as_str(), TrendRule::Capacity(r)))
             .collect();
         out.extend(trend.saturation.iter().map(|r| {
+            let b = r.bounded();
             (
                 r.metric.as_str(),
                 TrendRule::Saturation {
-                    at: r.bounded().saturation(),
+                    at: b.saturation(),
+                    from: b.forecast_floor(),
                     issue: r.issue,
                 },
             )
@@ -145,6 +150,7 @@ impl PipelineConfig {
             &r.cpu.metric,
             TrendRule::Saturation {
                 at: r.cpu.saturation(),
+                from: r.cpu.forecast_floor(),
                 issue: IssueKind::CpuSaturation,
             },
         ));
@@ -204,6 +210,21 @@ fn bounded_problems(path: &str, b: &Bounded, bad: &mut impl FnMut(String, String
         bad(
             format!("{path}.level"),
             format!("must be within (0, 1], got {}", b.level),
+        );
+    }
+    let level_ok = b.level > 0.0 && b.level <= 1.0;
+    if !(b.forecast_from >= 0.0 && b.forecast_from <= 1.0) {
+        bad(
+            format!("{path}.forecast_from"),
+            format!("must be within [0, 1], got {}", b.forecast_from),
+        );
+    } else if level_ok && b.forecast_from > b.level {
+        bad(
+            format!("{path}.forecast_from"),
+            format!(
+                "must not exceed level ({}), got {}: the trend would only be believed once saturated",
+                b.level, b.forecast_from
+            ),
         );
     }
 }

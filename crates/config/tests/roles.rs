@@ -156,6 +156,15 @@ roles:
             .any(|p| p.contains("\"gpu\" is already named by models.trend.saturation[0].metric")),
         "{got:#?}"
     );
+    // A forecast gated above saturation could never warn ahead.
+    let yaml =
+        format!("{MINIMAL}roles: {{ cpu: {{ metric: cpu, level: 0.9, forecast_from: 0.95 }} }}\n");
+    let got: Vec<String> = problems(&yaml).iter().map(|p| p.to_string()).collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0].starts_with("roles.cpu.forecast_from: must not exceed level (0.9)"),
+        "{got:#?}"
+    );
     // An unknown role is an unknown key.
     let yaml = format!("{MINIMAL}roles: {{ gc_pause: gc_pause_ms }}\n");
     let got: Vec<String> = problems(&yaml).iter().map(|p| p.to_string()).collect();

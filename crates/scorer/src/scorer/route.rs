@@ -36,6 +36,9 @@ pub(crate) struct TrendTarget {
     /// limits are reached by trends, and a cycle there, such as nightly
     /// disk clean-up, would move the predicted exhaustion by hours).
     pub(crate) seasonal: bool,
+    /// The level the series must have reached before its forecast may
+    /// raise an incident (saturation rules' `forecast_from × limit`).
+    pub(crate) raise_from: Option<f64>,
 }
 
 /// Hourly checks of the advisor a series feeds.
@@ -182,6 +185,10 @@ fn resolve(pipeline: &PipelineConfig, model: &Model, metric: &str, from: FromSer
             limit_value,
             params: *model.trend_for(metric),
             seasonal: !matches!(r, TrendRule::Capacity(_)),
+            raise_from: match r {
+                TrendRule::Saturation { from, .. } => Some(from),
+                _ => None,
+            },
         })
     });
     let roles = &pipeline.roles;

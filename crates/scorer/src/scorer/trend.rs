@@ -143,10 +143,25 @@ fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool
     let span_ms = (ts - track.first_ms).min(w.longest_ms);
     let f = forecaster.forecast(&line, &track.holt, track.profile(), span_ms, ts, limit);
     let (proj, c) = (f.projection, f.crossing);
+    // A utilisation metric below its `forecast_from` is not believed to be
+    // heading for saturation (load comes and goes): until it is past it,
+    // its forecast counts as improbable and opens nothing. Past it means
+    // both the latest value and the line's level now (where the forecast
+    // starts, which overshoots where a ramp levels off). An open incident
+    // then follows its forecast alone, so noise around the gate does not
+    // make it flap.
+    let below = target
+        .raise_from
+        .is_some_and(|from| proj.level.min(ctx.sample.value) < from);
+    let probability = if below && !track.engaged {
+        0.0
+    } else {
+        c.probability
+    };
     let now = ts_of(ts);
     let failure_interval = f.failure_interval(now);
     if load_driven(target.issue)
-        && c.probability >= 0.5
+        && probability >= 0.5
         && let Some(in_s) = c.in_s.filter(|x| *x > 0.0 && *x <= horizon_s)
     {
         let advice = Advice {
@@ -172,7 +187,7 @@ fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool
     }
     let (emit, engaged) = ctx
         .stamp
-        .worth_emitting(target.issue, c.probability, track.engaged);
+        .worth_emitting(target.issue, probability, track.engaged);
     if !emit {
         return engaged;
     }
@@ -219,7 +234,7 @@ fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool
         instance: s.instance.to_string(),
         subject: None,
         ts: now,
-        probability: c.probability,
+        probability,
         predicted_failure_at: f.failure_at(now),
         failure_interval,
         horizon_s,
