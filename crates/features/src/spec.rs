@@ -178,6 +178,12 @@ impl FeatureSpec {
         }
     }
 
+    /// The shortest window (the first of equal ones), if any: the freshest
+    /// view of a series.
+    pub fn shortest_window(&self) -> Option<&WindowSpec> {
+        self.windows.iter().min_by_key(|w| w.length.as_millis())
+    }
+
     /// Length of the longest window in milliseconds (0 without windows):
     /// how long a series must run before every window has filled once.
     pub fn longest_window_ms(&self) -> i64 {

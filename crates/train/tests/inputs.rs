@@ -263,3 +263,48 @@ fn the_committed_simulator_sample_trains() {
             .contains_key("memory_rss_bytes")
     );
 }
+
+/// Data sampled every 5 minutes needs windows of at least 5 minutes, so
+/// its pipeline has no `1m` window: the default anomaly feature is the mean
+/// of whatever window is shortest, here `5m.mean` (a fixed `1m.mean`
+/// refused to train on such a pipeline).
+#[test]
+fn five_minute_data_trains_on_its_shortest_window() {
+    let yaml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/default.yaml"),
+    )
+    .unwrap();
+    let windows = "    - { name: 1m, length: 1m, panes: 3 }\n    - { name: 5m, length: 5m, panes: 5 }\n    - { name: 1h, length: 1h, panes: 6 }\n";
+    assert!(
+        yaml.contains(windows),
+        "the default pipeline's windows moved"
+    );
+    let yaml = yaml
+        .replace(
+            windows,
+            "    - { name: 1h, length: 1h, panes: 6 }\n    - { name: 5m, length: 5m, panes: 1 }\n",
+        )
+        .replace("expected_interval: 60s", "expected_interval: 5m");
+    let pipeline = forewarn_config::load_str(&yaml).unwrap();
+    let history = Fleet {
+        services: 2,
+        duration_ms: 2 * 86_400_000,
+        interval_ms: 300_000,
+        ..Fleet::default()
+    }
+    .generate();
+    let trained = Trainer::new(&pipeline)
+        .config(common::quick())
+        .train_history(&history, "m")
+        .unwrap();
+    let model = &trained.artifact.model;
+    assert!(!model.services.is_empty(), "no service model was fitted");
+    for (service, m) in &model.services {
+        assert!(!m.features.is_empty(), "{service}");
+        assert!(
+            m.features.iter().all(|f| f.ends_with(".5m.mean")),
+            "{service}: {:?}",
+            m.features
+        );
+    }
+}

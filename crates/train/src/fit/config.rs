@@ -3,9 +3,10 @@
 //! defaults; tests and benchmarks change them.
 
 /// Default per-metric features of the anomaly vectors: each metric's level
-/// over the last minute (README, "Anomaly model", for the alternatives
-/// measured).
-pub const DEFAULT_ANOMALY_FEATURES: [&str; 1] = ["1m.mean"];
+/// over the pipeline's shortest window (`1m.mean` in the default pipeline,
+/// `5m.mean` in one for 5-minute data whose shortest window is 5 minutes;
+/// README, "Anomaly model", for the alternatives measured).
+pub const DEFAULT_ANOMALY_FEATURES: [&str; 1] = ["mean"];
 /// Default share of features whose largest deviations make the anomaly
 /// score (chosen leaving machines out on smd-dev; README, "Anomaly model").
 pub const DEFAULT_TOP_SHARE: f64 = 0.3;
@@ -80,8 +81,9 @@ impl Default for TrendFit {
 /// How the cluster (anomaly) models are fitted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnomalyFit {
-    /// Features taken from each metric, as `window.feature`; every one must
-    /// be in the pipeline's feature spec.
+    /// Features taken from each metric, as `window.feature`, or `feature`
+    /// alone for that feature of the pipeline's shortest window; every one
+    /// must be in the pipeline's feature spec.
     pub features: Vec<String>,
     /// Event-time cadence of the vectors (ms): one vector per instance per
     /// tick, from each metric's features after its last sample at or before

@@ -59,8 +59,8 @@ pub(crate) struct Args {
     /// widens (it narrows with `--half-life`).
     #[arg(long)]
     growth_half_life: Option<HumanDuration>,
-    /// Anomaly-model setting: per-metric features (`window.feature`,
-    /// comma-separated).
+    /// Anomaly-model setting: per-metric features (`window.feature`, or
+    /// `feature` alone for the pipeline's shortest window; comma-separated).
     #[arg(long, value_delimiter = ',')]
     anomaly_features: Vec<String>,
     /// Write `report.md` and `report.json` here.

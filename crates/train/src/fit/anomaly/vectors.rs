@@ -99,8 +99,20 @@ impl VectorPlan {
         cfg: &AnomalyFit,
     ) -> Result<Self> {
         let all = spec.feature_names();
-        let subset = cfg
+        // `mean` alone: the mean of the shortest window.
+        let shortest = spec.spec.shortest_window().map_or("", |w| w.name.as_str());
+        let names: Vec<String> = cfg
             .features
+            .iter()
+            .map(|f| {
+                if f.contains('.') {
+                    f.clone()
+                } else {
+                    format!("{shortest}.{f}")
+                }
+            })
+            .collect();
+        let subset = names
             .iter()
             .map(|f| {
                 all.iter().position(|a| a == f).ok_or_else(|| {
@@ -113,7 +125,7 @@ impl VectorPlan {
             .collect::<Result<_>>()?;
         Ok(Self {
             subset,
-            names: cfg.features.clone(),
+            names,
             excluded: pipeline
                 .models
                 .trend
