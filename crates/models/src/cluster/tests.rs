@@ -226,3 +226,31 @@ fn the_spread_widens_within_hours_and_narrows_over_days() {
     }
     assert!(st.var[0] < 1.2, "{}", st.var[0]);
 }
+
+#[test]
+fn a_sparse_vector_widens_the_spread_as_one_minute_of_vectors_would() {
+    let m = ClusterModel {
+        half_life_s: 3.0 * 86_400.0,
+        ..model()
+    };
+    // The swing of the test above for the same 12 hours, sampled every 5
+    // minutes: 144 vectors, each one observation.
+    let swing = |elapsed_s: f64| {
+        let mut st = m.state();
+        for n in 0..144 {
+            let a = if n % 2 == 0 { 11.5 } else { 8.5 };
+            m.score_with(&mut st, &[a, 100.0, 0.0], elapsed_s);
+        }
+        st.var[0]
+    };
+    let sparse = swing(300.0);
+    let minutes = swing(60.0);
+    // As much as 144 one-minute vectors widen it (the centroid moves with
+    // the full 5 minutes, but the swing is symmetric), not as 12 hours of
+    // them (1.5-1.8 above).
+    assert!(sparse > 1.0 && sparse < 1.3, "{sparse}");
+    assert!(
+        (sparse - minutes).abs() < 0.01 * minutes,
+        "{sparse} vs {minutes}"
+    );
+}
