@@ -23,8 +23,24 @@ pub fn fleet_pipeline(labels: &Labels) -> Result<PipelineConfig> {
     let mut pipeline = forewarn_config::load_str(DEFAULT_PIPELINE).map_err(Error::Pipeline)?;
     // The fleet's own sampling interval: `missing_ratio` and trend training
     // count samples against it.
-    pipeline.features.expected_interval =
+    let interval =
         forewarn_core::HumanDuration::from_millis((labels.interval_s * 1000.0).round() as i64);
+    pipeline.features.expected_interval = interval;
+    // Windows shorter than the interval would hold at most one sample (the
+    // pipeline refuses them): a fleet sampled every 5 minutes keeps the 5m
+    // and 1h windows, and one sampled more sparsely than every window gets
+    // a single window of its interval.
+    let windows = &mut pipeline.features.windows;
+    let longest = windows.iter().max_by_key(|w| w.length.as_millis()).cloned();
+    windows.retain(|w| w.length.as_millis() >= interval.as_millis());
+    if windows.is_empty()
+        && let Some(mut w) = longest
+    {
+        w.name = interval.to_string();
+        w.length = interval;
+        w.panes = 1;
+        windows.push(w);
+    }
     pipeline.services = labels
         .services
         .iter()
@@ -114,6 +130,42 @@ pub fn produce_fleet(
 mod tests {
     use super::*;
     use forewarn_sim::{OutputFormat, SimConfig};
+
+    /// `forewarn simulate --interval 5m` wrote the default pipeline's 1m
+    /// window beside `expected_interval: 5m`, a pipeline nothing could load.
+    #[test]
+    fn a_sparse_fleet_pipeline_keeps_only_windows_its_interval_fills() {
+        for (interval, want) in [("5m", vec!["5m", "1h"]), ("2h", vec!["2h"])] {
+            let dir = std::env::temp_dir().join(format!(
+                "forewarn-fleet-pipeline-{interval}-{}",
+                std::process::id()
+            ));
+            let cfg = SimConfig {
+                services: 3,
+                duration: "1d".parse().unwrap(),
+                interval: interval.parse().unwrap(),
+                output: forewarn_sim::OutputConfig {
+                    format: OutputFormat::Csv,
+                    ..Default::default()
+                },
+                ..SimConfig::default()
+            };
+            forewarn_sim::simulate(&cfg, &dir, false).unwrap();
+            let labels = Labels::read(&dir.join("labels.json")).unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
+            let yaml = fleet_pipeline_yaml(&labels).unwrap();
+            let problems = forewarn_config::problems(&yaml);
+            assert!(problems.is_empty(), "{interval}: {problems:?}");
+            let back = forewarn_config::load_str(&yaml).unwrap();
+            let names: Vec<&str> = back
+                .features
+                .windows
+                .iter()
+                .map(|w| w.name.as_str())
+                .collect();
+            assert_eq!(names, want, "{interval}");
+        }
+    }
 
     #[test]
     fn fleet_pipeline_round_trips_and_validates() {
