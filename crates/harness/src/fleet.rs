@@ -129,30 +129,14 @@ pub fn produce_fleet(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use forewarn_sim::{OutputFormat, SimConfig};
+    use crate::testing::simulated_labels;
 
     /// `forewarn simulate --interval 5m` wrote the default pipeline's 1m
     /// window beside `expected_interval: 5m`, a pipeline nothing could load.
     #[test]
     fn a_sparse_fleet_pipeline_keeps_only_windows_its_interval_fills() {
         for (interval, want) in [("5m", vec!["5m", "1h"]), ("2h", vec!["2h"])] {
-            let dir = std::env::temp_dir().join(format!(
-                "forewarn-fleet-pipeline-{interval}-{}",
-                std::process::id()
-            ));
-            let cfg = SimConfig {
-                services: 3,
-                duration: "1d".parse().unwrap(),
-                interval: interval.parse().unwrap(),
-                output: forewarn_sim::OutputConfig {
-                    format: OutputFormat::Csv,
-                    ..Default::default()
-                },
-                ..SimConfig::default()
-            };
-            forewarn_sim::simulate(&cfg, &dir, false).unwrap();
-            let labels = Labels::read(&dir.join("labels.json")).unwrap();
-            let _ = std::fs::remove_dir_all(&dir);
+            let labels = simulated_labels(3, "1d", interval);
             let yaml = fleet_pipeline_yaml(&labels).unwrap();
             let problems = forewarn_config::problems(&yaml);
             assert!(problems.is_empty(), "{interval}: {problems:?}");
@@ -169,21 +153,7 @@ mod tests {
 
     #[test]
     fn fleet_pipeline_round_trips_and_validates() {
-        let dir =
-            std::env::temp_dir().join(format!("forewarn-fleet-pipeline-{}", std::process::id()));
-        let cfg = SimConfig {
-            services: 7,
-            duration: "1h".parse().unwrap(),
-            interval: "60s".parse().unwrap(),
-            output: forewarn_sim::OutputConfig {
-                format: OutputFormat::Csv,
-                ..Default::default()
-            },
-            ..SimConfig::default()
-        };
-        forewarn_sim::simulate(&cfg, &dir, false).unwrap();
-        let labels = Labels::read(&dir.join("labels.json")).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        let labels = simulated_labels(7, "1h", "60s");
         let yaml = fleet_pipeline_yaml(&labels).unwrap();
         let problems = forewarn_config::problems(&yaml);
         assert!(problems.is_empty(), "{problems:?}\n{yaml}");

@@ -19,6 +19,8 @@ pub mod demo;
 pub mod error;
 pub mod fleet;
 pub mod observed;
+#[cfg(test)]
+mod testing;
 
 pub use error::{Error, Result};
 pub use fleet::{fleet_pipeline, fleet_pipeline_yaml, produce_fleet};

@@ -41,23 +41,11 @@ pub fn observed_events(labels: &Labels) -> Vec<ServiceEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use forewarn_sim::{OutputFormat, SimConfig};
+    use crate::testing::simulated_labels;
 
     #[test]
     fn every_incident_is_a_failure_then_a_recovery_in_time_order() {
-        let dir = std::env::temp_dir().join(format!("forewarn-observed-{}", std::process::id()));
-        let cfg = SimConfig {
-            services: 7,
-            duration: "2d".parse().unwrap(),
-            output: forewarn_sim::OutputConfig {
-                format: OutputFormat::Csv,
-                ..Default::default()
-            },
-            ..SimConfig::default()
-        };
-        forewarn_sim::simulate(&cfg, &dir, false).unwrap();
-        let labels = Labels::read(&dir.join("labels.json")).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
+        let labels = simulated_labels(7, "2d", "60s");
         assert!(!labels.incidents.is_empty());
         let events = observed_events(&labels);
         assert_eq!(events.len(), 7 + 2 * labels.incidents.len());
