@@ -75,11 +75,11 @@ fn a_leak_under_watch_is_predicted_and_restarted_before_its_oom() {
     let limit_mb = 400u64;
     let pipeline = default_pipeline(&dir, "lp");
     // A runway of minutes, not hours: the trend may forecast after one
-    // minute of history (10 by default) and open after 20 s above the
+    // minute of history (30 by default) and open after 20 s above the
     // threshold (1 min by default).
     let yaml = std::fs::read_to_string(&pipeline)
         .unwrap()
-        .replace("min_history: 10m", "min_history: 1m")
+        .replace("min_history: 30m", "min_history: 1m")
         .replace(
             "  per_kind_min_duration:\n",
             "  per_kind_min_duration:\n    memory_exhaustion: 20s\n",

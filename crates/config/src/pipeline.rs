@@ -244,7 +244,10 @@ pub struct TrendConfig {
     /// How far ahead to forecast.
     #[serde(default = "default_horizon")]
     pub horizon: HumanDuration,
-    /// History needed before a forecast is trusted.
+    /// History a series needs before its forecast is trusted (default
+    /// 30 minutes: a heap filling toward its first collection after a
+    /// start is not a leak; README, "Trend warm-up: 30 minutes of
+    /// history").
     #[serde(default = "default_min_history")]
     pub min_history: HumanDuration,
     /// Capacity-like metrics and their limits.
@@ -263,7 +266,7 @@ fn default_horizon() -> HumanDuration {
     HumanDuration::from_secs(2 * 3600)
 }
 fn default_min_history() -> HumanDuration {
-    HumanDuration::from_secs(600)
+    HumanDuration::from_secs(1800)
 }
 
 impl Default for TrendConfig {

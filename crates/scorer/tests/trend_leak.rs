@@ -1,6 +1,9 @@
 //! A memory leak on one instance is predicted before the OOM: the scorer
 //! opens one memory-exhaustion incident, early, with a predicted failure
-//! time close to the real one, and a healthy instance raises nothing.
+//! time close to the real one, and a healthy instance raises nothing. A
+//! freshly started heap that fills toward its first collection is not a
+//! leak: the trend waits for `min_history` of the series before it
+//! believes a line.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use forewarn_core::contracts::{IssueKind, IssueStatus};
@@ -8,14 +11,14 @@ use forewarn_models::artifact::Model;
 use forewarn_scorer::{Events, Scorer, ScorerOptions};
 
 const LIMIT: f64 = 4.0e9;
+const DEFAULT_PIPELINE: &str = include_str!("../../../pipelines/default.yaml");
 
 mod common;
 use common::api_sample as sample;
 
 #[test]
 fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
-    let pipeline =
-        forewarn_config::load_str(include_str!("../../../pipelines/default.yaml")).unwrap();
+    let pipeline = forewarn_config::load_str(DEFAULT_PIPELINE).unwrap();
     let model = Model::default();
     let mut scorer = Scorer::new(pipeline, model, ScorerOptions::default()).unwrap();
     let start = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
@@ -74,4 +77,47 @@ fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
         "updates share the incident id"
     );
     assert_eq!(e.root_cause_service.as_deref(), Some("api"));
+}
+
+/// Memory-exhaustion incidents opened on one instance started at the first
+/// sample whose heap saw-tooths: from 30 % of its limit up to 45 % over
+/// `period_min` minutes (a rise that, continued, reaches the limit in
+/// about two hours), then a collection back down, for three hours.
+fn sawtooth_heap_opens(yaml: &str, period_min: i64) -> usize {
+    let pipeline = forewarn_config::load_str(yaml).unwrap();
+    let mut scorer = Scorer::new(pipeline, Model::default(), ScorerOptions::default()).unwrap();
+    let start = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+    let period_s = period_min * 60;
+    let mut out = Events::default();
+    let mut noise: u64 = 5;
+    for i in 0..(3 * 360) {
+        let t = start + TimeDelta::seconds(i * 10);
+        let phase = (i * 10 % period_s) as f64 / period_s as f64;
+        let jitter = common::lcg_noise(&mut noise) * 0.005 * LIMIT;
+        let heap = (0.30 + 0.15 * phase) * LIMIT + jitter;
+        scorer
+            .on_metric(&sample(t, "api-0", "memory_limit_bytes", LIMIT), &mut out)
+            .unwrap();
+        scorer
+            .on_metric(&sample(t, "api-0", "memory_rss_bytes", heap), &mut out)
+            .unwrap();
+    }
+    out.issues
+        .iter()
+        .filter(|e| e.status == IssueStatus::Open && e.kind == IssueKind::MemoryExhaustion)
+        .count()
+}
+
+#[test]
+fn a_heap_filling_toward_its_first_collection_after_start_is_not_a_leak() {
+    // A 25-minute cycle: ten minutes of history (the default before
+    // 2026-12-07) see one straight rise and open an incident; the default
+    // waits until the window holds a collection.
+    assert_eq!(sawtooth_heap_opens(DEFAULT_PIPELINE, 25), 0);
+    let ten = DEFAULT_PIPELINE.replace("min_history: 30m", "min_history: 10m");
+    assert_ne!(
+        ten, DEFAULT_PIPELINE,
+        "the default pipeline states min_history"
+    );
+    assert_eq!(sawtooth_heap_opens(&ten, 25), 1);
 }
