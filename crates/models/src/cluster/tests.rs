@@ -254,3 +254,34 @@ fn a_sparse_vector_widens_the_spread_as_one_minute_of_vectors_would() {
         "{sparse} vs {minutes}"
     );
 }
+
+#[test]
+fn a_lone_spike_widens_its_feature_as_a_fifteen_sigma_deviation_would() {
+    // Ranked by the second-largest deviation: a vector in which only `a`
+    // jumps is normal and learned, however far `a` jumps.
+    let m = ClusterModel {
+        rank: 2,
+        half_life_s: 3.0 * 86_400.0,
+        calibration: (0..=100).map(|i| f64::from(i) / 10.0).collect(),
+        ..model()
+    };
+    let learn = |a: f64| {
+        let mut st = m.state();
+        let s = m.score_with(&mut st, &[10.0 + a, 100.0, 0.0], 60.0);
+        assert_eq!((s.distance, st.learned), (0.0, 1), "{s:?}");
+        st
+    };
+    let spike = learn(80.0);
+    // Uncapped, 80² × the step's weight (about 1e-3) would take the
+    // variance from 1 to about 7.
+    assert!(spike.var[0] > 1.1 && spike.var[0] < 1.3, "{:?}", spike.var);
+    assert_eq!(spike.var, learn(MAX_LEARN_DEV).var);
+    assert!(
+        learn(10.0).var[0] < spike.var[0],
+        "below the cap it counts in full"
+    );
+    // So a fault that then moves `a` and `b` 6 σ still scores 6.
+    let fault = [16.0, 160.0, 0.0];
+    let s = m.score_with(&mut spike.clone(), &fault, 0.0);
+    assert!(s.distance > 5.0, "{s:?}");
+}
