@@ -195,3 +195,41 @@ fn silence_is_not_looked_for_when_turned_off() {
     tick(&mut sc, &mut out, 0, 3600, 10, |t| t < 600);
     assert!(of_kind(&out.issues, IssueKind::ServiceSilent).is_empty());
 }
+
+#[test]
+fn logs_read_hours_ahead_of_the_metrics_resolve_no_incident_by_idleness() {
+    // One partition's two inputs: its metrics at minute 5, its logs read
+    // far ahead (a consumer may fetch one topic long before the other).
+    let mut sc = scorer(Duration::from_secs(600));
+    sc.expect_inputs();
+    let mut out = Events::default();
+    tick(&mut sc, &mut out, 0, 300, 10, |_| true);
+    sc.on_metric(&sample(300, "api", "health_up", 0.0), &mut out)
+        .unwrap();
+    let down = of_kind(&out.issues, IssueKind::ServiceDown);
+    assert_eq!(down.len(), 1, "{:#?}", out.issues);
+    let log = |s: i64| forewarn_core::contracts::LogRecord {
+        schema_version: 1,
+        ts: at(s),
+        service: "db".into(),
+        instance: "db-0".into(),
+        level: forewarn_core::contracts::LogLevel::Info,
+        message: "handled GET /health status=200".into(),
+        fields: BTreeMap::new(),
+    };
+    for s in (0..=7200).step_by(60) {
+        sc.on_log(&log(s), &mut out);
+    }
+    // The metrics go on: api's check still fails.
+    for t in (310..600).step_by(10) {
+        sc.on_metric(&sample(t, "api", "health_up", 0.0), &mut out)
+            .unwrap();
+        sc.on_metric(&sample(t, "db", "cpu_utilization", 0.3), &mut out)
+            .unwrap();
+    }
+    assert!(
+        out.issues.iter().all(|e| e.status != IssueStatus::Resolved),
+        "on the logs' clock the incident looked idle for over an hour: {:#?}",
+        out.issues
+    );
+}

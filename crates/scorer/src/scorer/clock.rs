@@ -18,8 +18,8 @@ impl Scorer {
     /// have passed, open a `service_silent` incident for each service that
     /// stopped reporting and resolve it for each whose data returned (see
     /// [`presence`]); once a minute, resolve the open incidents without a
-    /// signal for [`ScorerOptions::idle_after`], except those of silent
-    /// services.
+    /// signal for [`ScorerOptions::idle_after`] (on the clock both
+    /// inputs have reached), except those of silent services.
     pub(super) fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
         for change in self.presence.advance() {
             match change {
@@ -33,10 +33,18 @@ impl Scorer {
                 }
             }
         }
-        if ts < self.next_silence_check_ms {
+        // Idleness is judged on the clock both inputs have reached, like
+        // silence: a partition's logs may be read hours of event time
+        // ahead of its metrics, and on the logs' clock every metric
+        // incident would look idle and resolve while its signal is still
+        // high (then open again, a false alarm, once its suppression ends).
+        let Some(now) = self.presence.both_ms().map(|b| b.min(ts)) else {
+            return;
+        };
+        if now < self.next_silence_check_ms {
             return;
         }
-        let minute = ts.div_euclid(60_000) * 60_000;
+        let minute = now.div_euclid(60_000) * 60_000;
         self.next_silence_check_ms = minute + 60_000;
         let before = ts_of(minute.saturating_sub(self.opts.idle_after_ms()));
         let suppress = TimeDelta::milliseconds(self.stamp.policy.suppress_ms);
