@@ -18,8 +18,8 @@ impl Scorer {
     /// have passed, open a `service_silent` incident for each service that
     /// stopped reporting and resolve it for each whose data returned (see
     /// [`presence`]); once a minute, resolve the open incidents without a
-    /// signal for [`ScorerOptions::idle_after`] (on the clock both
-    /// inputs have reached), except those of silent services.
+    /// signal for [`ScorerOptions::idle_after`] (in a stream, on the
+    /// clock both inputs have reached), except those of silent services.
     pub(super) fn resolve_silent(&mut self, ts: i64, out: &mut Events) {
         for change in self.presence.advance() {
             match change {
@@ -33,12 +33,13 @@ impl Scorer {
                 }
             }
         }
-        // Idleness is judged on the clock both inputs have reached, like
-        // silence: a partition's logs may be read hours of event time
-        // ahead of its metrics, and on the logs' clock every metric
-        // incident would look idle and resolve while its signal is still
-        // high (then open again, a false alarm, once its suppression ends).
-        let Some(now) = self.presence.both_ms().map(|b| b.min(ts)) else {
+        // In a stream, idleness is judged on the clock both inputs have
+        // reached, like silence: a partition's logs may be read hours of
+        // event time ahead of its metrics, and on the logs' clock every
+        // metric incident would look idle and resolve while its signal is
+        // still high (then open again, a false alarm, once its
+        // suppression ends).
+        let Some(now) = self.presence.idle_clock_ms(ts) else {
             return;
         };
         if now < self.next_silence_check_ms {

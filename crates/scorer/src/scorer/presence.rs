@@ -298,6 +298,19 @@ impl Presence {
         both
     }
 
+    /// The clock open incidents are judged idle on, for a record at `ts`:
+    /// with the inputs expected (a stream, whose worker also moves the
+    /// clock of an input with nothing to read), the event time both have
+    /// reached, so one read ahead of the other makes nothing look idle;
+    /// in a replay in time order, `ts`.
+    pub(crate) fn idle_clock_ms(&self, ts: i64) -> Option<i64> {
+        if self.expected.iter().any(|e| *e) {
+            self.both_ms().map(|b| b.min(ts))
+        } else {
+            Some(ts)
+        }
+    }
+
     /// Move the clock of `input` on to `ts` (never back).
     pub(crate) fn clock(&mut self, input: Input, ts: i64) {
         match input {
