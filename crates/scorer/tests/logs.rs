@@ -53,12 +53,13 @@ enum Item {
 /// growing toward its 4 GiB limit, and, from minute `burst` for three
 /// minutes, 40 lines a minute of an error never seen before.
 fn input(minutes: i64, burst: Option<i64>) -> Vec<Item> {
-    input_with(minutes, burst, None)
+    input_with(minutes, burst.as_slice(), None)
 }
 
-/// As [`input`], and from minute `trickle` on, two warnings a minute of a
-/// kind never seen before (a disk filling up).
-fn input_with(minutes: i64, burst: Option<i64>, trickle: Option<i64>) -> Vec<Item> {
+/// As [`input`] with a burst from each minute of `bursts`, and from minute
+/// `trickle` on, two warnings a minute of a kind never seen before (a disk
+/// filling up).
+fn input_with(minutes: i64, bursts: &[i64], trickle: Option<i64>) -> Vec<Item> {
     let mut rng = Lcg(7);
     let mut items = Vec::new();
     let log = |ms: i64, level: LogLevel, message: String| {
@@ -115,7 +116,7 @@ fn input_with(minutes: i64, burst: Option<i64>, trickle: Option<i64>) -> Vec<Ite
                 ));
             }
         }
-        if burst.is_some_and(|b| (b..b + 3).contains(&m)) {
+        if bursts.iter().any(|b| (*b..b + 3).contains(&m)) {
             for _ in 0..40 {
                 let n = 1 + rng.next(9);
                 lines.push((
@@ -236,7 +237,7 @@ fn a_burst_of_a_new_error_template_opens_a_log_anomaly_with_its_template_and_exa
 fn a_trickle_of_new_warnings_no_single_minute_shows_opens_a_log_anomaly() {
     let mut s = scorer();
     let mut out = Events::default();
-    feed(&mut s, &input_with(150, None, Some(100)), &mut out);
+    feed(&mut s, &input_with(150, &[], Some(100)), &mut out);
     let logs = log_anomalies(&out);
     let opened = log_anomalies_opened(&out);
     assert_eq!(opened.len(), 1, "{logs:#?}");
@@ -368,4 +369,58 @@ fn a_restored_scorer_keeps_its_templates_and_raises_the_same_log_events() {
     let mut c = Events::default();
     feed(&mut cold, after, &mut c);
     assert_ne!(log_anomalies(&a), log_anomalies(&c));
+}
+
+#[test]
+fn a_burst_that_ended_speaks_no_more_from_inside_the_longer_windows() {
+    // `db` logs 20 ordinary lines a minute and, at minutes 100-102 and
+    // again at 128-130, 40 errors a minute. The first burst opens an
+    // incident that resolves minutes after the burst ends: at its quiet
+    // minutes the 15-minute window, which still holds the burst, is not
+    // judged (before 2026-12-07 it was, and kept the incident open until
+    // the burst left the window). The second burst comes while repeats
+    // are suppressed and ends before the suppression does: nothing opens
+    // after it, though the window still holds it when the suppression
+    // ends (the simulated fleets' 6 log false alarms were such openings).
+    let mut s = scorer();
+    let mut out = Events::default();
+    for m in 0..180i64 {
+        let burst = (100..103).contains(&m) || (128..131).contains(&m);
+        let n = if burst { 60 } else { 20 };
+        for j in 0..n {
+            let (level, message) = if burst && j % 3 != 0 {
+                (
+                    LogLevel::Error,
+                    format!(
+                        "connection refused by db-3:5432 after {} retries",
+                        1 + j % 7
+                    ),
+                )
+            } else {
+                (
+                    LogLevel::Info,
+                    format!("GET /api/v1/items/{} 200 in {}ms", m * 97 + j, 3 + j),
+                )
+            };
+            let r = LogRecord {
+                schema_version: 1,
+                ts: at(m * 60_000 + j * 60_000 / n),
+                service: "db".into(),
+                instance: "db-0".into(),
+                level,
+                message,
+                fields: Default::default(),
+            };
+            s.on_log(&r, &mut out);
+        }
+    }
+    let logs = log_anomalies(&out);
+    let resolved = logs
+        .iter()
+        .find(|i| i.status == IssueStatus::Resolved)
+        .expect("the first incident resolves");
+    let minute = (resolved.detected_at - at(0)).num_minutes();
+    assert!((103..=110).contains(&minute), "resolved at minute {minute}");
+    let opened = log_anomalies_opened(&out);
+    assert_eq!(opened.len(), 1, "{logs:#?}");
 }

@@ -11,7 +11,10 @@
 //! its windows, and the closing minute is judged against the service's own
 //! exponentially weighted baselines (about an hour): error, warn,
 //! warn-or-error and new-template counts over the last 1, 5 and 15 minutes
-//! (bursts, and trickles no single minute shows), the template shift and
+//! (bursts, and trickles no single minute shows; a window only in a
+//! minute that adds to its count, so a burst that ended does not speak
+//! again from inside a longer one at its quiet minutes), the template
+//! shift and
 //! the top template's count; each excess maps to a probability, the
 //! strongest wins, and the template most behind the shift is named with
 //! examples.
@@ -313,10 +316,24 @@ impl ServiceLog {
                         let sum = now[i] + inside.clone().map(|r| r.counts[i]).sum::<u32>();
                         let ew = inside.map(|r| r.before[i]).next().unwrap_or(current[i]);
                         let (sum, k) = (f64::from(sum), *k as f64);
+                        // A window speaks only in a minute that adds to
+                        // its count. A burst that ended stays inside the
+                        // 15-minute window, and judged again at each quiet
+                        // minute it opened a second incident the minute
+                        // the first one's suppression ended, after the
+                        // burst and after the failure's recovery (all 6
+                        // log false alarms of the simulated fleets; README
+                        // "Log templates"). A trickle adds lines in the
+                        // minutes it speaks at.
+                        let going_on = now[i] > 0;
                         (
                             sum / (60.0 * k),
                             ew.mean / 60.0,
-                            from_excess(ew.excess_over(sum, k)),
+                            if going_on {
+                                from_excess(ew.excess_over(sum, k))
+                            } else {
+                                0.0
+                            },
                         )
                     })
                     .fold(
