@@ -4,6 +4,7 @@
 //! implemented twice.
 //!
 //! Layout:
+//! - [`feature`]: [`Feature`], the statistics a window computes.
 //! - [`spec`]: [`FeatureSpec`], the serialisable description of windows and
 //!   features, its validation, and [`CompiledSpec`], the form the engine runs.
 //! - [`sketch`]: the log-bucket quantile sketch (relative-error guarantee).
@@ -38,6 +39,7 @@
 
 pub mod batch;
 pub mod engine;
+pub mod feature;
 pub mod key;
 pub mod series;
 pub mod sketch;

@@ -8,85 +8,8 @@ use forewarn_core::id::content_id;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::feature::Feature;
 use crate::sketch::LogMapping;
-
-/// One feature computed per window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Feature {
-    /// Accepted samples in the window.
-    Count,
-    /// Arithmetic mean.
-    Mean,
-    /// Sample standard deviation (n − 1); 0 below two samples.
-    Std,
-    /// Smallest value.
-    Min,
-    /// Largest value.
-    Max,
-    /// Value of the newest sample (latest event time; latest arrival on ties).
-    Last,
-    /// Exponentially weighted mean: a sample in a pane `a` panes old weighs
-    /// `exp(−a·P/τ)` with `τ = L/3`.
-    Ewma,
-    /// Least-squares slope of value against event time, per second.
-    Slope,
-    /// Standard error of `slope`: `sqrt(SSE / (n − 2) / Σ(t − t̄)²)` with SSE the
-    /// residual sum of squares of the fit; 0 below three samples.
-    SlopeStderr,
-    /// `(last − first) / (t_last − t_first)` per second, `first` being the
-    /// oldest sample in the window; 0 when they share a time.
-    RateOfChange,
-    /// Median (lower rank), within the sketch's relative accuracy.
-    P50,
-    /// 95th percentile (lower rank), within the sketch's relative accuracy.
-    P95,
-    /// 99th percentile (lower rank), within the sketch's relative accuracy.
-    P99,
-    /// Share of expected samples (one per `expected_interval` since the window
-    /// or the series began) that did not arrive, in [0, 1].
-    MissingRatio,
-}
-
-impl Feature {
-    /// Every feature, in output order.
-    pub const ALL: [Feature; 14] = [
-        Feature::Count,
-        Feature::Mean,
-        Feature::Std,
-        Feature::Min,
-        Feature::Max,
-        Feature::Last,
-        Feature::Ewma,
-        Feature::Slope,
-        Feature::SlopeStderr,
-        Feature::RateOfChange,
-        Feature::P50,
-        Feature::P95,
-        Feature::P99,
-        Feature::MissingRatio,
-    ];
-
-    /// The feature's name in feature ids and config files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::Count => "count",
-            Feature::Mean => "mean",
-            Feature::Std => "std",
-            Feature::Min => "min",
-            Feature::Max => "max",
-            Feature::Last => "last",
-            Feature::Ewma => "ewma",
-            Feature::Slope => "slope",
-            Feature::SlopeStderr => "slope_stderr",
-            Feature::RateOfChange => "rate_of_change",
-            Feature::P50 => "p50",
-            Feature::P95 => "p95",
-            Feature::P99 => "p99",
-            Feature::MissingRatio => "missing_ratio",
-        }
-    }
-}
 
 /// One rolling window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -182,6 +105,29 @@ impl FeatureSpec {
     /// view of a series.
     pub fn shortest_window(&self) -> Option<&WindowSpec> {
         self.windows.iter().min_by_key(|w| w.length.as_millis())
+    }
+
+    /// This spec for sources sampled every `interval`: `expected_interval`
+    /// set to it, and the windows shorter than it (they would hold at most
+    /// one sample, which [`FeatureSpec::validate`] refuses) dropped; when
+    /// none is left, a single window of one interval. Returns the names
+    /// of the windows dropped. So the default pipeline's 1m window goes for
+    /// data sampled every 5 minutes, and its 5m and 1h windows stay.
+    pub fn at_interval(&mut self, interval: HumanDuration) -> Vec<String> {
+        self.expected_interval = interval;
+        let step = interval.as_millis();
+        let (kept, dropped): (Vec<_>, Vec<_>) = std::mem::take(&mut self.windows)
+            .into_iter()
+            .partition(|w| w.length.as_millis() >= step);
+        self.windows = kept;
+        if self.windows.is_empty() && !dropped.is_empty() {
+            self.windows.push(WindowSpec {
+                name: interval.to_string(),
+                length: interval,
+                panes: 1,
+            });
+        }
+        dropped.into_iter().map(|w| w.name).collect()
     }
 
     /// Length of the longest window in milliseconds (0 without windows):
@@ -419,6 +365,29 @@ mod tests {
         assert_eq!(c.index_of("1h", Feature::P99), Some(2 * 14 + 12));
         assert!(c.is_counter("http_requests_total"));
         assert!(!c.is_counter("memory_rss_bytes"));
+    }
+
+    #[test]
+    fn a_spec_at_a_coarser_interval_keeps_the_windows_it_fills() {
+        let names = |s: &FeatureSpec| s.windows.iter().map(|w| w.name.clone()).collect::<Vec<_>>();
+        let mut s = FeatureSpec::default_set();
+        let five = HumanDuration::from_secs(300);
+        let mut at_five = s.clone();
+        at_five.expected_interval = five;
+        assert!(!at_five.validate().is_empty(), "1m is refused at 5 minutes");
+        assert_eq!(s.at_interval(five), ["1m"]);
+        assert_eq!(names(&s), ["5m", "1h"]);
+        assert_eq!(s.expected_interval, five);
+        assert!(s.validate().is_empty(), "{:?}", s.validate());
+        // Sparser than every window: one window of the interval.
+        let two_h = HumanDuration::from_secs(7200);
+        assert_eq!(s.at_interval(two_h), ["5m", "1h"]);
+        assert_eq!(names(&s), ["2h"]);
+        assert!(s.validate().is_empty(), "{:?}", s.validate());
+        // Finer than every window: nothing changes but the interval.
+        let mut s = FeatureSpec::default_set();
+        assert!(s.at_interval(HumanDuration::from_secs(30)).is_empty());
+        assert_eq!(names(&s), ["1m", "5m", "1h"]);
     }
 
     #[test]

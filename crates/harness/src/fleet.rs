@@ -25,22 +25,9 @@ pub fn fleet_pipeline(labels: &Labels) -> Result<PipelineConfig> {
     // count samples against it.
     let interval =
         forewarn_core::HumanDuration::from_millis((labels.interval_s * 1000.0).round() as i64);
-    pipeline.features.expected_interval = interval;
-    // Windows shorter than the interval would hold at most one sample (the
-    // pipeline refuses them): a fleet sampled every 5 minutes keeps the 5m
-    // and 1h windows, and one sampled more sparsely than every window gets
-    // a single window of its interval.
-    let windows = &mut pipeline.features.windows;
-    let longest = windows.iter().max_by_key(|w| w.length.as_millis()).cloned();
-    windows.retain(|w| w.length.as_millis() >= interval.as_millis());
-    if windows.is_empty()
-        && let Some(mut w) = longest
-    {
-        w.name = interval.to_string();
-        w.length = interval;
-        w.panes = 1;
-        windows.push(w);
-    }
+    // Windows shorter than the interval would hold at most one sample: a
+    // fleet sampled every 5 minutes keeps the 5m and 1h windows.
+    pipeline.features.at_interval(interval);
     pipeline.services = labels
         .services
         .iter()

@@ -25,8 +25,9 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
     /// The pipeline [default: pipelines/default.yaml under the working
-    /// directory, else the built-in copy of it]. Its
-    /// `features.expected_interval` is set to `--step`.
+    /// directory, else the built-in copy of it, without the windows
+    /// shorter than `--step`]. Its `features.expected_interval` is set to
+    /// `--step`.
     #[arg(long, value_name = "FILE")]
     pipeline: Option<PathBuf>,
     /// Only these machines (file stems), comma-separated.
@@ -74,7 +75,21 @@ pub(crate) struct Args {
 pub(crate) fn run(a: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut pipeline = super::super::pipeline_or_default(a.pipeline.as_deref())?;
-    pipeline.features.expected_interval = a.step;
+    if a.pipeline.is_some() {
+        pipeline.features.expected_interval = a.step;
+    } else {
+        // The default pipeline's windows are for minute data: rows further
+        // apart keep only the windows they fill (as `forewarn simulate
+        // --interval` does).
+        let dropped = pipeline.features.at_interval(a.step);
+        if !dropped.is_empty() {
+            note!(
+                "note: rows every {}: the default pipeline's {} window(s) would hold at most one row, so they are left out (pass --pipeline FILE to choose the windows)",
+                a.step,
+                dropped.join(", ")
+            );
+        }
+    }
     let layout = Layout {
         step_ms: a.step.as_millis(),
         ..Layout::default()
