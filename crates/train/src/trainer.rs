@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use forewarn_config::PipelineConfig;
+use forewarn_core::HumanDuration;
 use forewarn_features::{CompiledSpec, Feature};
 use forewarn_models::artifact::{Artifact, Metadata, Model, TrainingData};
 
@@ -139,6 +140,7 @@ impl<'a> Trainer<'a> {
         let (from, to) = history
             .time_range()
             .ok_or_else(|| Error::Empty("the history holds no samples".into()))?;
+        check_interval(&spec, history)?;
         let cfg = &self.config;
         let workers = cfg.workers();
 
@@ -341,6 +343,50 @@ fn summary(
 }
 
 /// A model name must be one path component.
+/// Refuse history sampled more sparsely than a window of the pipeline:
+/// that window would hold at most one sample, so the model would learn
+/// (and the scorer see) single values where the pipeline promises a
+/// window, and nothing else would say so. The history's interval is the
+/// median of its series' median gaps. Warn when it is far from
+/// `features.expected_interval` (`missing_ratio` and the trend step count
+/// against that).
+fn check_interval(spec: &CompiledSpec, history: &History) -> Result<()> {
+    let mut gaps: Vec<i64> = history
+        .series
+        .iter()
+        .map(|s| median_gap(&s.ts))
+        .filter(|g| *g > 0)
+        .collect();
+    if gaps.is_empty() {
+        return Ok(());
+    }
+    gaps.sort_unstable();
+    let gap = gaps[gaps.len() / 2];
+    let every = HumanDuration::from_millis(gap);
+    let short: Vec<&str> = spec
+        .spec
+        .windows
+        .iter()
+        .filter(|w| w.length.as_millis() < gap)
+        .map(|w| w.name.as_str())
+        .collect();
+    if !short.is_empty() {
+        return Err(Error::Config(format!(
+            "the history is sampled every {every} (the median gap of its {} series), but the pipeline's window(s) {} are shorter: each would hold at most one sample. Set features.expected_interval: {every} and leave out the windows shorter than it",
+            gaps.len(),
+            short.join(", ")
+        )));
+    }
+    let expected = spec.spec.expected_interval.as_millis();
+    if gap > 2 * expected || 2 * gap < expected {
+        tracing::warn!(
+            "the history is sampled every {every}, the pipeline's features.expected_interval is {}: missing_ratio and the trend step count against the latter; set it to {every}",
+            spec.spec.expected_interval
+        );
+    }
+    Ok(())
+}
+
 fn check_name(name: &str) -> Result<()> {
     let p = Path::new(name);
     if name.is_empty() || p.components().count() != 1 || p.file_name().is_none() {

@@ -220,7 +220,20 @@ fn nab_files_train_when_present() {
         eprintln!("NAB data not present; skipped");
         return;
     }
-    let pipeline = common::pipeline();
+    // NAB's series are mostly 5 minutes apart: the default pipeline's 1m
+    // window would hold one sample, and training says so.
+    let mut pipeline = common::pipeline();
+    let e = Trainer::new(&pipeline)
+        .config(common::quick())
+        .train_files(std::slice::from_ref(&dir), "nab")
+        .unwrap_err();
+    assert!(e.to_string().contains("sampled every 5m"), "{e}");
+    assert_eq!(
+        pipeline
+            .features
+            .at_interval(forewarn_core::HumanDuration::from_secs(300)),
+        ["1m"]
+    );
     let trained = Trainer::new(&pipeline)
         .config(common::quick())
         .train_files(&[dir], "nab")
@@ -234,7 +247,7 @@ fn nab_files_train_when_present() {
     );
     assert_eq!(
         model.services.values().next().unwrap().features,
-        ["value.1m.mean"]
+        ["value.5m.mean"]
     );
     assert!(model.fallback.is_some());
     assert_eq!(trained.artifact.metadata.training.files.len(), 7);
@@ -307,4 +320,43 @@ fn five_minute_data_trains_on_its_shortest_window() {
             m.features
         );
     }
+}
+
+/// The default pipeline (windows from 1 minute) on history sampled every
+/// 5 minutes: its 1m window would hold at most one sample. Until
+/// 2026-12-08 this trained without a word; it is refused, naming the
+/// interval found and the window.
+#[test]
+fn history_sparser_than_a_window_is_refused_naming_both() {
+    let yaml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/default.yaml"),
+    )
+    .unwrap();
+    let pipeline = forewarn_config::load_str(&yaml).unwrap();
+    let history = Fleet {
+        services: 2,
+        duration_ms: 86_400_000,
+        interval_ms: 300_000,
+        ..Fleet::default()
+    }
+    .generate();
+    let err = Trainer::new(&pipeline)
+        .config(common::quick())
+        .train_history(&history, "m")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sampled every 5m"), "{err}");
+    assert!(err.contains("window(s) 1m are shorter"), "{err}");
+    // The same history at the default's own interval trains.
+    let minute = Fleet {
+        services: 2,
+        duration_ms: 86_400_000,
+        interval_ms: 60_000,
+        ..Fleet::default()
+    }
+    .generate();
+    Trainer::new(&pipeline)
+        .config(common::quick())
+        .train_history(&minute, "m")
+        .unwrap();
 }
