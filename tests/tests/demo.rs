@@ -6,7 +6,7 @@
 //! golden file `tests/golden/demo-6h/prediction_ids.txt` (ids are
 //! deterministic, so a change of layout that changes behaviour shows here).
 //! Recorded before the scorer and the Kafka edge were reorganised, and held
-//! through it; regenerated five times since, on purpose: when the log
+//! through it; regenerated six times since, on purpose: when the log
 //! miner's defaults changed (paths no longer split one event type, so one
 //! log anomaly of `users` opens a minute later, on another template), when
 //! the anomaly warm-up became 8 h (the 6 h demo's three `metric_anomaly`
@@ -18,7 +18,11 @@
 //! is gone; that incident was late before and stays late), and when a log
 //! window began to be judged only in a minute that adds to its count (3
 //! log anomalies resolve a revision sooner after their burst; summary
-//! unchanged).
+//! unchanged), and when a memory series falling by more than half its
+//! limit began to count as a restart (the `memory_exhaustion` incidents
+//! of `worker`, OOM-killed at 05:43, and `users`, restarted at 05:26,
+//! resolve at the restart instead of updating at probability 1.0 for 5
+//! to 9 more minutes: 18 fewer events; summary unchanged).
 //! Regenerate it with `UPDATE_GOLDEN=1` only when a change of behaviour is
 //! intended, and say why in the commit.
 

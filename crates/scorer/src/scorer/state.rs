@@ -8,6 +8,18 @@ use forewarn_models::cluster::ClusterState;
 use forewarn_models::trend::{DailyProfile, GapMemo, HoltState};
 use serde::{Deserialize, Serialize};
 
+/// What a trend track knows of its series' restarts: the last value, the
+/// largest fall from one sample to the next since the last forecast (the
+/// forecast judges it against the limit), and until when the series is
+/// warming up after a restart.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub(crate) struct Restart {
+    pub(crate) last: f64,
+    pub(crate) fall: f64,
+    pub(crate) fall_ms: i64,
+    pub(crate) hold_until_ms: i64,
+}
+
 /// The trend state of one forecast series, as a checkpoint saves it (the
 /// daily profile always present, the default one for a target without a
 /// cycle).
@@ -22,6 +34,9 @@ pub(crate) struct TrendTrack {
     /// Whether the tracker may hold state for this target (see
     /// [`Stamp::worth_emitting`](super::signal::Stamp::worth_emitting)).
     pub(crate) engaged: bool,
+    /// Restarts seen (absent from checkpoints before 2026-12-08).
+    #[serde(default)]
+    pub(crate) restart: Restart,
 }
 
 /// [`TrendTrack`] borrowed from a [`Track`], serialised byte for byte as
@@ -34,6 +49,7 @@ pub(crate) struct TrendTrackRef<'a> {
     first_ms: i64,
     next_eval_ms: i64,
     engaged: bool,
+    restart: &'a Restart,
 }
 
 /// The profile a target without a daily cycle reads (it never updates
@@ -53,6 +69,7 @@ pub(crate) struct Track {
     pub(crate) first_ms: i64,
     pub(crate) next_eval_ms: i64,
     pub(crate) engaged: bool,
+    pub(crate) restart: Restart,
 }
 
 impl Track {
@@ -70,6 +87,7 @@ impl Track {
             first_ms: self.first_ms,
             next_eval_ms: self.next_eval_ms,
             engaged: self.engaged,
+            restart: &self.restart,
         }
     }
 
@@ -82,6 +100,7 @@ impl Track {
             first_ms: self.first_ms,
             next_eval_ms: self.next_eval_ms,
             engaged: self.engaged,
+            restart: self.restart,
         }
     }
 
@@ -95,6 +114,7 @@ impl Track {
             first_ms: t.first_ms,
             next_eval_ms: t.next_eval_ms,
             engaged: t.engaged,
+            restart: t.restart,
         }
     }
 }

@@ -4,6 +4,16 @@
 //! crosses its limit (the instance's latest limit metric, or the service's
 //! configured limit or SLO). Turns the forecast into evidence, a
 //! failure-time signal and, for load-driven kinds, scale-up-ahead advice.
+//!
+//! A memory series that falls by more than [`RESTART_FALL`] of its limit
+//! from one sample to the next has restarted (an OOM-killed or restarted
+//! process): its caches refill and its heap grows back to its working set,
+//! a steep rise that flattens, and a line through it forecasts exhaustion.
+//! Its forecasts count as improbable until the longest window holds none
+//! of the restart and `min_history` has passed after that. Disks and pools
+//! do not warm up so (a cleaned disk grows at its usual rate, a reset pool
+//! refills within minutes), and a pool exhausted again soon after its reset
+//! must still be raised.
 
 use forewarn_core::contracts::{Evidence, IssueKind, OptimizationKind, RecommendedAction};
 use forewarn_models::trend::{Forecaster, WindowLine};
@@ -15,6 +25,13 @@ use super::state::{SeriesState, Track};
 use crate::error::Result;
 use crate::incidents::Signal;
 use crate::optimize::Advice;
+
+/// The share of its limit a memory series must fall by in one sample to
+/// count as restarted. Collections in the simulated fleets take at most
+/// 0.25 of the limit; restarts after a leak or GC thrashing fall by 0.6
+/// to 0.8 (README,
+/// "Trend: a restart starts the warm-up again").
+pub(crate) const RESTART_FALL: f64 = 0.5;
 
 /// Forecasts of capacity and SLO series.
 #[derive(Debug)]
@@ -80,6 +97,12 @@ impl Evaluator for Trend {
         track
             .holt
             .update_memo(&target.params, &mut track.memo, ts, sample.value);
+        let r = &mut track.restart;
+        if r.last - sample.value > r.fall {
+            r.fall = r.last - sample.value;
+            r.fall_ms = ts;
+        }
+        r.last = sample.value;
         if target.seasonal {
             track
                 .profile
@@ -96,7 +119,8 @@ impl Evaluator for Trend {
         let Some(mut track) = self.due.take() else {
             return;
         };
-        track.engaged = forecast(ctx, &track, signals);
+        let hold_ms = ctx.windows.longest_ms + self.min_history_ms;
+        track.engaged = forecast(ctx, &mut track, hold_ms, signals);
         if let Some(st) = ctx.engine.state_mut(ctx.sample.series) {
             st.trend = Some(track);
         }
@@ -104,8 +128,8 @@ impl Evaluator for Trend {
 }
 
 /// Forecast one series; returns whether the tracker may now hold state
-/// for it.
-fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool {
+/// for it. A restart holds its forecasts back for `hold_ms`.
+fn forecast(ctx: &mut Ctx<'_>, track: &mut Track, hold_ms: i64, signals: &mut Vec<Signal>) -> bool {
     let Some(target) = &ctx.route.trend else {
         return track.engaged;
     };
@@ -125,6 +149,12 @@ fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool
     let Some(limit) = limit else {
         return track.engaged;
     };
+    let r = &mut track.restart;
+    if target.issue == IssueKind::MemoryExhaustion && r.fall > RESTART_FALL * limit.abs() {
+        r.hold_until_ms = r.fall_ms + hold_ms;
+    }
+    r.fall = 0.0;
+    let warming_up = ts < r.hold_until_ms;
     let w = &mut *ctx.windows;
     let longest = w.longest;
     w.read(ctx.engine, s, longest, false);
@@ -153,7 +183,7 @@ fn forecast(ctx: &mut Ctx<'_>, track: &Track, signals: &mut Vec<Signal>) -> bool
     let below = target
         .raise_from
         .is_some_and(|from| proj.level.min(ctx.sample.value) < from);
-    let probability = if below && !track.engaged {
+    let probability = if warming_up || (below && !track.engaged) {
         0.0
     } else {
         c.probability
