@@ -18,6 +18,16 @@ const DEFAULT_PIPELINE: &str = include_str!("../../../pipelines/default.yaml");
 mod common;
 use common::api_sample as sample;
 
+/// One sample of an instance's memory limit and of its heap at `t`.
+fn push_heap(scorer: &mut Scorer, out: &mut Events, t: DateTime<Utc>, inst: &str, heap: f64) {
+    scorer
+        .on_metric(&sample(t, inst, "memory_limit_bytes", LIMIT), out)
+        .unwrap();
+    scorer
+        .on_metric(&sample(t, inst, "memory_rss_bytes", heap), out)
+        .unwrap();
+}
+
 #[test]
 fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
     let pipeline = forewarn_config::load_str(DEFAULT_PIPELINE).unwrap();
@@ -40,12 +50,7 @@ fn leak_is_predicted_before_oom_and_healthy_instance_is_quiet() {
         };
         let mem = (0.4 * LIMIT + leak + jitter).min(LIMIT);
         for (inst, v) in [("api-0", mem), ("api-1", 0.4 * LIMIT + jitter)] {
-            scorer
-                .on_metric(&sample(t, inst, "memory_limit_bytes", LIMIT), &mut out)
-                .unwrap();
-            scorer
-                .on_metric(&sample(t, inst, "memory_rss_bytes", v), &mut out)
-                .unwrap();
+            push_heap(&mut scorer, &mut out, t, inst, v);
         }
     }
     let events = out.issues;
@@ -97,12 +102,7 @@ fn sawtooth_heap_opens(yaml: &str, period_min: i64) -> usize {
         let phase = (i * 10 % period_s) as f64 / period_s as f64;
         let jitter = common::lcg_noise(&mut noise) * 0.005 * LIMIT;
         let heap = (0.30 + 0.15 * phase) * LIMIT + jitter;
-        scorer
-            .on_metric(&sample(t, "api-0", "memory_limit_bytes", LIMIT), &mut out)
-            .unwrap();
-        scorer
-            .on_metric(&sample(t, "api-0", "memory_rss_bytes", heap), &mut out)
-            .unwrap();
+        push_heap(&mut scorer, &mut out, t, "api-0", heap);
     }
     out.issues
         .iter()
@@ -149,12 +149,7 @@ fn opened_after_a_restart() -> Vec<i64> {
             refill + (since - 7200.0).max(0.0) / 7200.0 * 0.45
         };
         let heap = (share * LIMIT + jitter).min(LIMIT);
-        scorer
-            .on_metric(&sample(t, "api-0", "memory_limit_bytes", LIMIT), &mut out)
-            .unwrap();
-        scorer
-            .on_metric(&sample(t, "api-0", "memory_rss_bytes", heap), &mut out)
-            .unwrap();
+        push_heap(&mut scorer, &mut out, t, "api-0", heap);
     }
     let restart_at = start + TimeDelta::seconds(restart as i64);
     out.issues

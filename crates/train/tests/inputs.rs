@@ -328,35 +328,26 @@ fn five_minute_data_trains_on_its_shortest_window() {
 /// interval found and the window.
 #[test]
 fn history_sparser_than_a_window_is_refused_naming_both() {
-    let yaml = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/default.yaml"),
-    )
-    .unwrap();
-    let pipeline = forewarn_config::load_str(&yaml).unwrap();
-    let history = Fleet {
-        services: 2,
-        duration_ms: 86_400_000,
-        interval_ms: 300_000,
-        ..Fleet::default()
-    }
-    .generate();
-    let err = Trainer::new(&pipeline)
-        .config(common::quick())
-        .train_history(&history, "m")
-        .unwrap_err()
-        .to_string();
+    let pipeline = common::pipeline();
+    let day_every = |interval_ms| {
+        Fleet {
+            services: 2,
+            duration_ms: 86_400_000,
+            interval_ms,
+            ..Fleet::default()
+        }
+        .generate()
+    };
+    let train = |history| {
+        Trainer::new(&pipeline)
+            .config(common::quick())
+            .train_history(history, "m")
+    };
+    let sparse = day_every(300_000);
+    let err = train(&sparse).unwrap_err().to_string();
     assert!(err.contains("sampled every 5m"), "{err}");
     assert!(err.contains("window(s) 1m are shorter"), "{err}");
     // The same history at the default's own interval trains.
-    let minute = Fleet {
-        services: 2,
-        duration_ms: 86_400_000,
-        interval_ms: 60_000,
-        ..Fleet::default()
-    }
-    .generate();
-    Trainer::new(&pipeline)
-        .config(common::quick())
-        .train_history(&minute, "m")
-        .unwrap();
+    let minute = day_every(60_000);
+    train(&minute).unwrap();
 }
