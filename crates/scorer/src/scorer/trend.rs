@@ -29,8 +29,7 @@ use crate::optimize::Advice;
 /// The share of its limit a memory series must fall by in one sample to
 /// count as restarted. Collections in the simulated fleets take at most
 /// 0.25 of the limit; restarts after a leak or GC thrashing fall by 0.6
-/// to 0.8 (README,
-/// "Trend: a restart starts the warm-up again").
+/// to 0.8 (README, "Trend: a restart starts the warm-up again").
 pub(crate) const RESTART_FALL: f64 = 0.5;
 
 /// Forecasts of capacity and SLO series.
